@@ -1,0 +1,1 @@
+"""Shepherd: run client projects from Slack — stages, steps, client approvals and reminders."""

@@ -1,0 +1,35 @@
+"""`python -m bot` runs Shepherd; `python -m bot migrate` only brings the database schema up to date."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from bot.settings import Settings, SettingsError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Shepherd: client projects in Slack.")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"shepherd: {error}", file=sys.stderr)
+        return 2
+
+    from bot.runner import migrate_only, run
+
+    try:
+        if args.command == "migrate":
+            return migrate_only(settings)
+        return run(settings)
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

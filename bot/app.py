@@ -1,0 +1,39 @@
+"""The app factory: a Bolt app wired to Shepherd's handlers, with every token passed explicitly.
+
+services = Services(settings, Database(settings.database_url))
+app = create_app(services)
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+import handlers
+from bot.services import Services
+from bot.settings import Settings
+
+# Listeners run here after ack(); more workers than Bolt's default 5 so that a few slow Slack
+# calls cannot delay the acknowledgement of the next request.
+LISTENER_THREADS = 16
+
+
+def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
+    return WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, timeout=timeout)
+
+
+def create_app(services: Services, *, client: WebClient | None = None) -> App:
+    settings = services.settings
+    app = App(
+        client=client or web_client(settings),
+        signing_secret=settings.signing_secret or "",
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="shepherd-listener"),
+        logger=logging.getLogger("shepherd.bolt"),
+    )
+    handlers.register(app, services)
+    return app

@@ -1,0 +1,21 @@
+"""Every action, callback and block id, in one place: builders and handlers both import these."""
+
+COMMAND = "/project"
+
+# The `/project new` modal
+NEW_PROJECT_VIEW = "project_new"
+NEW_NAME_BLOCK, NEW_NAME_INPUT = "new_name", "name"
+NEW_CLIENT_BLOCK, NEW_CLIENT_INPUT = "new_client", "client"
+NEW_TARGET_BLOCK, NEW_TARGET_INPUT = "new_target", "target"
+NEW_APPROVERS_BLOCK, NEW_APPROVERS_INPUT = "new_approvers", "approvers"
+
+# Deliverable approval messages
+APPROVE_ACTION = "deliverable_approve"
+REJECT_ACTION = "deliverable_reject"
+APPROVAL_ACTIONS_BLOCK = "deliverable_decide"
+REJECT_VIEW = "deliverable_reject_reason"
+REJECT_REASON_BLOCK, REJECT_REASON_INPUT = "reject_reason", "reason"
+
+# Reminder DMs
+STEP_DONE_ACTION = "reminder_step_done"
+STEP_SNOOZE_ACTION = "reminder_step_snooze"

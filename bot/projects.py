@@ -1,0 +1,428 @@
+"""The domain core: projects, steps, approvers, stages. Plain Python over a session; no Slack.
+
+Every function takes the workspace's `team_id` and only ever sees that workspace's rows.
+Refusals raise `UserError` before anything is written, so a refused command changes nothing.
+
+    project = find_project(session, team_id="T1", channel_id="C1", name=None)
+    step = add_step(session, project=project, actor="U1", title="Brief", assignee_id=None,
+                    due_date=None, now=utcnow())
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.errors import UserError
+from bot.text import escape, mention
+from storage.models import (
+    Approver,
+    AuditEvent,
+    Deliverable,
+    DeliverableState,
+    Project,
+    Stage,
+    Step,
+)
+
+
+def local_today(tz: str, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(tz)).date()
+
+
+def audit(
+    session: Session, *, team_id: str, project_id: int | None, actor: str, action: str, now: datetime, **detail: object
+) -> None:
+    session.add(
+        AuditEvent(
+            team_id=team_id,
+            project_id=project_id,
+            actor_id=actor,
+            action=action,
+            detail=json.dumps(detail, default=str, sort_keys=True),
+            at=now,
+        )
+    )
+
+
+# --- finding -----------------------------------------------------------------------------
+
+
+def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Project | None:
+    return session.exec(select(Project).where(Project.team_id == team_id, Project.channel_id == channel_id)).first()
+
+
+def project_named(session: Session, *, team_id: str, name: str) -> Project | None:
+    return session.exec(select(Project).where(Project.team_id == team_id, Project.name_key == name_key(name))).first()
+
+
+def find_project(session: Session, *, team_id: str, channel_id: str, name: str | None) -> Project:
+    """The project named, or else the one linked to this channel; a friendly refusal otherwise."""
+    if name:
+        project = project_named(session, team_id=team_id, name=name)
+        if project is None:
+            raise UserError(f"I can't find a project called *{escape(name)}*. `/project list all` shows every project.")
+        return project
+    project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
+    if project is None:
+        raise UserError(
+            "This channel has no project yet. Create one here with `/project new <name>`, "
+            'or name a project, e.g. `/project status "Acme website"`.'
+        )
+    return project
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def require_owner(project: Project, actor: str, what: str) -> None:
+    if actor != project.owner_id:
+        raise UserError(f"Only the project owner, {mention(project.owner_id)}, can {what}.")
+
+
+def require_open(project: Project) -> None:
+    if project.closed_at is not None:
+        raise UserError(f"*{escape(project.name)}* is closed; it can't be changed any more.")
+
+
+def steps_of(session: Session, project: Project) -> list[Step]:
+    return list(session.exec(select(Step).where(Step.project_id == project.id).order_by(Step.number)))
+
+
+def step_numbered(session: Session, project: Project, number: int) -> Step:
+    step = session.exec(select(Step).where(Step.project_id == project.id, Step.number == number)).first()
+    if step is None:
+        count = session.exec(select(func.count()).select_from(Step).where(Step.project_id == project.id)).one()
+        hint = f"Steps go from #1 to #{count}." if count else "It has no steps yet: add one with `/project step add <title>`."
+        raise UserError(f"*{escape(project.name)}* has no step #{number}. {hint}")
+    return step
+
+
+def approver_ids(session: Session, project: Project) -> list[str]:
+    rows = session.exec(select(Approver.user_id).where(Approver.project_id == project.id).order_by(Approver.id))
+    return list(rows)
+
+
+# --- projects ----------------------------------------------------------------------------
+
+
+def create_project(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    owner_id: str,
+    name: str,
+    client: str | None,
+    target_date: date | None,
+    tz: str,
+    now: datetime,
+    budget_hours: float | None = None,
+    approvers: Sequence[str] = (),
+) -> Project:
+    check_new_project(session, team_id=team_id, channel_id=channel_id, name=name)
+    today = local_today(tz, now)
+    project = Project(
+        team_id=team_id,
+        name=name,
+        name_key=name_key(name),
+        client=client,
+        channel_id=channel_id,
+        owner_id=owner_id,
+        stage=Stage.INITIATION.value,
+        start_date=today,
+        target_date=target_date,
+        budget_hours=budget_hours,
+        tz=tz,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(project)
+    try:
+        session.flush()  # a concurrent `new` with the same name or channel loses here
+    except IntegrityError:
+        session.rollback()
+        check_new_project(session, team_id=team_id, channel_id=channel_id, name=name)
+        raise
+    for user_id in dict.fromkeys(approvers):
+        session.add(Approver(team_id=team_id, project_id=project.id, user_id=user_id, added_by=owner_id, added_at=now))
+    audit(
+        session, team_id=team_id, project_id=project.id, actor=owner_id, action="project.created", now=now,
+        name=name, client=client, target_date=target_date, approvers=list(approvers),
+    )  # fmt: skip
+    return project
+
+
+def check_new_project(session: Session, *, team_id: str, channel_id: str, name: str) -> None:
+    linked = project_in_channel(session, team_id=team_id, channel_id=channel_id)
+    if linked is not None:
+        raise UserError(
+            f"This channel already runs *{escape(linked.name)}*: one project per channel. "
+            "Create the new project in its own channel."
+        )
+    if project_named(session, team_id=team_id, name=name) is not None:
+        raise UserError(f"There is already a project called *{escape(name)}*. Pick another name.")
+
+
+def move_stage(
+    session: Session, *, project: Project, actor: str, target: Stage | None, force: bool, now: datetime
+) -> tuple[Stage, Stage]:
+    """Move to `target` (None → the next stage). The current stage's deliverables gate the move."""
+    require_open(project)
+    require_owner(project, actor, "change the stage")
+    current = Stage(project.stage)
+    new = target or current.next
+    if new is None:
+        raise UserError(f"*{escape(project.name)}* is already in the last stage, Closure. `/project close` closes it.")
+    if new == current:
+        raise UserError(f"*{escape(project.name)}* is already in {current.label}.")
+    waiting = gate_blockers(session, project=project, stage=current)
+    if waiting and new.order > current.order and not force:
+        lines = "\n".join(f"• {escape(d.title)} v{d.version}: {d.state}" for d in waiting[:10])
+        more = f"\n…and {len(waiting) - 10} more" if len(waiting) > 10 else ""
+        raise UserError(
+            f"{current.label} can't close yet: these deliverables need the client's approval first:\n"
+            f"{lines}{more}\nThe owner can override with `/project stage next --force`."
+        )
+    project.stage = new.value
+    project.updated_at = now
+    session.add(project)
+    audit(
+        session, team_id=project.team_id, project_id=project.id, actor=actor, now=now,
+        action="stage.forced" if waiting and force and new.order > current.order else "stage.changed",
+        old=current.value, new=new.value, overridden=[d.id for d in waiting] if force else [],
+    )  # fmt: skip
+    return current, new
+
+
+def gate_blockers(session: Session, *, project: Project, stage: Stage) -> list[Deliverable]:
+    """Deliverables of `stage` whose latest version is not approved."""
+    rows = session.exec(
+        select(Deliverable)
+        .where(
+            Deliverable.project_id == project.id,
+            Deliverable.stage == stage.value,
+            Deliverable.state.in_([DeliverableState.PENDING.value, DeliverableState.REJECTED.value]),  # type: ignore[attr-defined]
+        )
+        .order_by(Deliverable.submitted_at)
+    )
+    return list(rows)
+
+
+def close_project(session: Session, *, project: Project, actor: str, now: datetime) -> None:
+    require_open(project)
+    require_owner(project, actor, "close the project")
+    project.closed_at = now
+    project.updated_at = now
+    session.add(project)
+    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="project.closed", now=now)
+
+
+def hand_over(session: Session, *, project: Project, actor: str, new_owner: str, now: datetime) -> None:
+    require_open(project)
+    require_owner(project, actor, "hand the project over")
+    if new_owner == project.owner_id:
+        raise UserError(f"{mention(new_owner)} already owns *{escape(project.name)}*.")
+    old = project.owner_id
+    project.owner_id = new_owner
+    project.updated_at = now
+    session.add(project)
+    audit(
+        session,
+        team_id=project.team_id,
+        project_id=project.id,
+        actor=actor,
+        action="owner.changed",
+        now=now,
+        old=old,
+        new=new_owner,
+    )
+
+
+def set_budget(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
+    require_open(project)
+    require_owner(project, actor, "set the budget")
+    old = project.budget_hours
+    project.budget_hours = hours
+    project.updated_at = now
+    session.add(project)
+    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="budget.set", now=now, old=old, new=hours)
+
+
+def log_hours(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
+    require_open(project)
+    project.hours_used = round((project.hours_used or 0) + hours, 2)
+    project.updated_at = now
+    session.add(project)
+    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="hours.logged", now=now, hours=hours)
+
+
+# --- approvers ---------------------------------------------------------------------------
+
+
+def add_approvers(
+    session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime
+) -> tuple[list[str], list[str]]:
+    """Returns (added, already approvers)."""
+    require_open(project)
+    require_owner(project, actor, "choose approvers")
+    existing = set(approver_ids(session, project))
+    added = [u for u in user_ids if u not in existing]
+    for user_id in added:
+        session.add(Approver(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now))
+        audit(
+            session, team_id=project.team_id, project_id=project.id, actor=actor, action="approver.added", now=now, user=user_id
+        )
+    return added, [u for u in user_ids if u in existing]
+
+
+def remove_approvers(session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime) -> list[str]:
+    require_open(project)
+    require_owner(project, actor, "choose approvers")
+    rows = list(session.exec(select(Approver).where(Approver.project_id == project.id, Approver.user_id.in_(user_ids))))  # type: ignore[attr-defined]
+    if not rows:
+        who = ", ".join(mention(u) for u in user_ids)
+        raise UserError(f"{who} {'is' if len(user_ids) == 1 else 'are'} not an approver of *{escape(project.name)}*.")
+    for row in rows:
+        session.delete(row)
+        audit(
+            session,
+            team_id=project.team_id,
+            project_id=project.id,
+            actor=actor,
+            action="approver.removed",
+            now=now,
+            user=row.user_id,
+        )
+    return [row.user_id for row in rows]
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def add_step(
+    session: Session,
+    *,
+    project: Project,
+    actor: str,
+    title: str,
+    assignee_id: str | None,
+    due_date: date | None,
+    now: datetime,
+) -> Step:
+    require_open(project)
+    for _attempt in range(5):
+        number = (session.exec(select(func.max(Step.number)).where(Step.project_id == project.id)).one() or 0) + 1
+        step = Step(
+            team_id=project.team_id,
+            project_id=project.id,  # type: ignore[arg-type]
+            number=number,
+            title=title,
+            stage=project.stage,
+            assignee_id=assignee_id,
+            due_date=due_date,
+            created_by=actor,
+            created_at=now,
+        )
+        try:
+            with session.begin_nested():  # two people adding at once: the loser takes the next number
+                session.add(step)
+        except IntegrityError:
+            continue
+        audit(
+            session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.added", now=now,
+            step=number, title=title, assignee=assignee_id, due=due_date,
+        )  # fmt: skip
+        return step
+    raise RuntimeError("could not allocate a step number")
+
+
+def complete_steps(
+    session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
+) -> tuple[list[Step], list[Step]]:
+    """Mark steps done. Returns (newly done, already done). Unknown numbers refuse the whole command."""
+    require_open(project)
+    steps = [step_numbered(session, project, n) for n in numbers]
+    done, already = [], []
+    for step in steps:
+        if step.done_at is not None:
+            already.append(step)
+            continue
+        step.done_at, step.done_by = now, actor
+        session.add(step)
+        done.append(step)
+        audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.done", now=now, step=step.number)
+    return done, already
+
+
+def reopen_steps(
+    session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
+) -> tuple[list[Step], list[Step]]:
+    require_open(project)
+    steps = [step_numbered(session, project, n) for n in numbers]
+    reopened, already = [], []
+    for step in steps:
+        if step.done_at is None:
+            already.append(step)
+            continue
+        step.done_at, step.done_by = None, None
+        session.add(step)
+        reopened.append(step)
+        audit(
+            session,
+            team_id=project.team_id,
+            project_id=project.id,
+            actor=actor,
+            action="step.reopened",
+            now=now,
+            step=step.number,
+        )
+    return reopened, already
+
+
+def assign_step(session: Session, *, project: Project, actor: str, number: int, assignee_id: str, now: datetime) -> Step:
+    require_open(project)
+    step = step_numbered(session, project, number)
+    old = step.assignee_id
+    step.assignee_id = assignee_id
+    session.add(step)
+    audit(
+        session,
+        team_id=project.team_id,
+        project_id=project.id,
+        actor=actor,
+        action="step.assigned",
+        now=now,
+        step=number,
+        old=old,
+        new=assignee_id,
+    )
+    return step
+
+
+def set_step_due(session: Session, *, project: Project, actor: str, number: int, due_date: date | None, now: datetime) -> Step:
+    require_open(project)
+    step = step_numbered(session, project, number)
+    old = step.due_date
+    step.due_date = due_date
+    step.snoozed_until = None  # a new date starts the reminders afresh
+    session.add(step)
+    audit(
+        session,
+        team_id=project.team_id,
+        project_id=project.id,
+        actor=actor,
+        action="step.due_changed",
+        now=now,
+        step=number,
+        old=old,
+        new=due_date,
+    )
+    return step

@@ -1,0 +1,75 @@
+"""Start-up: open and migrate the database, build the app, then serve (Socket Mode or HTTP).
+
+Start-up problems end the process with one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from slack_bolt.error import BoltError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.app import create_app
+from bot.server import serve, wsgi_app
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import Database
+
+log = logging.getLogger("shepherd")
+
+
+class StartupError(Exception):
+    pass
+
+
+def open_database(settings: Settings) -> Database:
+    try:
+        db = Database(settings.database_url)
+        db.migrate()
+    except (SQLAlchemyError, OSError) as error:
+        where = settings.database_url.split("@")[-1]
+        raise StartupError(f"DATABASE_URL: cannot open or migrate the database at {where}: {_first_line(error)}") from None
+    return db
+
+
+def migrate_only(settings: Settings) -> int:
+    try:
+        open_database(settings).dispose()
+    except StartupError as error:
+        return _fail(error)
+    log.info("database schema is up to date")
+    return 0
+
+
+def run(settings: Settings) -> int:
+    try:
+        services = Services(settings, open_database(settings))
+        try:
+            app = create_app(services)
+        except BoltError as error:
+            raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({_first_line(error)})") from None
+        except OSError as error:  # URLError, timeouts: Slack (or SLACK_API_URL) is unreachable
+            raise StartupError(f"SLACK_API_URL: cannot reach Slack's Web API ({_first_line(error)})") from None
+    except StartupError as error:
+        return _fail(error)
+
+    if settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("Shepherd is running in Socket Mode")
+        SocketModeHandler(app, settings.app_token).start()
+    else:
+        log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+        serve(wsgi_app(app, services.db), port=settings.port)
+    return 0
+
+
+def _fail(error: Exception) -> int:
+    print(f"shepherd: {error}", file=sys.stderr)
+    return 2
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]

@@ -1,0 +1,76 @@
+"""User text in and out of Slack: read Slack's markup into plain text, escape plain text for mrkdwn.
+
+Slash commands arrive escaped (`should_escape: true`): `&amp; &lt; &gt;`, mentions as `<@U1|ann>`.
+We keep plain text in the database and escape it every time it is shown, so typed text can
+never ping @channel, mention someone or forge a link.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>$")
+_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
+def escape(text: str) -> str:
+    """Plain text → mrkdwn that shows exactly that text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def plain(slack_text: str) -> str:
+    """Slack-formatted input → the plain text the user meant.
+
+    >>> plain("Brief for <@U1|ann> &amp; <!channel> <https://x.io|site>")
+    'Brief for @ann & @channel site (https://x.io)'
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        inner = match.group(1)
+        target, _, label = inner.partition("|")
+        if target.startswith("@"):
+            return "@" + (label or target[1:])
+        if target.startswith("#"):
+            return "#" + (label or target[1:])
+        if target.startswith("!"):
+            name = label or target[1:].split("^")[0]
+            return name if name.startswith("@") else "@" + name
+        if label and label != target:
+            return f"{label} ({target})"
+        return target
+
+    return " ".join(unescape(_SLACK_TOKEN.sub(replace, slack_text)).split())
+
+
+def mention_id(token: str) -> str | None:
+    """`<@U123|ann>` → `U123`; anything else → None."""
+    match = _MENTION.match(token)
+    return match.group(1) if match else None
+
+
+def link_url(token: str) -> str | None:
+    """A link as typed in Slack (`<https://…>`, `<https://…|label>` or bare) → its URL, else None."""
+    candidate = token
+    if token.startswith("<") and token.endswith(">"):
+        candidate = token[1:-1].partition("|")[0]
+    candidate = unescape(candidate)
+    return candidate if _URL.match(candidate) and len(candidate) <= 2000 else None
+
+
+def cut(text: str, limit: int) -> str:
+    """Shorten to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
+
+
+def mention(user_id: str) -> str:
+    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -1,0 +1,12 @@
+"""Slack surfaces: each module registers its listeners on the Bolt app."""
+
+from slack_bolt import App
+
+from bot.services import Services
+
+
+def register(app: App, services: Services) -> None:
+    from handlers import commands, new_project
+
+    commands.register(app, services)
+    new_project.register(app, services)

@@ -1,0 +1,342 @@
+"""`/project …`: parse, then either answer inside `ack()` (reads) or `ack()` first and reply by
+`response_url` (writes, and anything that calls Slack), so every command answers within 3 s."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlalchemy import case, func
+from sqlmodel import Session, or_, select
+
+from bot import ids, projects, views
+from bot.commands import Command, parse
+from bot.dates import parse_date
+from bot.errors import UserError
+from bot.people import user_tz
+from bot.services import Services
+from bot.status import project_health, slip, summarize
+from bot.text import escape, mention
+from storage.models import Approver, Deliverable, Project, Step, utcnow
+
+log = logging.getLogger(__name__)
+
+OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who ran the command, where, and when. `team_id` is the installation's workspace."""
+
+    team_id: str
+    user_id: str
+    channel_id: str
+    now: datetime
+
+
+def register(app: App, services: Services) -> None:
+    @app.command(ids.COMMAND)
+    def project_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        team_id = installation_team(context)
+        invocation = Invocation(team_id, command["user_id"], command["channel_id"], utcnow())
+        try:
+            cmd = parse(command.get("text") or "")
+        except UserError as error:
+            ack(**views.reply(str(error)))
+            return
+        if cmd.verb in READS:
+            try:
+                with services.db.reader() as session:
+                    message = READS[cmd.verb](session, invocation, cmd, services)
+            except UserError as error:
+                message = views.reply(str(error))
+            except Exception:
+                log.exception("/project %s failed", cmd.verb)
+                message = views.reply(OOPS)
+            ack(**message)
+            return
+        ack()  # writes and Slack calls happen after Slack has its answer
+        if cmd.verb == "new" and not cmd.title:
+            open_new_project_modal(client, command)
+            return
+        message = run_write(services, invocation, cmd, client)
+        send(respond, message)
+
+
+def installation_team(context: BoltContext) -> str:
+    """The workspace that installed Shepherd (from auth.test), never the clicking user's team:
+    in a Slack Connect channel people from other organisations use the same commands."""
+    result = context.authorize_result
+    team_id = (result.team_id if result else None) or context.team_id
+    if not team_id:
+        raise RuntimeError("no team id for this request")
+    return team_id
+
+
+def send(respond: Respond, message: dict) -> None:
+    try:
+        respond(**message, replace_original=False)
+    except Exception:  # the change is saved; only the confirmation is lost
+        log.exception("could not reply via response_url")
+
+
+def run_write(services: Services, invocation: Invocation, cmd: Command, client: WebClient) -> dict:
+    try:
+        if cmd.verb == "new":
+            return create_from_command(services, invocation, cmd, client)
+        with services.db.transaction() as session:
+            project = projects.find_project(
+                session, team_id=invocation.team_id, channel_id=invocation.channel_id, name=cmd.project
+            )
+            return WRITES[cmd.verb](session, invocation, cmd, project)
+    except UserError as error:
+        return views.reply(str(error))
+    except Exception:
+        log.exception("/project %s failed", cmd.verb)
+        return views.reply(OOPS)
+
+
+def open_new_project_modal(client: WebClient, command: dict) -> None:
+    try:
+        client.views_open(
+            trigger_id=command["trigger_id"],
+            view=views.new_project_modal(channel_id=command["channel_id"], response_url=command.get("response_url")),
+        )
+    except Exception:
+        log.exception("views.open failed")
+
+
+# --- reads: answered inside ack() ---------------------------------------------------------
+
+
+def show_help(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+    return views.help_message(cmd.unknown)
+
+
+def show_status(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+    project = projects.find_project(session, team_id=inv.team_id, channel_id=inv.channel_id, name=cmd.project)
+    steps = projects.steps_of(session, project)
+    deliverables = session.exec(
+        select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == "pending")
+    ).all()
+    today = projects.local_today(project.tz, inv.now)
+    return views.status_card(summarize(project, steps, deliverables, today), now=inv.now)
+
+
+def show_list(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+    scope = cmd.scope or "open"
+    query = select(Project).where(Project.team_id == inv.team_id)
+    if scope != "all":
+        query = query.where(Project.closed_at.is_(None))  # type: ignore[union-attr]
+    if scope == "mine":
+        assigned = select(Step.project_id).where(
+            Step.team_id == inv.team_id, Step.assignee_id == inv.user_id, Step.done_at.is_(None)
+        )  # type: ignore[union-attr]
+        approving = select(Approver.project_id).where(Approver.team_id == inv.team_id, Approver.user_id == inv.user_id)
+        query = query.where(or_(Project.owner_id == inv.user_id, Project.id.in_(assigned), Project.id.in_(approving)))  # type: ignore[union-attr]
+    found = list(session.exec(query.order_by(Project.name_key)))
+    stats = step_stats(session, [p.id for p in found if p.id is not None])
+    rows = []
+    for project in found:
+        today = projects.local_today(project.tz, inv.now)
+        first_due, last_due = stats.get(project.id, (None, None))
+        overdue = int(first_due is not None and first_due < today)  # health needs "any", not how many
+        forecast = max([today, *([last_due] if last_due else [])])
+        health = project_health(project, overdue=overdue, slip_days=slip(forecast, project.target_date))
+        if scope == "overdue" and not overdue:
+            continue
+        next_date = first_due if first_due and first_due >= today else (first_due or project.target_date)
+        rows.append((project, health, next_date))
+    return views.project_list(rows, scope=scope)
+
+
+def step_stats(session: Session, project_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
+    """Per project: the earliest and the latest open due date, in one grouped query."""
+    if not project_ids:
+        return {}
+    open_step = Step.done_at.is_(None)  # type: ignore[union-attr]
+    rows = session.exec(
+        select(
+            Step.project_id,
+            func.min(case((open_step, Step.due_date))),
+            func.max(case((open_step, Step.due_date))),
+        )
+        .where(Step.project_id.in_(project_ids))  # type: ignore[attr-defined]
+        .group_by(Step.project_id)
+    ).all()
+    return {pid: (first, last) for pid, first, last in rows}
+
+
+READS: dict[str, Callable[[Session, Invocation, Command, Services], dict]] = {
+    "help": show_help,
+    "status": show_status,
+    "list": show_list,
+}
+
+
+# --- writes: after ack(), one transaction each --------------------------------------------
+
+
+def create_from_command(services: Services, inv: Invocation, cmd: Command, client: WebClient) -> dict:
+    assert cmd.title
+    with services.db.reader() as session:  # refuse early, before asking Slack anything
+        projects.check_new_project(session, team_id=inv.team_id, channel_id=inv.channel_id, name=cmd.title)
+    tz = user_tz(
+        services.db, client, team_id=inv.team_id, user_id=inv.user_id, default_tz=services.settings.default_tz, now=inv.now
+    )
+    today = projects.local_today(tz, inv.now)
+    target = parse_date(cmd.date_word, today) if cmd.date_word else None
+    with services.db.transaction() as session:
+        project = projects.create_project(
+            session,
+            team_id=inv.team_id,
+            channel_id=inv.channel_id,
+            owner_id=inv.user_id,
+            name=cmd.title,
+            client=cmd.client,
+            target_date=target,
+            tz=tz,
+            budget_hours=cmd.hours,
+            now=inv.now,
+        )
+    message = views.project_created(project, [])
+    if target and target < today:
+        message = views.reply(message["text"] + "\n:warning: The target date is already in the past.", in_channel=True)
+    return message
+
+
+def _today(project: Project, inv: Invocation) -> date:
+    return projects.local_today(project.tz, inv.now)
+
+
+def _due(word: str | None, project: Project, inv: Invocation) -> tuple[date | None, str]:
+    """Read a due date; the second value is a warning to add when it has already passed."""
+    if not word:
+        return None, ""
+    due = parse_date(word, _today(project, inv))
+    warning = f"\n:warning: {views.day(due)} is already past; the step shows as overdue." if due < _today(project, inv) else ""
+    return due, warning
+
+
+def write_stage(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    old, new = projects.move_stage(session, project=project, actor=inv.user_id, target=cmd.stage, force=cmd.force, now=inv.now)
+    forced = " (approval gate overridden)" if cmd.force else ""
+    text = (
+        f":arrow_forward: {mention(inv.user_id)} moved {views.project_label(project)} from {old.label} to *{new.label}*{forced}."
+    )
+    return views.reply(text, in_channel=True)
+
+
+def write_step_add(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    assert cmd.title
+    due, warning = _due(cmd.date_word, project, inv)
+    step = projects.add_step(
+        session, project=project, actor=inv.user_id, title=cmd.title,
+        assignee_id=cmd.user_ids[0] if cmd.user_ids else None, due_date=due, now=inv.now,
+    )  # fmt: skip
+    who = f" for {mention(step.assignee_id)}" if step.assignee_id else ""
+    when = f", due {views.day(step.due_date)}" if step.due_date else ""
+    return views.reply(f"Added {views.step_label(step)}{who}{when} to {views.project_label(project)}.{warning}")
+
+
+def write_step_done(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    done, already = projects.complete_steps(session, project=project, actor=inv.user_id, numbers=cmd.numbers, now=inv.now)
+    lines = [f":white_check_mark: {views.step_label(s)} is done." for s in done]
+    lines += [f"{views.step_label(s)} was already done." for s in already]
+    return views.reply("\n".join(lines))
+
+
+def write_step_reopen(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    reopened, already = projects.reopen_steps(session, project=project, actor=inv.user_id, numbers=cmd.numbers, now=inv.now)
+    lines = [f"Reopened {views.step_label(s)}." for s in reopened]
+    lines += [f"{views.step_label(s)} is already open." for s in already]
+    return views.reply("\n".join(lines))
+
+
+def write_step_assign(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    step = projects.assign_step(
+        session, project=project, actor=inv.user_id, number=cmd.numbers[0], assignee_id=cmd.user_ids[0], now=inv.now
+    )
+    return views.reply(f"{views.step_label(step)} is now {mention(cmd.user_ids[0])}'s.")
+
+
+def write_step_due(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    clear = (cmd.date_word or "").lower() in ("none", "clear", "-")
+    due, warning = (None, "") if clear else _due(cmd.date_word, project, inv)
+    step = projects.set_step_due(session, project=project, actor=inv.user_id, number=cmd.numbers[0], due_date=due, now=inv.now)
+    when = f"is due {views.day(due)}" if due else "has no due date now"
+    return views.reply(f"{views.step_label(step)} {when}.{warning}")
+
+
+def write_approver_add(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    added, existing = projects.add_approvers(session, project=project, actor=inv.user_id, user_ids=cmd.user_ids, now=inv.now)
+    parts = []
+    if added:
+        parts.append(f"{', '.join(mention(u) for u in added)} can now approve deliverables of {views.project_label(project)}.")
+    if existing:
+        parts.append(
+            f"{', '.join(mention(u) for u in existing)} already {'is an approver' if len(existing) == 1 else 'are approvers'}."
+        )
+    return views.reply(" ".join(parts))
+
+
+def write_approver_remove(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    removed = projects.remove_approvers(session, project=project, actor=inv.user_id, user_ids=cmd.user_ids, now=inv.now)
+    left = projects.approver_ids(session, project)
+    fallback = "" if left else f" With no approvers left, {mention(project.owner_id)} signs off deliverables."
+    return views.reply(
+        f"{', '.join(mention(u) for u in removed)} no longer approve{'s' if len(removed) == 1 else ''} deliverables.{fallback}"
+    )
+
+
+def write_owner(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    projects.hand_over(session, project=project, actor=inv.user_id, new_owner=cmd.user_ids[0], now=inv.now)
+    return views.reply(
+        f"{mention(inv.user_id)} handed {views.project_label(project)} over to {mention(cmd.user_ids[0])}.", in_channel=True
+    )
+
+
+def write_close(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    projects.close_project(session, project=project, actor=inv.user_id, now=inv.now)
+    return views.reply(
+        f":checkered_flag: {mention(inv.user_id)} closed {views.project_label(project)}. No more reminders for it.",
+        in_channel=True,
+    )
+
+
+def write_budget(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    assert cmd.hours is not None
+    projects.set_budget(session, project=project, actor=inv.user_id, hours=cmd.hours, now=inv.now)
+    return views.reply(f"Budget of {views.project_label(project)}: {cmd.hours:g}h ({project.hours_used:g}h used so far).")
+
+
+def write_log(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    assert cmd.hours is not None
+    projects.log_hours(session, project=project, actor=inv.user_id, hours=cmd.hours, now=inv.now)
+    of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
+    return views.reply(f"Logged {cmd.hours:g}h on {views.project_label(project)}: {project.hours_used:g}h{of_budget} used.")
+
+
+def write_deliverable(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
+    raise UserError(f"Deliverable approvals are not available yet for {escape(project.name)}.")
+
+
+WRITES: dict[str, Callable[[Session, Invocation, Command, Project], dict]] = {
+    "stage": write_stage,
+    "step add": write_step_add,
+    "step done": write_step_done,
+    "step reopen": write_step_reopen,
+    "step assign": write_step_assign,
+    "step due": write_step_due,
+    "approver add": write_approver_add,
+    "approver remove": write_approver_remove,
+    "owner": write_owner,
+    "close": write_close,
+    "budget": write_budget,
+    "log": write_log,
+    "deliverable": write_deliverable,
+}

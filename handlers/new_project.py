@@ -1,0 +1,110 @@
+"""The `/project new` modal: check the form inside `ack()` (errors show in the modal), create after."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import date
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import ids, projects, views
+from bot.errors import UserError
+from bot.people import user_tz
+from bot.services import Services
+from bot.text import USER_ID, cut
+from handlers.commands import OOPS, installation_team
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    @app.view(ids.NEW_PROJECT_VIEW)
+    def new_project_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+        team_id = installation_team(context)
+        user_id = body["user"]["id"]
+        now = utcnow()
+        form = read_form(view)
+        try:
+            metadata = json.loads(view.get("private_metadata") or "{}")
+            channel_id = metadata["channel_id"]
+        except (ValueError, KeyError, TypeError):
+            ack(
+                response_action="errors",
+                errors={ids.NEW_NAME_BLOCK: "This form has expired. Close it and run /project new again."},
+            )
+            return
+        if not form["name"]:
+            ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: "Give the project a name."})
+            return
+        try:
+            with services.db.reader() as session:
+                projects.check_new_project(session, team_id=team_id, channel_id=channel_id, name=form["name"])
+        except UserError as error:
+            ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(str(error)), 150)})
+            return
+        ack()
+        tz = user_tz(services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now)
+        try:
+            with services.db.transaction() as session:
+                project = projects.create_project(
+                    session,
+                    team_id=team_id,
+                    channel_id=channel_id,
+                    owner_id=user_id,
+                    name=form["name"],
+                    client=form["client"],
+                    target_date=form["target"],
+                    tz=tz,
+                    approvers=form["approvers"],
+                    now=now,
+                )
+            message = views.project_created(project, form["approvers"])
+        except UserError as error:  # someone created the same project between the check and now
+            message = views.reply(str(error))
+        except Exception:
+            log.exception("creating a project from the modal failed")
+            message = views.reply(OOPS)
+        tell(client, metadata.get("response_url"), channel_id, user_id, message)
+
+
+def read_form(view: dict) -> dict:
+    values = view.get("state", {}).get("values", {})
+
+    def field(block: str, action: str) -> dict:
+        return values.get(block, {}).get(action, {}) or {}
+
+    name = " ".join((field(ids.NEW_NAME_BLOCK, ids.NEW_NAME_INPUT).get("value") or "").split())
+    client = " ".join((field(ids.NEW_CLIENT_BLOCK, ids.NEW_CLIENT_INPUT).get("value") or "").split())
+    picked = field(ids.NEW_TARGET_BLOCK, ids.NEW_TARGET_INPUT).get("selected_date")
+    try:
+        target = date.fromisoformat(picked) if picked else None
+    except ValueError:
+        target = None
+    approvers = [
+        u for u in field(ids.NEW_APPROVERS_BLOCK, ids.NEW_APPROVERS_INPUT).get("selected_users") or [] if USER_ID.match(u)
+    ]
+    return {
+        "name": cut(name, 80),
+        "client": cut(client, 80) or None,
+        "target": target,
+        "approvers": list(dict.fromkeys(approvers)),
+    }
+
+
+def tell(client: WebClient, response_url: str | None, channel_id: str, user_id: str, message: dict) -> None:
+    """Answer where the command was run: its response_url if we have one, else an ephemeral message."""
+    try:
+        if response_url:
+            WebhookClient(response_url).send_dict({k: v for k, v in message.items()})
+        else:
+            client.chat_postEphemeral(channel=channel_id, user=user_id, text=message["text"], blocks=message["blocks"])
+    except Exception:
+        log.exception("could not confirm the new project")
+
+
+def _plain_sentence(mrkdwn: str) -> str:
+    return mrkdwn.replace("*", "").replace("`", "")

@@ -1,0 +1,1 @@
+"""The project store: SQLModel tables, the database connection and its migrations."""

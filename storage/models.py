@@ -1,0 +1,202 @@
+"""The project store's tables. Every row carries the Slack team id of the installation it belongs to.
+
+Timestamps are aware UTC datetimes (`utcnow()`); dates are calendar dates in the project's time zone.
+The schema itself is owned by the Alembic migrations in `storage/migrations`; a test checks
+that they match these models.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Now, in UTC (what every timestamp column holds). freezegun steers it."""
+    return datetime.now(UTC)
+
+
+class Stage(StrEnum):
+    INITIATION = "initiation"
+    PLANNING = "planning"
+    EXECUTION = "execution"
+    CLOSURE = "closure"
+
+    @property
+    def label(self) -> str:
+        return STAGE_LABELS[self]
+
+    @property
+    def order(self) -> int:
+        return list(Stage).index(self)
+
+    @property
+    def next(self) -> Stage | None:
+        stages = list(Stage)
+        return stages[self.order + 1] if self.order + 1 < len(stages) else None
+
+
+STAGE_LABELS = {
+    Stage.INITIATION: "Initiation",
+    Stage.PLANNING: "Planning",
+    Stage.EXECUTION: "Execution & Monitoring",
+    Stage.CLOSURE: "Closure",
+}
+
+
+class DeliverableState(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+
+
+class ProjectBase(SQLModel):
+    team_id: str = Field(max_length=32)
+    name: str = Field(max_length=80)
+    client: str | None = Field(default=None, max_length=80)
+    channel_id: str = Field(max_length=32)
+    owner_id: str = Field(max_length=32)
+    stage: str = Field(default=Stage.INITIATION.value, max_length=16)
+    start_date: date
+    target_date: date | None = None
+    budget_hours: float | None = None
+    hours_used: float = 0.0
+    tz: str = Field(default="UTC", max_length=64)
+
+
+class Project(ProjectBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("team_id", "name_key", name="uq_project_team_name"),
+        UniqueConstraint("team_id", "channel_id", name="uq_project_team_channel"),
+        Index("ix_project_team_owner", "team_id", "owner_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    name_key: str = Field(max_length=80)  # lower-cased name: names are unique case-insensitively
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class StepBase(SQLModel):
+    title: str = Field(max_length=200)
+    stage: str = Field(max_length=16)
+    assignee_id: str | None = Field(default=None, max_length=32)
+    due_date: date | None = None
+
+
+class Step(StepBase, table=True):
+    __table_args__ = (
+        UniqueConstraint("project_id", "number", name="uq_step_project_number"),
+        # The reminder pass looks for open steps by due date across the workspace.
+        Index("ix_step_open_due", "done_at", "due_date"),
+        Index("ix_step_team_assignee", "team_id", "assignee_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    number: int
+    created_by: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
+    done_by: str | None = Field(default=None, max_length=32)
+    snoozed_until: date | None = None
+
+
+class Approver(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_approver_project_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class Deliverable(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("project_id", "title_key", "version", name="uq_deliverable_version"),
+        Index("ix_deliverable_project_state", "project_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    title: str = Field(max_length=200)
+    title_key: str = Field(max_length=200)
+    link: str | None = Field(default=None, max_length=2000)
+    stage: str = Field(max_length=16)
+    version: int = 1
+    previous_id: int | None = Field(default=None, foreign_key="deliverable.id")
+    state: str = Field(default=DeliverableState.PENDING.value, max_length=16)
+    submitted_by: str = Field(max_length=32)
+    submitted_at: datetime = Field(default_factory=utcnow)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class Decision(SQLModel, table=True):
+    """One per deliverable version, ever: the unique deliverable_id is what makes a decision final."""
+
+    __table_args__ = (UniqueConstraint("deliverable_id", name="uq_decision_deliverable"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    deliverable_id: int = Field(foreign_key="deliverable.id", ondelete="CASCADE")
+    approver_id: str = Field(max_length=32)
+    verdict: str = Field(max_length=16)  # approved | rejected
+    reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    decided_at: datetime = Field(default_factory=utcnow)
+
+
+class AuditEvent(SQLModel, table=True):
+    __table_args__ = (Index("ix_audit_project_at", "project_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int | None = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
+    actor_id: str = Field(max_length=32)
+    action: str = Field(max_length=48)
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    at: datetime = Field(default_factory=utcnow)
+
+
+class UserProfile(SQLModel, table=True):
+    """What Slack told us about a person (their time zone), cached."""
+
+    __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_userprofile_team_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    user_id: str = Field(max_length=32)
+    tz: str | None = Field(default=None, max_length=64)
+    fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class Reminder(SQLModel, table=True):
+    """One row per reminder ever due; its unique key is what makes each reminder go out once."""
+
+    __table_args__ = (Index("ix_reminder_status_next", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=255, unique=True)  # kind:subject:recipient:local-date
+    team_id: str = Field(max_length=32)
+    kind: str = Field(max_length=24)
+    recipient: str = Field(max_length=32)  # a user id (DM) or channel id (digest)
+    project_id: int | None = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | retry | failed
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_until: datetime | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=255)
+    sent_at: datetime | None = None
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)

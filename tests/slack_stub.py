@@ -1,0 +1,407 @@
+"""A local stand-in for Slack's Web API and response URLs, for pointing a WebClient at in tests."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+JSON = dict[str, Any]
+
+_TS_BASE = 1_700_000_000
+
+
+@dataclass(frozen=True)
+class Call:
+    """One request the stub received at /api/<method>."""
+
+    method: str
+    params: JSON
+    token: str | None
+    headers: dict[str, str]
+    at: float  # time.monotonic() on arrival
+    status: int = 200
+    failed: bool = False
+
+
+@dataclass
+class _Failure:
+    """A scripted failure, answered to the next `times` calls of a method."""
+
+    status: int
+    headers: dict[str, str]
+    body: JSON | str
+    times: int
+
+
+@dataclass
+class _Reply:
+    status: int = 200
+    body: JSON | str = field(default_factory=lambda: {"ok": True})
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _maybe_json(value: Any) -> Any:
+    """Decode strings that look like JSON arrays/objects (e.g. `blocks` in form posts)."""
+    if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _parse_body(content_type: str, raw: bytes) -> JSON:
+    """Parse a request body as Slack clients send it: form, JSON or multipart."""
+    if not raw:
+        return {}
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/json":
+        data = json.loads(raw.decode("utf-8"))
+        return data if isinstance(data, dict) else {"_json": data}
+    if ctype == "multipart/form-data":
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + raw)
+        parts: JSON = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            payload = part.get_payload(decode=True) or b""
+            if part.get_filename():
+                parts[str(name)] = payload
+            else:
+                parts[str(name)] = payload.decode("utf-8", "replace")
+        return parts
+    return dict(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+
+
+class SlackStub:
+    """Fake Slack Web API on 127.0.0.1 that records calls and can script failures and delays."""
+
+    def __init__(
+        self,
+        tokens: dict[str, str] | None = None,
+        user_tz: dict[str, str] | None = None,
+        unknown_users: set[str] | None = None,
+    ) -> None:
+        self.tokens: dict[str, str] = dict(tokens) if tokens is not None else {"xoxb-test": "T_HOME"}
+        self.user_tz: dict[str, str] = dict(user_tz or {})
+        self.unknown_users: set[str] = set(unknown_users or ())
+        self._cond = threading.Condition()
+        self._calls: list[Call] = []
+        self._responses: list[tuple[str, JSON]] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._delays: dict[str, float] = {}
+        self._ts_counter = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ----------------------------------------------------------------- lifecycle
+
+    def start(self) -> SlackStub:
+        """Bind an ephemeral port and serve in a daemon thread."""
+        if self._server is not None:
+            return self
+        server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.daemon_threads = True
+        server.stub = self  # type: ignore[attr-defined]
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="slack-stub", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> SlackStub:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("SlackStub is not started")
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def api_url(self) -> str:
+        """Base URL for `WebClient(base_url=...)`, with the trailing slash slack_sdk expects."""
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str = "default") -> str:
+        """A response_url whose posts are recorded under `key`."""
+        return f"{self.base_url}/response/{key}"
+
+    # ----------------------------------------------------------------- scripting
+
+    def fail(
+        self,
+        method: str,
+        *,
+        error: str = "internal_error",
+        status: int = 200,
+        headers: dict[str, str] | None = None,
+        times: int = 1,
+        body: JSON | str | None = None,
+    ) -> None:
+        """Answer the next `times` calls to `method` with this status/headers/body (queued FIFO)."""
+        failure = _Failure(
+            status=status,
+            headers=dict(headers or {}),
+            body=body if body is not None else {"ok": False, "error": error},
+            times=times,
+        )
+        with self._cond:
+            self._failures.setdefault(method, []).append(failure)
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Make calls to `method` sleep `seconds` before answering; 0 clears."""
+        with self._cond:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
+    def reset(self) -> None:
+        """Forget calls, response-URL posts, scripted failures and delays (config is kept)."""
+        with self._cond:
+            self._calls.clear()
+            self._responses.clear()
+            self._failures.clear()
+            self._delays.clear()
+
+    # ----------------------------------------------------------------- queries
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._cond:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self._calls if c.method == method]
+
+    def responses(self, key: str | None = None) -> list[JSON]:
+        """JSON bodies posted to response URLs, in order (all keys when `key` is None)."""
+        with self._cond:
+            return [body for k, body in self._responses if key is None or k == key]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until at least `count` calls to `method` were recorded; return them."""
+        if not self._wait(lambda: len(self._calls_to_locked(method)) >= count, timeout):
+            with self._cond:
+                seen = Counter(c.method for c in self._calls)
+            summary = ", ".join(f"{m} x{n}" for m, n in seen.items()) or "none"
+            raise AssertionError(
+                f"expected {count} call(s) to {method} within {timeout}s, got {seen.get(method, 0)}; methods seen: {summary}"
+            )
+        return self.calls_to(method)
+
+    def wait_for_responses(self, count: int = 1, key: str | None = None, timeout: float = 5.0) -> list[JSON]:
+        """Block until at least `count` response-URL posts (for `key`, or any) were recorded."""
+        if not self._wait(lambda: len(self._responses_locked(key)) >= count, timeout):
+            with self._cond:
+                seen = Counter(k for k, _ in self._responses)
+            summary = ", ".join(f"{k} x{n}" for k, n in seen.items()) or "none"
+            raise AssertionError(f"expected {count} response_url post(s) for key={key!r} within {timeout}s; keys seen: {summary}")
+        return self.responses(key)
+
+    def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(predicate, timeout=timeout)
+
+    def _calls_to_locked(self, method: str) -> list[Call]:
+        return [c for c in self._calls if c.method == method]
+
+    def _responses_locked(self, key: str | None) -> list[JSON]:
+        return [body for k, body in self._responses if key is None or k == key]
+
+    # ----------------------------------------------------------------- handling
+
+    def _next_ts(self) -> str:
+        with self._cond:
+            self._ts_counter += 1
+            n = self._ts_counter
+        return f"{_TS_BASE + n // 1_000_000}.{n % 1_000_000:06d}"
+
+    def _handle_api(self, method: str, params: JSON, headers: dict[str, str]) -> _Reply:
+        auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else params.get("token")
+        with self._cond:
+            queue = self._failures.get(method)
+            failure = queue[0] if queue else None
+            if queue and failure is not None:
+                failure.times -= 1
+                if failure.times <= 0:
+                    queue.pop(0)
+            delay = self._delays.get(method, 0.0)
+            self._calls.append(
+                Call(
+                    method=method,
+                    params=params,
+                    token=token,
+                    headers=headers,
+                    at=time.monotonic(),
+                    status=failure.status if failure else 200,
+                    failed=failure is not None,
+                )
+            )
+            self._cond.notify_all()
+        if delay:
+            time.sleep(delay)
+        if failure is not None:
+            return _Reply(failure.status, failure.body, failure.headers)
+        return _Reply(body=self._answer(method, params, token))
+
+    def _answer(self, method: str, params: JSON, token: str | None) -> JSON:
+        """The canned success body for a Web API method."""
+        channel = params.get("channel")
+        if method == "auth.test":
+            if not token:
+                return {"ok": False, "error": "not_authed"}
+            if token not in self.tokens:
+                return {"ok": False, "error": "invalid_auth"}
+            return {
+                "ok": True,
+                "team_id": self.tokens[token],
+                "team": "Team",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+                "url": "https://example.slack.com/",
+            }
+        if method == "chat.postMessage":
+            if isinstance(channel, str) and channel[:1] in ("U", "W"):
+                channel = "D" + channel[1:]
+            ts = self._next_ts()
+            message: JSON = {
+                "type": "message",
+                "user": "UBOT",
+                "bot_id": "BBOT",
+                "ts": ts,
+                "text": params.get("text", ""),
+                "blocks": params.get("blocks", []),
+            }
+            if "thread_ts" in params:
+                message["thread_ts"] = params["thread_ts"]
+            return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        if method == "chat.update":
+            return {"ok": True, "channel": channel, "ts": params.get("ts"), "text": params.get("text", "")}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": self._next_ts()}
+        if method == "conversations.open":
+            users = str(params.get("users", "")).split(",")[0].strip()
+            channel_id = "D" + users[1:] if users else channel
+            return {"ok": True, "channel": {"id": channel_id}}
+        if method == "conversations.join":
+            return {"ok": True, "channel": {"id": channel}}
+        if method == "users.info":
+            user = str(params.get("user", ""))
+            if user in self.unknown_users:
+                return {"ok": False, "error": "user_not_found"}
+            return {
+                "ok": True,
+                "user": {
+                    "id": user,
+                    "team_id": "T_HOME",
+                    "name": user.lower(),
+                    "real_name": f"User {user}",
+                    "tz": self.user_tz.get(user, "UTC"),
+                    "tz_offset": 0,
+                    "deleted": False,
+                },
+            }
+        if method in ("views.open", "views.update", "views.push"):
+            view = params.get("view")
+            view = dict(view) if isinstance(view, dict) else {}
+            return {"ok": True, "view": {**view, "id": params.get("view_id") or "V123"}}
+        return {"ok": True}
+
+    def _record_response(self, key: str, body: JSON) -> None:
+        with self._cond:
+            self._responses.append((key, body))
+            self._cond.notify_all()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    """Routes /api/<method> and /response/<key> to the owning SlackStub."""
+
+    server: ThreadingHTTPServer
+
+    @property
+    def stub(self) -> SlackStub:
+        return self.server.stub  # type: ignore[attr-defined,no-any-return]
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server naming)
+        self._dispatch(b"")
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("Content-Length") or 0)
+        self._dispatch(self.rfile.read(length) if length else b"")
+
+    def _dispatch(self, raw: bytes) -> None:
+        url = urlsplit(self.path)
+        headers = dict(self.headers.items())
+        content_type = self.headers.get("Content-Type", "application/x-www-form-urlencoded")
+        try:
+            if url.path.startswith("/api/"):
+                params: JSON = dict(parse_qsl(url.query, keep_blank_values=True))
+                params.update(_parse_body(content_type, raw))
+                params = {k: _maybe_json(v) for k, v in params.items()}
+                reply = self.stub._handle_api(url.path[len("/api/") :], params, headers)
+            elif url.path.startswith("/response/"):
+                try:
+                    body = json.loads(raw.decode("utf-8")) if raw else {}
+                except ValueError:
+                    body = {"_raw": raw.decode("utf-8", "replace")}
+                self.stub._record_response(url.path[len("/response/") :], body)
+                reply = _Reply(body="ok", headers={"Content-Type": "text/plain"})
+            else:
+                reply = _Reply(404, {"ok": False, "error": "unknown_path"})
+        except Exception as exc:  # keep the server alive; surface the bug to the client
+            reply = _Reply(500, {"ok": False, "error": f"stub_error: {exc!r}"})
+        self._send(reply)
+
+    def _send(self, reply: _Reply) -> None:
+        if isinstance(reply.body, str):
+            data = reply.body.encode("utf-8")
+            default_type = "text/plain; charset=utf-8"
+        else:
+            data = json.dumps(reply.body).encode("utf-8")
+            default_type = "application/json; charset=utf-8"
+        self.send_response(reply.status)
+        headers = {"Content-Type": default_type, **reply.headers}
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        """Stay quiet."""
