@@ -249,13 +249,12 @@ def _parse_step(tokens: list[Token]) -> Command:
     if sub in ("done", "reopen"):
         return Command(f"step {sub}", numbers=_numbers(rest, f"/project step {sub} #3"))
     if sub == "assign":
-        numbers = _numbers([t for t in rest if not mention_id(t.raw)], "/project step assign #3 @ann")
-        if len(numbers) != 1:
-            raise UserError("Assign one step at a time: `/project step assign #3 @ann`.")
-        people = [t for t in rest if mention_id(t.raw)]
-        user_ids = _user_ids(people, "step assign") if people else ()
+        if not rest or mention_id(rest[0].raw):
+            raise UserError("Which step? Give its number, then the person: `/project step assign #3 @ann`.")
+        numbers = _numbers(rest[:1], "/project step assign #3 @ann")
+        user_ids = _user_ids(rest[1:], "step assign")
         if len(user_ids) != 1:
-            raise UserError("Who should do it? `/project step assign #3 @ann` (one person).")
+            raise UserError("A step has one assignee: `/project step assign #3 @ann`.")
         return Command("step assign", numbers=numbers, user_ids=user_ids)
     if sub == "due":
         if len(rest) < 2:

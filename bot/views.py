@@ -55,7 +55,8 @@ def context(*elements: str) -> Block:
 
 
 def header(text: str) -> Block:
-    return {"type": "header", "text": {"type": "plain_text", "text": cut(text, HEADER_MAX), "emoji": False}}
+    """A header from plain text; escaped too, so no text Shepherd sends ever carries Slack markup."""
+    return {"type": "header", "text": {"type": "plain_text", "text": cut(escape(text), HEADER_MAX), "emoji": False}}
 
 
 def bulleted(title: str, lines: Sequence[str], *, limit: int = LIST_MAX) -> str:

@@ -49,10 +49,7 @@ class Database:
         """A session for reading only: on SQLite it does not take the write lock."""
         engine = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
         with Session(engine, expire_on_commit=False) as session:
-            try:
-                yield session
-            finally:
-                session.rollback()
+            yield session  # close() ends the transaction and keeps loaded objects readable
 
     def migrate(self) -> None:
         """Bring the schema to the newest migration. Concurrent callers wait for each other."""

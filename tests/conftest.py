@@ -119,15 +119,14 @@ class Bot:
     def db(self) -> Database:
         return self.services.db
 
-    def command(self, text: str, *, user: str = "U_ALICE", channel: str = "C_PROJ", key: str | None = None, **kw: Any) -> Reply:
+    def command(self, text: str, *, user: str = "U0ALICE", channel: str = "C0PROJ", key: str | None = None, **kw: Any) -> Reply:
         """Send `/project <text>`; return Slack's view of our HTTP answer (the ack)."""
         key = key or f"cmd-{next(self._keys)}"
-        return self.sender.command(
-            text, user_id=user, channel_id=channel, team_id=kw.pop("team_id", self.team_id),
-            response_url=self.slack.response_url(key), **kw,
-        )  # fmt: skip
+        kw.setdefault("response_url", self.slack.response_url(key))
+        kw.setdefault("team_id", self.team_id)
+        return self.sender.command(text, user_id=user, channel_id=channel, **kw)
 
-    def run(self, text: str, *, user: str = "U_ALICE", channel: str = "C_PROJ", **kw: Any) -> dict:
+    def run(self, text: str, *, user: str = "U0ALICE", channel: str = "C0PROJ", **kw: Any) -> dict:
         """Send `/project <text>` and return what the user sees: the ack's body, or else the
         message that arrives at the response URL afterwards."""
         key = f"run-{next(self._keys)}"
