@@ -1,0 +1,97 @@
+"""Settings: read from the environment and `.env`, checked, one clear line when wrong."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import time
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parent.parent
+HTTP = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+def test_defaults_match_the_product_spec():
+    settings = Settings.from_mapping(HTTP)
+    assert not settings.socket_mode and settings.port == 3000
+    assert settings.database_url == "sqlite:///shepherd.db"
+    assert (settings.work_start, settings.work_end, settings.work_days) == (time(9), time(18), frozenset(range(5)))
+    assert settings.nudge_time == time(9, 30) and settings.reminder_interval == 60
+    assert (settings.approval_chase_days, settings.escalate_after_days, settings.default_tz) == (2, 3, "UTC")
+
+
+def test_every_setting_is_read():
+    settings = Settings.from_mapping(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_APP_TOKEN": "xapp-1",
+            "PORT": "8080",
+            "DATABASE_URL": "postgresql://u:p@db/shepherd",
+            "SLACK_API_URL": "http://127.0.0.1:9000/api",
+            "DEFAULT_TZ": "Europe/Paris",
+            "WORK_HOURS": "08:30-17:00",
+            "WORK_DAYS": "sun-thu",
+            "NUDGE_TIME": "10:00",
+            "REMINDER_INTERVAL": "30",
+            "APPROVAL_CHASE_DAYS": "1",
+            "ESCALATE_AFTER_DAYS": "5",
+        }
+    )
+    assert settings.socket_mode and settings.signing_secret is None and settings.port == 8080
+    assert settings.database_url == "postgresql+psycopg://u:p@db/shepherd"
+    assert settings.slack_api_url == "http://127.0.0.1:9000/api/"
+    assert settings.work_days == frozenset({6, 0, 1, 2, 3})
+    assert (settings.work_start, settings.work_end, settings.nudge_time) == (time(8, 30), time(17), time(10))
+    assert (settings.reminder_interval, settings.approval_chase_days, settings.escalate_after_days) == (30, 1, 5)
+
+
+@pytest.mark.parametrize(
+    ("env", "variable"),
+    [
+        ({}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "nope", "SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({**HTTP, "SLACK_APP_TOKEN": "xoxb-wrong"}, "SLACK_APP_TOKEN"),
+        ({**HTTP, "PORT": "eighty"}, "PORT"),
+        ({**HTTP, "PORT": "70000"}, "PORT"),
+        ({**HTTP, "DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+        ({**HTTP, "SLACK_API_URL": "slack.com"}, "SLACK_API_URL"),
+        ({**HTTP, "DEFAULT_TZ": "Mars/Olympus"}, "DEFAULT_TZ"),
+        ({**HTTP, "WORK_HOURS": "9-5"}, "WORK_HOURS"),
+        ({**HTTP, "WORK_HOURS": "18:00-09:00"}, "WORK_HOURS"),
+        ({**HTTP, "WORK_DAYS": "weekdays"}, "WORK_DAYS"),
+        ({**HTTP, "NUDGE_TIME": "25:00"}, "NUDGE_TIME"),
+        ({**HTTP, "REMINDER_INTERVAL": "0"}, "REMINDER_INTERVAL"),
+        ({**HTTP, "APPROVAL_CHASE_DAYS": "-1"}, "APPROVAL_CHASE_DAYS"),
+        ({**HTTP, "ESCALATE_AFTER_DAYS": "x"}, "ESCALATE_AFTER_DAYS"),
+    ],
+)
+def test_a_bad_or_missing_setting_names_the_variable(env, variable):
+    with pytest.raises(SettingsError) as error:
+        Settings.from_mapping(env)
+    assert str(error.value).startswith(variable)
+
+
+def test_real_environment_wins_over_dotenv(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nSLACK_SIGNING_SECRET=file-secret\nPORT=4000\n")
+    settings = Settings.from_env({"PORT": "5000"}, env_file=str(env_file))
+    assert (settings.bot_token, settings.signing_secret, settings.port) == ("xoxb-from-file", "file-secret", 5000)
+
+
+def test_start_up_with_a_bad_setting_prints_one_line_and_exits_non_zero(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,  # no .env here
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "WORK_DAYS": "someday"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == ["shepherd: WORK_DAYS must look like mon-fri or mon,tue,thu, got 'someday'."]
+    assert "Traceback" not in result.stderr + result.stdout

@@ -1,0 +1,37 @@
+"""The store: migrations own the schema, match the models, and never lose data on restart."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlmodel import SQLModel, select
+
+from storage.db import Database
+from storage.models import Project, utcnow
+
+
+def test_migrations_create_exactly_the_models_schema(db: Database):
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        differences = compare_metadata(context, SQLModel.metadata)
+    assert differences == []
+
+
+def test_migrating_again_keeps_every_row(db: Database):
+    with db.transaction() as session:
+        session.add(Project(team_id="T1", name="Kept", name_key="kept", channel_id="C1", owner_id="U1", start_date=utcnow().date()))
+    db.migrate()  # what every restart does
+    reopened = Database(db.url.render_as_string(hide_password=False))
+    reopened.migrate()
+    with reopened.reader() as session:
+        assert session.exec(select(Project.name)).all() == ["Kept"]
+    reopened.dispose()
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path):
+    db = Database(f"sqlite:///{tmp_path}/x.db")
+    with db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()
