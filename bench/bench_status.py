@@ -48,10 +48,21 @@ def fill(db: Database, projects: int, steps_per_project: int) -> None:
         connection.execute(
             insert(Project),
             [
-                dict(team_id=TEAM, name=f"Project {i}", name_key=f"project {i}", client=f"Client {i % 50}", channel_id=f"C{i:06d}",
-                     owner_id=f"U{i % 40:04d}", stage="execution", start_date=today - timedelta(days=60),
-                     target_date=today + timedelta(days=rng.randint(-10, 60)), tz="Europe/London", hours_used=0.0,
-                     created_at=now, updated_at=now)  # fmt: skip
+                dict(
+                    team_id=TEAM,
+                    name=f"Project {i}",
+                    name_key=f"project {i}",
+                    client=f"Client {i % 50}",
+                    channel_id=f"C{i:06d}",
+                    owner_id=f"U{i % 40:04d}",
+                    stage="execution",
+                    start_date=today - timedelta(days=60),
+                    target_date=today + timedelta(days=rng.randint(-10, 60)),
+                    tz="Europe/London",
+                    hours_used=0.0,
+                    created_at=now,
+                    updated_at=now,
+                )  # fmt: skip
                 for i in range(projects)
             ],
         )
@@ -61,9 +72,18 @@ def fill(db: Database, projects: int, steps_per_project: int) -> None:
             for n in range(1, steps_per_project + 1):
                 due = today + timedelta(days=rng.randint(-20, 40))
                 batch.append(
-                    dict(team_id=TEAM, project_id=project_id, number=n, title=f"Step {n} of the plan", stage="execution",
-                         assignee_id=f"U{rng.randint(0, 39):04d}", due_date=due, created_by="U0000", created_at=now,
-                         done_at=now if rng.random() < 0.4 else None)  # fmt: skip
+                    dict(
+                        team_id=TEAM,
+                        project_id=project_id,
+                        number=n,
+                        title=f"Step {n} of the plan",
+                        stage="execution",
+                        assignee_id=f"U{rng.randint(0, 39):04d}",
+                        due_date=due,
+                        created_by="U0000",
+                        created_at=now,
+                        done_at=now if rng.random() < 0.4 else None,
+                    )  # fmt: skip
                 )
             if len(batch) >= 10_000:
                 connection.execute(insert(Step), batch)
@@ -73,8 +93,17 @@ def fill(db: Database, projects: int, steps_per_project: int) -> None:
         connection.execute(
             insert(Deliverable),
             [
-                dict(team_id=TEAM, project_id=pid, title="Design review", title_key="design review", stage="execution",
-                     version=1, state="pending", submitted_by="U0001", submitted_at=now - timedelta(days=2))  # fmt: skip
+                dict(
+                    team_id=TEAM,
+                    project_id=pid,
+                    title="Design review",
+                    title_key="design review",
+                    stage="execution",
+                    version=1,
+                    state="pending",
+                    submitted_by="U0001",
+                    submitted_at=now - timedelta(days=2),
+                )  # fmt: skip
                 for pid in ids[::3]
             ],
         )
@@ -146,7 +175,9 @@ def main() -> None:
         db.dispose()
 
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-    print(f"\n{backend}: {args.projects:,} projects, {args.steps:,} steps (filled in {fill_seconds:.1f} s), {args.requests} requests each\n")
+    print(
+        f"\n{backend}: {args.projects:,} projects, {args.steps:,} steps (filled in {fill_seconds:.1f} s), {args.requests} requests each\n"
+    )
     print(f"| {'handler':<28} | {'median ms':>9} | {'p99 ms':>8} |")
     print(f"|{'-' * 30}|{'-' * 11}|{'-' * 10}|")
     for name, values in timings.items():

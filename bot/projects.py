@@ -318,30 +318,29 @@ def add_step(
     now: datetime,
 ) -> Step:
     require_open(project)
-    for _attempt in range(5):
-        number = (session.exec(select(func.max(Step.number)).where(Step.project_id == project.id)).one() or 0) + 1
-        step = Step(
-            team_id=project.team_id,
-            project_id=project.id,  # type: ignore[arg-type]
-            number=number,
-            title=title,
-            stage=project.stage,
-            assignee_id=assignee_id,
-            due_date=due_date,
-            created_by=actor,
-            created_at=now,
-        )
-        try:
-            with session.begin_nested():  # two people adding at once: the loser takes the next number
-                session.add(step)
-        except IntegrityError:
-            continue
-        audit(
-            session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.added", now=now,
-            step=number, title=title, assignee=assignee_id, due=due_date,
-        )  # fmt: skip
-        return step
-    raise RuntimeError("could not allocate a step number")
+    # Lock the project row so people adding steps at the same moment queue for the next number
+    # (PostgreSQL; SQLite's write transactions are serial already). The unique (project, number)
+    # constraint stays the final guarantee.
+    session.exec(select(Project.id).where(Project.id == project.id).with_for_update()).one()
+    number = (session.exec(select(func.max(Step.number)).where(Step.project_id == project.id)).one() or 0) + 1
+    step = Step(
+        team_id=project.team_id,
+        project_id=project.id,  # type: ignore[arg-type]
+        number=number,
+        title=title,
+        stage=project.stage,
+        assignee_id=assignee_id,
+        due_date=due_date,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(step)
+    session.flush()
+    audit(
+        session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.added", now=now,
+        step=number, title=title, assignee=assignee_id, due=due_date,
+    )  # fmt: skip
+    return step
 
 
 def complete_steps(

@@ -61,7 +61,10 @@ def test_tokenize_groups_straight_and_curly_quotes():
 
 
 def test_plain_turns_slack_markup_into_the_text_the_user_meant():
-    assert plain("Pay <@U1|ann> &amp; <!channel> <https://x.io|site> <#C1|general>") == "Pay @ann & @channel site (https://x.io) #general"
+    assert (
+        plain("Pay <@U1|ann> &amp; <!channel> <https://x.io|site> <#C1|general>")
+        == "Pay @ann & @channel site (https://x.io) #general"
+    )
     assert plain("&lt;b&gt; <!subteam^S1|@design>") == "<b> @design"
 
 
@@ -102,7 +105,10 @@ def test_mentions_and_links_are_recognised_only_in_slack_form():
         ("approver add <@U1|a> <@U2|b>", Command("approver add", user_ids=("U1", "U2"))),
         ("approver remove <@U1>", Command("approver remove", user_ids=("U1",))),
         ("owner <@U9>", Command("owner", user_ids=("U9",))),
-        ("deliverable Homepage design <https://figma.com/x|figma>", Command("deliverable", title="Homepage design", link="https://figma.com/x")),
+        (
+            "deliverable Homepage design <https://figma.com/x|figma>",
+            Command("deliverable", title="Homepage design", link="https://figma.com/x"),
+        ),
         ("deliverable Brief", Command("deliverable", title="Brief")),
         ("log 2.5h", Command("log", hours=2.5)),
         ("bogus", Command("help", unknown="bogus")),

@@ -50,7 +50,9 @@ def start(tmp_path: Path, slack, port: int) -> subprocess.Popen:
         "DATABASE_URL": f"sqlite:///{tmp_path}/shepherd.db",
         "REMINDER_INTERVAL": "3600",
     }
-    return subprocess.Popen([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -69,7 +71,9 @@ def test_the_bot_serves_slack_over_http_and_keeps_its_data_across_a_restart(tmp_
     process = start(tmp_path, slack, port)
     try:
         assert wait_healthy(url, process) == {"ok": True}
-        created = sender.command('new "Acme website"', user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new"))
+        created = sender.command(
+            'new "Acme website"', user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new")
+        )
         assert created.status == 200
         assert "Acme website" in slack.wait_for_responses(1, key="new", timeout=15)[0]["text"]
         stale = command_body("status", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("x"))

@@ -87,7 +87,13 @@ def test_start_up_with_a_bad_setting_prints_one_line_and_exits_non_zero(tmp_path
     result = subprocess.run(
         [sys.executable, "-m", "bot"],
         cwd=tmp_path,  # no .env here
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s", "WORK_DAYS": "someday"},
+        env={
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "SLACK_BOT_TOKEN": "xoxb-1",
+            "SLACK_SIGNING_SECRET": "s",
+            "WORK_DAYS": "someday",
+        },
         capture_output=True,
         text=True,
         timeout=60,

@@ -14,7 +14,9 @@ NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)
 
 
 def make_project(**kw) -> Project:
-    values = dict(id=1, team_id="T1", name="Acme", name_key="acme", channel_id="C1", owner_id="U1", start_date=date(2026, 11, 1), tz="UTC")
+    values = dict(
+        id=1, team_id="T1", name="Acme", name_key="acme", channel_id="C1", owner_id="U1", start_date=date(2026, 11, 1), tz="UTC"
+    )
     return Project(**{**values, **kw})
 
 

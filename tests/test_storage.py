@@ -20,7 +20,9 @@ def test_migrations_create_exactly_the_models_schema(db: Database):
 
 def test_migrating_again_keeps_every_row(db: Database):
     with db.transaction() as session:
-        session.add(Project(team_id="T1", name="Kept", name_key="kept", channel_id="C1", owner_id="U1", start_date=utcnow().date()))
+        session.add(
+            Project(team_id="T1", name="Kept", name_key="kept", channel_id="C1", owner_id="U1", start_date=utcnow().date())
+        )
     db.migrate()  # what every restart does
     reopened = Database(db.url.render_as_string(hide_password=False))
     reopened.migrate()
