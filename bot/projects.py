@@ -161,6 +161,8 @@ def create_project(
 
 
 def check_new_project(session: Session, *, team_id: str, channel_id: str, name: str) -> None:
+    if channel_id.startswith("D"):
+        raise UserError("A project lives in a channel its team shares. Run `/project new` in that channel, not in a DM.")
     linked = project_in_channel(session, team_id=team_id, channel_id=channel_id)
     if linked is not None:
         raise UserError(

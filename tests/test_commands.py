@@ -121,6 +121,11 @@ def test_new_with_bad_input_explains_and_creates_nothing(bot, frozen, text, expe
     assert count(bot.db, Project) == 0
 
 
+def test_new_in_a_direct_message_is_refused(bot, frozen):
+    assert "not in a DM" in run(bot, "new Private", channel="D0ALICE")["text"]
+    assert count(bot.db, Project) == 0
+
+
 def test_new_without_arguments_opens_the_modal_and_its_submission_creates_the_project(bot, slack, frozen):
     reply = bot.command("new", user=ALICE, channel=CHANNEL, trigger_id="trig-1")
     assert reply.status == 200 and reply.body == ""
