@@ -210,7 +210,14 @@ def waited(since: datetime, now: datetime) -> str:
 # --- list --------------------------------------------------------------------------------
 
 
-def project_list(rows: Sequence[tuple[Project, Health, date | None]], *, scope: str) -> Message:
+def project_list(
+    rows: Sequence[tuple[Project, Health, date | None]],
+    *,
+    scope: str,
+    waiting: dict[int, tuple[int, datetime]] | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """`waiting`: per project id, deliverables pending sign-off and since when the oldest waits."""
     titles = {"all": "All projects", "mine": "Your projects", "overdue": "Projects with overdue steps", "open": "Open projects"}
     if not rows:
         empty = {
@@ -222,7 +229,13 @@ def project_list(rows: Sequence[tuple[Project, Health, date | None]], *, scope: 
     for project, health, next_date in rows:
         stage = Stage(project.stage).label
         nxt = f" · next {day(next_date)}" if next_date else ""
-        lines.append(f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt} · <#{project.channel_id}>")
+        pending, oldest = (waiting or {}).get(project.id or 0, (0, None))
+        signoff = (
+            f" · :hourglass_flowing_sand: {pending} awaiting sign-off, oldest {waited(oldest, now)}" if oldest and now else ""
+        )
+        lines.append(
+            f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt}{signoff} · <#{project.channel_id}>"
+        )
     blocks = [header(titles.get(scope, "Projects"))]
     chunk = 20  # lines per section keeps each well inside 3000 characters
     shown = lines[: chunk * 45]

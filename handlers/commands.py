@@ -13,14 +13,14 @@ from slack_sdk import WebClient
 from sqlalchemy import case, func
 from sqlmodel import Session, or_, select
 
-from bot import ids, projects, views
+from bot import approvals, ids, projects, views
 from bot.commands import Command, parse
 from bot.dates import parse_date
 from bot.errors import UserError
 from bot.people import user_tz
 from bot.services import Services
 from bot.status import project_health, slip, summarize
-from bot.text import escape, mention
+from bot.text import mention
 from storage.models import Approver, Deliverable, Project, Step, utcnow
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,10 @@ def run_write(services: Services, invocation: Invocation, cmd: Command, client: 
     try:
         if cmd.verb == "new":
             return create_from_command(services, invocation, cmd, client)
+        if cmd.verb == "deliverable":
+            from handlers.approvals import submit_from_command  # handlers.approvals imports this module
+
+            return submit_from_command(services, invocation, cmd, client)
         with services.db.transaction() as session:
             project = projects.find_project(
                 session, team_id=invocation.team_id, channel_id=invocation.channel_id, name=cmd.project
@@ -151,7 +155,8 @@ def show_list(session: Session, inv: Invocation, cmd: Command, services: Service
             continue
         next_date = first_due if first_due and first_due >= today else (first_due or project.target_date)
         rows.append((project, health, next_date))
-    return views.project_list(rows, scope=scope)
+    waiting = approvals.pending_by_project(session, team_id=inv.team_id, project_ids=[p.id for p, _, _ in rows if p.id])
+    return views.project_list(rows, scope=scope, waiting=waiting, now=inv.now)
 
 
 def step_stats(session: Session, project_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
@@ -321,10 +326,6 @@ def write_log(session: Session, inv: Invocation, cmd: Command, project: Project)
     return views.reply(f"Logged {cmd.hours:g}h on {views.project_label(project)}: {project.hours_used:g}h{of_budget} used.")
 
 
-def write_deliverable(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
-    raise UserError(f"Deliverable approvals are not available yet for {escape(project.name)}.")
-
-
 WRITES: dict[str, Callable[[Session, Invocation, Command, Project], dict]] = {
     "stage": write_stage,
     "step add": write_step_add,
@@ -338,5 +339,4 @@ WRITES: dict[str, Callable[[Session, Invocation, Command, Project], dict]] = {
     "close": write_close,
     "budget": write_budget,
     "log": write_log,
-    "deliverable": write_deliverable,
 }

@@ -1,0 +1,317 @@
+"""Client sign-off: submitting deliverables and recording the one decision each version gets.
+Plain Python over a session; the database, not the caller, decides who decided first.
+
+    sub = submit(session, project=project, actor="U_PM", title="Homepage", link=None, now=utcnow())
+    decision = decide(session, team_id="T1", deliverable_id=sub.deliverable.id, actor="U_CLIENT",
+                      verdict=Verdict.APPROVED, reason=None, now=utcnow())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.errors import UserError
+from bot.projects import approver_ids, audit, name_key, require_open
+from bot.text import cut, escape, mention
+from bot.views import slack_time
+from storage.models import Decision, Deliverable, DeliverableState, Project
+
+REASON_MAX = 2000
+
+
+class Verdict(StrEnum):
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+# --- what a click can run into --------------------------------------------------------------
+
+
+class NotADecider(UserError):
+    """The clicker may not decide this deliverable. Nothing was written: the caller audits it."""
+
+    def __init__(self, message: str, *, deciders: list[str]) -> None:
+        super().__init__(message)
+        self.deciders = deciders
+
+
+class AlreadyDecided(UserError):
+    """Someone (perhaps the clicker, a moment ago) decided first, or a newer version replaced it."""
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Deciders:
+    user_ids: list[str]
+    owner_decides: bool  # the project names no approver, so its owner signs off
+
+
+@dataclass(frozen=True)
+class ApprovalCard:
+    """Everything the approval message shows, read in one go."""
+
+    deliverable: Deliverable
+    project: Project
+    deciders: Deciders
+    decision: Decision | None
+    previous: tuple[Deliverable, Decision | None] | None  # the version this one replaces
+    replaced_by: int | None  # the newer version's number, once resubmitted
+
+
+def deciders_of(session: Session, project: Project) -> Deciders:
+    approvers = approver_ids(session, project)
+    return Deciders(approvers, False) if approvers else Deciders([project.owner_id], True)
+
+
+def deliverable_by_id(session: Session, *, team_id: str, deliverable_id: int) -> Deliverable:
+    """The deliverable, looked up by id *and* workspace: an id from another workspace finds nothing."""
+    found = session.exec(select(Deliverable).where(Deliverable.id == deliverable_id, Deliverable.team_id == team_id)).first()
+    if found is None:
+        raise UserError("I can't find this deliverable any more, so nothing was changed.")
+    return found
+
+
+def decision_of(session: Session, deliverable_id: int | None) -> Decision | None:
+    return session.exec(select(Decision).where(Decision.deliverable_id == deliverable_id)).first()
+
+
+def approval_card(session: Session, *, team_id: str, deliverable_id: int) -> ApprovalCard:
+    deliverable = deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id)
+    project = session.exec(select(Project).where(Project.id == deliverable.project_id, Project.team_id == team_id)).one()
+    previous = None
+    if deliverable.previous_id is not None:
+        before = session.get(Deliverable, deliverable.previous_id)
+        if before is not None:
+            previous = (before, decision_of(session, before.id))
+    newer = session.exec(
+        select(Deliverable.version).where(Deliverable.previous_id == deliverable.id, Deliverable.team_id == team_id)
+    ).first()
+    return ApprovalCard(
+        deliverable=deliverable,
+        project=project,
+        deciders=deciders_of(session, project),
+        decision=decision_of(session, deliverable.id),
+        previous=previous,
+        replaced_by=newer,
+    )
+
+
+def pending_by_project(session: Session, *, team_id: str, project_ids: list[int]) -> dict[int, tuple[int, datetime]]:
+    """Per project: how many deliverables wait for a decision, and since when the oldest waits."""
+    if not project_ids:
+        return {}
+    rows = session.exec(
+        select(Deliverable.project_id, func.count(), func.min(Deliverable.submitted_at))
+        .where(
+            Deliverable.team_id == team_id,
+            col(Deliverable.project_id).in_(project_ids),
+            Deliverable.state == DeliverableState.PENDING.value,
+        )
+        .group_by(Deliverable.project_id)
+    ).all()
+    return {pid: (count, oldest) for pid, count, oldest in rows}
+
+
+# --- submitting -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Submission:
+    deliverable: Deliverable
+    replaced: Deliverable | None  # the earlier version this one supersedes (its message needs updating)
+    repost: bool  # the same version again: its first approval message never reached Slack
+
+
+def submit(session: Session, *, project: Project, actor: str, title: str, link: str | None, now: datetime) -> Submission:
+    """A new deliverable version awaiting sign-off.
+
+    The same title again supersedes the latest version (pending or rejected) with the next
+    version; an approved one is final. A version whose message never got posted is posted again
+    rather than bumped, so a failed post costs nothing but a retry.
+    """
+    require_open(project)
+    key = name_key(title)
+    latest = session.exec(
+        select(Deliverable)
+        .where(Deliverable.project_id == project.id, Deliverable.title_key == key)
+        .order_by(col(Deliverable.version).desc())
+    ).first()
+    if latest is not None and latest.state == DeliverableState.PENDING and latest.message_ts is None:
+        if link and link != latest.link:
+            latest.link = link
+            session.add(latest)
+        audit(
+            session, team_id=project.team_id, project_id=project.id, actor=actor, action="deliverable.reposted", now=now,
+            deliverable=latest.id, title=latest.title, version=latest.version,
+        )  # fmt: skip
+        return Submission(latest, None, repost=True)
+    if latest is not None:
+        _supersede(session, latest=latest, actor=actor)
+    deliverable = Deliverable(
+        team_id=project.team_id,
+        project_id=project.id,  # type: ignore[arg-type]
+        title=title,
+        title_key=key,
+        link=link,
+        stage=project.stage,
+        version=(latest.version + 1) if latest else 1,
+        previous_id=latest.id if latest else None,
+        state=DeliverableState.PENDING.value,
+        submitted_by=actor,
+        submitted_at=now,
+    )
+    session.add(deliverable)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # the same title submitted twice at once: the first one stands
+        raise UserError(f"*{escape(cut(title, 150))}* was submitted by someone else just now; look in the channel.") from None
+    audit(
+        session, team_id=project.team_id, project_id=project.id, actor=actor, action="deliverable.submitted", now=now,
+        deliverable=deliverable.id, title=title, version=deliverable.version, link=link, stage=project.stage,
+        replaces=latest.id if latest else None,
+    )  # fmt: skip
+    return Submission(deliverable, latest, repost=False)
+
+
+def _supersede(session: Session, *, latest: Deliverable, actor: str) -> None:
+    """Mark the latest version superseded, unless a decision to approve it got there first."""
+    replaceable = [DeliverableState.PENDING.value, DeliverableState.REJECTED.value]
+    result = session.execute(
+        update(Deliverable)
+        .where(col(Deliverable.id) == latest.id, col(Deliverable.state).in_(replaceable))
+        .values(state=DeliverableState.SUPERSEDED.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(latest)
+    if result.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    if latest.state == DeliverableState.APPROVED:
+        decision = decision_of(session, latest.id)
+        who = f" by {mention(decision.approver_id)}" if decision else ""
+        raise UserError(
+            f"*{escape(cut(latest.title, 150))}* v{latest.version} is already approved{who}, so there is nothing to resubmit. "
+            "New work gets a new title."
+        )
+    raise UserError(f"*{escape(cut(latest.title, 150))}* was resubmitted by someone else just now; look in the channel.")
+
+
+def record_message(session: Session, *, deliverable_id: int, channel_id: str, message_ts: str) -> None:
+    """Remember where the approval message is, so any process can update it later."""
+    session.execute(
+        update(Deliverable)
+        .where(col(Deliverable.id) == deliverable_id)
+        .values(channel_id=channel_id, message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- deciding ---------------------------------------------------------------------------------
+
+
+def decide(
+    session: Session,
+    *,
+    team_id: str,
+    deliverable_id: int,
+    actor: str,
+    verdict: Verdict,
+    reason: str | None,
+    now: datetime,
+) -> Decision:
+    """Record `actor`'s verdict, if they may decide and nobody decided first.
+
+    Refusals raise before anything is written: `NotADecider`, `AlreadyDecided`, `UserError`.
+    The unique `Decision.deliverable_id` is the arbiter between double clicks, Slack's retries,
+    several processes and two approvers at once; the state update that follows only succeeds
+    while the version is still pending, so a resubmission racing the click loses cleanly too.
+    """
+    deliverable = deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id)
+    project = session.exec(select(Project).where(Project.id == deliverable.project_id, Project.team_id == team_id)).one()
+    deciders = deciders_of(session, project)
+    if actor not in deciders.user_ids:
+        raise NotADecider(refusal_text(deliverable, deciders), deciders=deciders.user_ids)
+    if deliverable.state != DeliverableState.PENDING:
+        raise already_decided(session, deliverable, actor)
+    require_open(project)
+    if verdict == Verdict.REJECTED and not (reason or "").strip():
+        raise UserError("A rejection needs a reason, so the team knows what to change.")
+    decision = Decision(
+        team_id=team_id,
+        deliverable_id=deliverable_id,
+        approver_id=actor,
+        verdict=verdict.value,
+        reason=cut(reason.strip(), REASON_MAX) if reason else None,
+        decided_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(decision)
+            session.flush()
+    except IntegrityError:  # on PostgreSQL the losing insert waited for the winner's commit, then failed
+        raise already_decided(session, deliverable, actor) from None
+    result = session.execute(
+        update(Deliverable)
+        .where(col(Deliverable.id) == deliverable_id, Deliverable.state == DeliverableState.PENDING.value)
+        .values(state=verdict.value)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]  # superseded by a resubmission meanwhile
+        session.rollback()
+        raise already_decided(session, deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id), actor)
+    session.refresh(deliverable)
+    audit(
+        session, team_id=team_id, project_id=project.id, actor=actor, action=f"deliverable.{verdict.value}", now=now,
+        deliverable=deliverable_id, title=deliverable.title, version=deliverable.version, reason=decision.reason,
+    )  # fmt: skip
+    return decision
+
+
+def already_decided(session: Session, deliverable: Deliverable, actor: str) -> AlreadyDecided:
+    decision = decision_of(session, deliverable.id)
+    what = f"*{escape(cut(deliverable.title, 150))}* v{deliverable.version}"
+    if decision is None:
+        text = f"{what} was replaced by a newer version before anyone decided; decide on the newest one."
+    else:
+        who = "You" if decision.approver_id == actor else mention(decision.approver_id)
+        text = f"{who} already {decision.verdict} {what} {slack_time(decision.decided_at)}. That decision stands."
+    return AlreadyDecided(text)
+
+
+def refusal_text(deliverable: Deliverable, deciders: Deciders) -> str:
+    who = _names(deciders.user_ids)
+    what = f"*{escape(cut(deliverable.title, 150))}* v{deliverable.version}"
+    if deciders.owner_decides:
+        return (
+            f"Only {who}, the project owner, can approve or reject {what}: the project names no client approvers. "
+            "Your click changed nothing."
+        )
+    return f"Only the project's approvers ({who}) can approve or reject {what}. Your click changed nothing."
+
+
+def record_refusal(
+    session: Session, *, team_id: str, deliverable_id: int, actor: str, verdict: Verdict, deciders: list[str], now: datetime
+) -> None:
+    """Someone without the right clicked: keep the attempt in the audit trail."""
+    deliverable = deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id)
+    audit(
+        session, team_id=team_id, project_id=deliverable.project_id, actor=actor,
+        action="deliverable.decision_refused", now=now, deliverable=deliverable.id, title=deliverable.title,
+        version=deliverable.version, attempted=verdict.value, deciders=deciders,
+    )  # fmt: skip
+
+
+def _names(user_ids: list[str], limit: int = 10) -> str:
+    shown = [mention(u) for u in user_ids[:limit]]
+    rest = len(user_ids) - len(shown)
+    if rest:
+        return ", ".join(shown) + f" and {rest} more"
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]
