@@ -29,7 +29,7 @@ from slack_stub import SlackStub  # noqa: E402
 
 from bot import approvals, ids, projects  # noqa: E402
 from bot.app import create_app  # noqa: E402
-from bot.server import create_server, wsgi_app  # noqa: E402
+from bot.server import create_server, stop_server, wsgi_app  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
@@ -126,8 +126,7 @@ def main() -> None:
                     to_update.append(update.at - started)
         finally:
             for server in (shepherd_server, noop_server):
-                server.task_dispatcher.shutdown()  # let in-flight requests finish before the sockets close
-                server.close()
+                stop_server(server)
             db.dispose()
 
     base_median, base_p99 = statistics.median(ack_noop), p99(ack_noop)

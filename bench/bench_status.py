@@ -28,7 +28,7 @@ from sqlalchemy import insert, text  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 from bot.app import create_app, web_client  # noqa: E402
-from bot.server import create_server, wsgi_app  # noqa: E402
+from bot.server import create_server, stop_server, wsgi_app  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from slack_requests import SlackSender, command_body  # noqa: E402
@@ -170,8 +170,8 @@ def main() -> None:
                     assert '"blocks"' in reply.body, reply.body[:200]
                 if i >= 50:  # the first 50 warm caches and connection pools
                     timings[name].append(elapsed)
-        shepherd_server.close()
-        noop_server.close()
+        stop_server(shepherd_server)
+        stop_server(noop_server)
         db.dispose()
 
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"

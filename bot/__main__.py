@@ -1,4 +1,5 @@
-"""`python -m bot` runs Shepherd; `python -m bot migrate` only brings the database schema up to date."""
+"""`python -m bot` runs Shepherd; `python -m bot migrate` only brings the database schema up to date;
+`python -m bot remind` runs one reminder pass and exits."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from bot.settings import Settings, SettingsError
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Shepherd: client projects in Slack.")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate"])
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -21,11 +22,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shepherd: {error}", file=sys.stderr)
         return 2
 
-    from bot.runner import migrate_only, run
+    from bot.runner import migrate_only, remind_once, run
 
     try:
         if args.command == "migrate":
             return migrate_only(settings)
+        if args.command == "remind":
+            return remind_once(settings)
         return run(settings)
     except KeyboardInterrupt:
         return 0

@@ -19,3 +19,4 @@ REJECT_REASON_BLOCK, REJECT_REASON_INPUT = "reject_reason", "reason"
 # Reminder DMs
 STEP_DONE_ACTION = "reminder_step_done"
 STEP_SNOOZE_ACTION = "reminder_step_snooze"
+REMINDER_STEP_BLOCK = "reminder_step_"  # + the step id: one actions block per step

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -59,3 +60,66 @@ def _fetch_tz(client: WebClient, user_id: str) -> str | None:
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         return None
     return tz
+
+
+GONE = frozenset({"user_not_found", "account_inactive", "users_not_found"})
+_CHUNK = 500
+
+
+def user_tzs(
+    db: Database, client: WebClient, *, team_id: str, user_ids: Iterable[str], default_tz: str, now: datetime
+) -> dict[str, str]:
+    """Many people's time zones at once (the reminder pass): one query for the cached ones,
+    `users.info` only for the unknown or stale. Someone Slack can't tell us about right now and
+    whom we never saw is left out, so a reminder waits rather than going out at a guessed hour;
+    someone Slack says is gone gets `default_tz`."""
+    wanted = sorted(set(user_ids))
+    known: dict[str, UserProfile] = {}
+    with db.reader() as session:
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            query = select(UserProfile).where(UserProfile.team_id == team_id, UserProfile.user_id.in_(chunk))  # type: ignore[attr-defined]
+            known.update((p.user_id, p) for p in session.exec(query))
+    zones: dict[str, str] = {}
+    fetched: dict[str, str | None] = {}
+    for user_id in wanted:
+        profile = known.get(user_id)
+        if profile is not None and now - profile.fetched_at < FRESH_FOR:
+            zones[user_id] = profile.tz or default_tz
+            continue
+        try:
+            fetched[user_id] = _lookup_tz(client, user_id)
+        except _SlackUnavailable:
+            if profile is not None:
+                zones[user_id] = profile.tz or default_tz
+            continue
+        zones[user_id] = fetched[user_id] or default_tz
+    if fetched:
+        _remember(db, team_id=team_id, zones=fetched, now=now)
+    return zones
+
+
+def _lookup_tz(client: WebClient, user_id: str) -> str | None:
+    try:
+        return _fetch_tz(client, user_id)
+    except _SlackUnavailable as error:
+        cause = error.__cause__
+        if isinstance(cause, SlackApiError) and cause.response.get("error") in GONE:
+            return None  # a settled answer: cache it, don't ask every pass
+        raise
+
+
+def _remember(db: Database, *, team_id: str, zones: dict[str, str | None], now: datetime) -> None:
+    with db.transaction() as session:
+        rows = session.exec(
+            select(UserProfile).where(UserProfile.team_id == team_id, UserProfile.user_id.in_(list(zones)))  # type: ignore[attr-defined]
+        )
+        existing = {row.user_id: row for row in rows}
+        for user_id, tz in zones.items():
+            row = existing.get(user_id) or UserProfile(team_id=team_id, user_id=user_id)
+            row.tz, row.fetched_at = tz, now
+            try:
+                with session.begin_nested():  # another process may cache the same person at once
+                    session.add(row)
+            except IntegrityError:
+                continue

@@ -175,8 +175,9 @@ def check_new_project(session: Session, *, team_id: str, channel_id: str, name: 
 
 def move_stage(
     session: Session, *, project: Project, actor: str, target: Stage | None, force: bool, now: datetime
-) -> tuple[Stage, Stage]:
-    """Move to `target` (None → the next stage). The current stage's deliverables gate the move."""
+) -> tuple[Stage, Stage, list[Deliverable]]:
+    """Move to `target` (None → the next stage). The current stage's deliverables gate a move
+    forward; returns (old, new, the waiting deliverables `force` overrode)."""
     require_open(project)
     require_owner(project, actor, "change the stage")
     current = Stage(project.stage)
@@ -185,8 +186,9 @@ def move_stage(
         raise UserError(f"*{escape(project.name)}* is already in the last stage, Closure. `/project close` closes it.")
     if new == current:
         raise UserError(f"*{escape(project.name)}* is already in {current.label}.")
-    waiting = gate_blockers(session, project=project, stage=current)
-    if waiting and new.order > current.order and not force:
+    forward = new.order > current.order
+    waiting = gate_blockers(session, project=project, stage=current) if forward else []
+    if waiting and not force:
         lines = "\n".join(f"• {escape(d.title)} v{d.version}: {d.state}" for d in waiting[:10])
         more = f"\n…and {len(waiting) - 10} more" if len(waiting) > 10 else ""
         raise UserError(
@@ -198,10 +200,10 @@ def move_stage(
     session.add(project)
     audit(
         session, team_id=project.team_id, project_id=project.id, actor=actor, now=now,
-        action="stage.forced" if waiting and force and new.order > current.order else "stage.changed",
-        old=current.value, new=new.value, overridden=[d.id for d in waiting] if force else [],
+        action="stage.forced" if waiting else "stage.changed",
+        old=current.value, new=new.value, overridden=[d.id for d in waiting],
     )  # fmt: skip
-    return current, new
+    return current, new, waiting
 
 
 def gate_blockers(session: Session, *, project: Project, stage: Stage) -> list[Deliverable]:

@@ -9,13 +9,17 @@ import logging
 import sys
 
 from slack_bolt.error import BoltError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_app
+from bot.app import create_app, web_client
+from bot.reminders import remind
+from bot.scheduler import ReminderScheduler
 from bot.server import serve, wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import utcnow
 
 log = logging.getLogger("shepherd")
 
@@ -55,14 +59,40 @@ def run(settings: Settings) -> int:
     except StartupError as error:
         return _fail(error)
 
-    if settings.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+    scheduler = ReminderScheduler(services)
+    scheduler.start()
+    try:
+        if settings.socket_mode:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        log.info("Shepherd is running in Socket Mode")
-        SocketModeHandler(app, settings.app_token).start()
-    else:
-        log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
-        serve(wsgi_app(app, services.db), port=settings.port)
+            log.info("Shepherd is running in Socket Mode")
+            SocketModeHandler(app, settings.app_token).start()
+        else:
+            log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+            serve(wsgi_app(app, services.db), port=settings.port)
+    finally:
+        scheduler.stop()
+    return 0
+
+
+def remind_once(settings: Settings) -> int:
+    """`python -m bot remind`: one reminder pass, then exit (0 even if Slack deferred some sends)."""
+    try:
+        services = Services(settings, open_database(settings))
+        client = web_client(settings)
+        try:
+            team_id = client.auth_test()["team_id"]
+        except SlackApiError as error:
+            raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
+        except OSError as error:
+            raise StartupError(f"SLACK_API_URL: cannot reach Slack's Web API ({_first_line(error)})") from None
+    except StartupError as error:
+        return _fail(error)
+    try:
+        report = remind(services, client, utcnow(), team_id=team_id)
+    finally:
+        services.db.dispose()
+    log.info("reminder pass: %s", report)
     return 0
 
 

@@ -51,5 +51,10 @@ def serve(application: Callable[..., Iterable[bytes]], *, port: int, host: str =
 
 
 def create_server(application: Callable[..., Iterable[bytes]], *, port: int = 0, host: str = "127.0.0.1") -> Any:
-    """A waitress server not yet running (tests and benchmarks run it in a thread)."""
+    """A waitress server not yet running (tests and benchmarks run it in a thread; `stop_server` ends it)."""
     return waitress.create_server(application, host=host, port=port, threads=SERVER_THREADS, ident="shepherd")
+
+
+def stop_server(server: Any) -> None:
+    server.task_dispatcher.shutdown()  # let in-flight requests finish before the sockets close
+    server.close()

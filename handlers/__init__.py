@@ -6,7 +6,9 @@ from bot.services import Services
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import commands, new_project
+    from handlers import approvals, commands, new_project, reminders
 
     commands.register(app, services)
     new_project.register(app, services)
+    approvals.register(app, services)
+    reminders.register(app, services)

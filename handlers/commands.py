@@ -228,8 +228,10 @@ def _due(word: str | None, project: Project, inv: Invocation) -> tuple[date | No
 
 
 def write_stage(session: Session, inv: Invocation, cmd: Command, project: Project) -> dict:
-    old, new = projects.move_stage(session, project=project, actor=inv.user_id, target=cmd.stage, force=cmd.force, now=inv.now)
-    forced = " (approval gate overridden)" if cmd.force else ""
+    old, new, overridden = projects.move_stage(
+        session, project=project, actor=inv.user_id, target=cmd.stage, force=cmd.force, now=inv.now
+    )
+    forced = f" (overriding the sign-off of {len(overridden)} waiting deliverable{'s' if len(overridden) != 1 else ''})" if overridden else ""
     text = (
         f":arrow_forward: {mention(inv.user_id)} moved {views.project_label(project)} from {old.label} to *{new.label}*{forced}."
     )

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.app import create_app
-from bot.server import create_server, wsgi_app
+from bot.server import create_server, stop_server, wsgi_app
 from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
@@ -171,7 +171,7 @@ def start_bot(
 def bot(db: Database, slack: SlackStub) -> Iterator[Bot]:
     running, server = start_bot(db, slack)
     yield running
-    server.close()
+    stop_server(server)
 
 
 @pytest.fixture
@@ -179,4 +179,4 @@ def other_bot(db: Database, slack: SlackStub) -> Iterator[Bot]:
     """Shepherd installed in a second workspace, sharing the same database."""
     running, server = start_bot(db, slack, token=OTHER_TOKEN, team_id=OTHER_TEAM)
     yield running
-    server.close()
+    stop_server(server)

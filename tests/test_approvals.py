@@ -9,6 +9,7 @@ import urllib.request
 from datetime import timedelta
 
 from blocks import assert_valid_blocks, assert_valid_view, text_of
+from bot.server import stop_server
 from conftest import SECRET, start_bot
 from slack_requests import block_actions_body, sign
 from sqlmodel import func, select, update
@@ -397,7 +398,7 @@ def test_a_click_on_a_message_posted_before_a_restart_still_works(db, slack):
         start_project(first, CLIENT)
         _, message = submit(first, slack)
     finally:
-        server.close()
+        stop_server(server)
     second, server = start_bot(db, slack)
     try:
         click(second, slack, message, ids.APPROVE_ACTION, CLIENT, key="after")
@@ -405,7 +406,7 @@ def test_a_click_on_a_message_posted_before_a_restart_still_works(db, slack):
         assert f"*Approved* by <@{CLIENT}>" in text_of(updated.params)
         assert [d.approver_id for d in decisions(db)] == [CLIENT]
     finally:
-        server.close()
+        stop_server(server)
 
 
 # --- the stage gate ------------------------------------------------------------------------------
@@ -446,7 +447,7 @@ def test_the_owner_can_force_the_gate_and_the_override_is_audited(bot, slack):
     refused = bot.run("stage next --force", user=DEV, channel=CHANNEL)
     assert "Only the project owner" in refused["text"]
     moved = bot.run("stage next --force", user=PM, channel=CHANNEL)
-    assert "Planning" in moved["text"] and "overridden" in moved["text"]
+    assert "Planning" in moved["text"] and "overriding the sign-off of 1 waiting deliverable" in moved["text"]
     with bot.db.reader() as session:
         forced = session.exec(select(AuditEvent).where(AuditEvent.action == "stage.forced")).one()
     assert forced.actor_id == PM and json.loads(forced.detail)["overridden"] == [deliverables(bot.db)[0].id]

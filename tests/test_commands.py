@@ -331,7 +331,8 @@ def test_list_shows_projects_with_stage_health_and_scopes(bot, frozen):
 
 def test_stage_by_name_next_and_refusals(bot, frozen):
     new_project(bot)
-    assert "to *Execution & Monitoring*" in run(bot, "stage execution &amp; monitoring")["text"]
+    forced = run(bot, "stage execution &amp; monitoring --force")["text"]
+    assert "to *Execution & Monitoring*" in forced and "overriding" not in forced  # nothing was waiting
     assert "already in Execution & Monitoring" in run(bot, "stage exec")["text"]
     assert "I don't know the stage `nowhere`" in run(bot, "stage nowhere")["text"]
     refused = run(bot, "stage next", user=BOB)

@@ -1,0 +1,165 @@
+"""Block Kit builders for the scheduler's messages: assignee DMs, channel digests, approver chases,
+escalations and "I couldn't reach …" reports. Pure functions of domain data and the send-time date.
+
+    message = assignee_dm(steps, today=date(2026, 12, 3))   # {"text": …, "blocks": […]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot import ids
+from bot.text import cut, escape, mention, plural
+from bot.views import Block, Message, bulleted, context, day, section
+
+MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
+BUTTON_TEXT_MAX = 75
+
+
+@dataclass(frozen=True)
+class DueStep:
+    """An open step with a due date, with what a reminder needs to say about its project."""
+
+    step_id: int
+    number: int
+    title: str
+    due_date: date
+    assignee_id: str | None
+    project_id: int
+    project_name: str
+    channel_id: str
+    owner_id: str
+    project_tz: str = "UTC"
+    snoozed_until: date | None = None
+
+
+@dataclass(frozen=True)
+class WaitingDeliverable:
+    """A deliverable still waiting for a decision."""
+
+    deliverable_id: int
+    title: str
+    version: int
+    project_id: int
+    project_name: str
+    channel_id: str
+    owner_id: str
+    submitted_at: datetime
+
+
+def due_phrase(due: date, today: date) -> str:
+    """How a due date reads on the day the message is sent: "overdue by 2 days", "due tomorrow"."""
+    if due < today:
+        return f"*overdue by {plural((today - due).days, 'day')}* (was due {day(due)})"
+    if due == today:
+        return "due *today*"
+    if (due - today).days == 1:
+        return f"due *tomorrow* ({day(due)})"
+    return f"due {day(due)}"
+
+
+def step_title(step: DueStep) -> str:
+    return f"#{step.number} {escape(cut(step.title, 150))}"
+
+
+def step_buttons(step_id: int) -> Block:
+    return {
+        "type": "actions",
+        "block_id": f"{ids.REMINDER_STEP_BLOCK}{step_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.STEP_DONE_ACTION,
+                "text": {"type": "plain_text", "text": "Mark done"},
+                "style": "primary",
+                "value": str(step_id),
+            },
+            {
+                "type": "button",
+                "action_id": ids.STEP_SNOOZE_ACTION,
+                "text": {"type": "plain_text", "text": "Snooze 1 day"},
+                "value": str(step_id),
+            },
+        ],
+    }
+
+
+def assignee_dm(steps: Sequence[DueStep], *, today: date) -> Message:
+    """The daily DM to one person: their overdue and soon-due steps, each with Mark done / Snooze."""
+    ordered = sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
+    overdue = sum(1 for s in ordered if s.due_date < today)
+    upcoming = len(ordered) - overdue
+    parts = [plural(overdue, "overdue step")] if overdue else []
+    if upcoming:
+        parts.append(f"{plural(upcoming, 'step')} due soon")
+    summary = " and ".join(parts)
+    blocks: list[Block] = [section(f":wave: You have {summary}.")]
+    for step in ordered[:MAX_DM_STEPS]:
+        blocks.append(section(f"*{step_title(step)}* · {escape(cut(step.project_name, 80))}\n{due_phrase(step.due_date, today)}"))
+        blocks.append(step_buttons(step.step_id))
+    if len(ordered) > MAX_DM_STEPS:
+        blocks.append(context(f"…and {len(ordered) - MAX_DM_STEPS} more. `/project list mine` shows your projects."))
+    return {"text": f"You have {summary}.", "blocks": blocks}
+
+
+def channel_digest(steps: Sequence[DueStep], *, today: date) -> Message:
+    """The once-a-day overdue digest posted in a project's channel."""
+    ordered = sorted(steps, key=lambda s: (s.due_date, s.number))
+    name = escape(cut(ordered[0].project_name, 80))
+    lines = [
+        f"{step_title(s)}: {mention(s.assignee_id) if s.assignee_id else '_unassigned_'}, {due_phrase(s.due_date, today)}"
+        for s in ordered
+    ]
+    title = f":warning: *{name}* has {plural(len(ordered), 'overdue step')}"
+    return {
+        "text": f"{ordered[0].project_name}: {plural(len(ordered), 'overdue step')}",
+        "blocks": [section(bulleted(title, lines)), context("`/project status` shows the whole project.")],
+    }
+
+
+def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]]) -> Message:
+    """A DM to an approver: deliverables waiting for their decision, with working days waited."""
+    ordered = sorted(items, key=lambda pair: pair[0].submitted_at)
+    lines = [
+        f"*{escape(cut(d.title, 150))}* v{d.version} in *{escape(cut(d.project_name, 80))}* (<#{d.channel_id}>): "
+        f"waiting {plural(waited, 'working day')}"
+        for d, waited in ordered
+    ]
+    title = f":hourglass_flowing_sand: {plural(len(ordered), 'deliverable')} waiting for your decision"
+    return {
+        "text": f"{plural(len(ordered), 'deliverable')} waiting for your decision",
+        "blocks": [section(bulleted(title, lines)), context("Approve or reject them on their message in the project channel.")],
+    }
+
+
+def escalation(step: DueStep, *, today: date, working_days_late: int) -> Message:
+    """A DM to the project owner: a step has been overdue too long. Mark done / Snooze work here too."""
+    who = mention(step.assignee_id) if step.assignee_id else "nobody"
+    text = (
+        f":rotating_light: *{step_title(step)}* in *{escape(cut(step.project_name, 80))}* is "
+        f"{plural(working_days_late, 'working day')} overdue (was due {day(step.due_date)}); it is assigned to {who}."
+    )
+    return {
+        "text": f"#{step.number} in {step.project_name} is {plural(working_days_late, 'working day')} overdue",
+        "blocks": [section(text), step_buttons(step.step_id)],
+    }
+
+
+def unreachable_report(*, recipient: str, error: str, project_name: str | None) -> Message:
+    """Told once to a project owner when Slack will not take a reminder for someone or somewhere."""
+    about = f" about *{escape(cut(project_name, 80))}*" if project_name else ""
+    if recipient[:1] in ("C", "G"):
+        what = f"I couldn't post reminders{about} in <#{recipient}> (Slack says `{escape(error)}`)."
+        fix = "Invite me to the channel with `/invite @Shepherd`, or link the project to a channel I'm in."
+    else:
+        what = f"I couldn't send reminders{about} to {mention(recipient)} (Slack says `{escape(error)}`)."
+        fix = "Their account may be gone or inactive: give their steps to someone else with `/project step assign #n @person`."
+    return {"text": what, "blocks": [section(f":warning: {what}\n{fix}")]}
+
+
+def step_resolved(blocks: Sequence[Block], step_id: int, note: str) -> list[Block]:
+    """The DM's blocks with one step's buttons replaced by `note` (mrkdwn), for chat.update."""
+    block_id = f"{ids.REMINDER_STEP_BLOCK}{step_id}"
+    return [context(note) | {"block_id": block_id} if block.get("block_id") == block_id else block for block in blocks]

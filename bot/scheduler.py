@@ -1,0 +1,67 @@
+"""The reminder scheduler inside the bot process: an APScheduler 3 background job that runs one
+reminder pass every REMINDER_INTERVAL seconds. Once-only delivery comes from the database, not from here.
+
+    scheduler = ReminderScheduler(services)
+    scheduler.start()
+    ...
+    scheduler.stop()
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from slack_sdk import WebClient
+
+from bot.app import web_client
+from bot.reminders import Outbox, remind
+from bot.services import Services
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+JOB_ID = "reminder-pass"
+
+
+class ReminderScheduler:
+    """Runs `remind` on a timer in its own thread, with its own WebClient: the pass may sleep on
+    Retry-After or on the per-channel pacer, and that must never hold up a request thread."""
+
+    def __init__(self, services: Services, client: WebClient | None = None) -> None:
+        self.services = services
+        self.client = client or web_client(services.settings)
+        self.outbox = Outbox(self.client)  # one per process: pacing holds across passes
+        self._team_id: str | None = None
+        self._scheduler = BackgroundScheduler(timezone=UTC)
+
+    def start(self) -> None:
+        self._scheduler.add_job(
+            self.run_pass,
+            "interval",
+            seconds=self.services.settings.reminder_interval,
+            id=JOB_ID,
+            max_instances=1,  # a long pass (a 429, many messages) is never overlapped by the next one
+            coalesce=True,  # runs missed meanwhile collapse into one
+            misfire_grace_time=None,  # however late a busy process gets to it, the run still happens
+            next_run_time=datetime.now(UTC) + timedelta(seconds=2),
+        )
+        self._scheduler.start()
+        log.info("reminder scheduler started: a pass every %ss", self.services.settings.reminder_interval)
+
+    def stop(self) -> None:
+        """Finish the message being sent, skip the rest of the pass (later passes have it), stop."""
+        self.outbox.stopping.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def run_pass(self) -> None:
+        try:
+            if self._team_id is None:
+                self._team_id = self.client.auth_test()["team_id"]
+            report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
+        except Exception:  # the next pass tries again; nothing is lost, only delayed
+            log.exception("reminder pass failed")
+            return
+        if report.sent or report.deferred or report.failed:
+            log.info("reminder pass: %s", report)
