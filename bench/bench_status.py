@@ -17,22 +17,21 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from slack_bolt import App  # noqa: E402
+from slack_requests import SlackSender, command_body  # noqa: E402
+from slack_stub import SlackStub  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
-from sqlmodel import SQLModel  # noqa: E402
 
 from bot.app import create_app, web_client  # noqa: E402
 from bot.server import create_server, stop_server, wsgi_app  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from slack_requests import SlackSender, command_body  # noqa: E402
-from slack_stub import SlackStub  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Deliverable, Project, Step, utcnow  # noqa: E402
 
@@ -175,9 +174,8 @@ def main() -> None:
         db.dispose()
 
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-    print(
-        f"\n{backend}: {args.projects:,} projects, {args.steps:,} steps (filled in {fill_seconds:.1f} s), {args.requests} requests each\n"
-    )
+    print(f"\n{backend}: {args.projects:,} projects, {args.steps:,} steps (filled in {fill_seconds:.1f} s)", end="")
+    print(f", {args.requests} requests each\n")
     print(f"| {'handler':<28} | {'median ms':>9} | {'p99 ms':>8} |")
     print(f"|{'-' * 30}|{'-' * 11}|{'-' * 10}|")
     for name, values in timings.items():

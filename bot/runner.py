@@ -6,6 +6,7 @@ Start-up problems end the process with one clear line and a non-zero exit, never
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 
 from slack_bolt.error import BoltError
@@ -59,6 +60,9 @@ def run(settings: Settings) -> int:
     except StartupError as error:
         return _fail(error)
 
+    # SIGTERM (systemd, containers) ends the process like Ctrl-C: the server stops taking
+    # requests, the scheduler lets the message in flight finish, and the process exits 0.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     scheduler = ReminderScheduler(services)
     scheduler.start()
     try:
@@ -94,6 +98,10 @@ def remind_once(settings: Settings) -> int:
         services.db.dispose()
     log.info("reminder pass: %s", report)
     return 0
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def _fail(error: Exception) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -14,6 +15,7 @@ import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
+from waitress import wasyncore
 
 from storage.db import Database
 
@@ -55,6 +57,15 @@ def create_server(application: Callable[..., Iterable[bytes]], *, port: int = 0,
     return waitress.create_server(application, host=host, port=port, threads=SERVER_THREADS, ident="shepherd")
 
 
-def stop_server(server: Any) -> None:
-    server.task_dispatcher.shutdown()  # let in-flight requests finish before the sockets close
-    server.close()
+def stop_server(server: Any, timeout: float = 10) -> None:
+    """Stop a server whose `run()` loop is in another thread: in-flight requests finish, then its
+    sockets are closed from inside that loop (closing them from here races its select())."""
+    server.task_dispatcher.shutdown()
+    closed = threading.Event()
+
+    def close_all() -> None:
+        wasyncore.close_all(server._map)
+        closed.set()
+
+    server.trigger.pull_trigger(close_all)
+    closed.wait(timeout)

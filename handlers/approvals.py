@@ -19,7 +19,7 @@ from bot.approvals import AlreadyDecided, NotADecider, Verdict
 from bot.commands import Command
 from bot.errors import UserError
 from bot.services import Services
-from handlers.commands import OOPS, Invocation, installation_team
+from handlers.context import OOPS, Invocation, installation_team
 from storage.models import DeliverableState, utcnow
 
 log = logging.getLogger(__name__)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -21,21 +20,11 @@ from bot.people import user_tz
 from bot.services import Services
 from bot.status import project_health, slip, summarize
 from bot.text import mention
+from handlers.approvals import submit_from_command
+from handlers.context import OOPS, Invocation, installation_team, send
 from storage.models import Approver, Deliverable, Project, Step, utcnow
 
 log = logging.getLogger(__name__)
-
-OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who ran the command, where, and when. `team_id` is the installation's workspace."""
-
-    team_id: str
-    user_id: str
-    channel_id: str
-    now: datetime
 
 
 def register(app: App, services: Services) -> None:
@@ -67,30 +56,11 @@ def register(app: App, services: Services) -> None:
         send(respond, message)
 
 
-def installation_team(context: BoltContext) -> str:
-    """The workspace that installed Shepherd (from auth.test), never the clicking user's team:
-    in a Slack Connect channel people from other organisations use the same commands."""
-    result = context.authorize_result
-    team_id = (result.team_id if result else None) or context.team_id
-    if not team_id:
-        raise RuntimeError("no team id for this request")
-    return team_id
-
-
-def send(respond: Respond, message: dict) -> None:
-    try:
-        respond(**message, replace_original=False)
-    except Exception:  # the change is saved; only the confirmation is lost
-        log.exception("could not reply via response_url")
-
-
 def run_write(services: Services, invocation: Invocation, cmd: Command, client: WebClient) -> dict:
     try:
         if cmd.verb == "new":
             return create_from_command(services, invocation, cmd, client)
         if cmd.verb == "deliverable":
-            from handlers.approvals import submit_from_command  # handlers.approvals imports this module
-
             return submit_from_command(services, invocation, cmd, client)
         with services.db.transaction() as session:
             project = projects.find_project(
@@ -231,7 +201,11 @@ def write_stage(session: Session, inv: Invocation, cmd: Command, project: Projec
     old, new, overridden = projects.move_stage(
         session, project=project, actor=inv.user_id, target=cmd.stage, force=cmd.force, now=inv.now
     )
-    forced = f" (overriding the sign-off of {len(overridden)} waiting deliverable{'s' if len(overridden) != 1 else ''})" if overridden else ""
+    forced = (
+        f" (overriding the sign-off of {len(overridden)} waiting deliverable{'s' if len(overridden) != 1 else ''})"
+        if overridden
+        else ""
+    )
     text = (
         f":arrow_forward: {mention(inv.user_id)} moved {views.project_label(project)} from {old.label} to *{new.label}*{forced}."
     )

@@ -15,7 +15,7 @@ from bot.errors import UserError
 from bot.people import user_tz
 from bot.services import Services
 from bot.text import USER_ID, cut
-from handlers.commands import OOPS, installation_team
+from handlers.context import OOPS, installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from bot.reminders import snooze_step, step_for_button
 from bot.services import Services
 from bot.text import mention
 from bot.views import day
-from handlers.commands import OOPS, installation_team
+from handlers.context import OOPS, installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)

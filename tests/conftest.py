@@ -9,29 +9,19 @@
 
 from __future__ import annotations
 
-import itertools
-import json
 import os
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from slack_requests import Reply, SlackSender
+from harness import HOME_TEAM, HOME_TOKEN, OTHER_TEAM, OTHER_TOKEN, Bot, start_bot
 from slack_stub import SlackStub
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.app import create_app
-from bot.server import create_server, stop_server, wsgi_app
-from bot.services import Services
-from bot.settings import Settings
+from bot.server import stop_server
 from storage.db import Database
 
-SECRET = "test-signing-secret"
-HOME_TOKEN, HOME_TEAM = "xoxb-test", "T_HOME"
-OTHER_TOKEN, OTHER_TEAM = "xoxb-other", "T_OTHER"
 PG_URL_VARIABLE = "SHEPHERD_TEST_POSTGRES_URL"
 PG_URL = os.environ.get(PG_URL_VARIABLE)
 BACKENDS = ["sqlite", "postgresql"]
@@ -102,69 +92,6 @@ def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
 
 
 # --- the bot, over HTTP --------------------------------------------------------------------
-
-
-@dataclass
-class Bot:
-    """One running Shepherd process: its services and a signed-request sender."""
-
-    services: Services
-    sender: SlackSender
-    slack: SlackStub
-    url: str
-    team_id: str
-    _keys: itertools.count = field(default_factory=itertools.count)
-
-    @property
-    def db(self) -> Database:
-        return self.services.db
-
-    def command(self, text: str, *, user: str = "U0ALICE", channel: str = "C0PROJ", key: str | None = None, **kw: Any) -> Reply:
-        """Send `/project <text>`; return Slack's view of our HTTP answer (the ack)."""
-        key = key or f"cmd-{next(self._keys)}"
-        kw.setdefault("response_url", self.slack.response_url(key))
-        kw.setdefault("team_id", self.team_id)
-        return self.sender.command(text, user_id=user, channel_id=channel, **kw)
-
-    def run(self, text: str, *, user: str = "U0ALICE", channel: str = "C0PROJ", **kw: Any) -> dict:
-        """Send `/project <text>` and return what the user sees: the ack's body, or else the
-        message that arrives at the response URL afterwards."""
-        key = f"run-{next(self._keys)}"
-        reply = self.command(text, user=user, channel=channel, key=key, **kw)
-        assert reply.status == 200, (reply.status, reply.body)
-        if reply.body:
-            return json.loads(reply.body)
-        return self.slack.wait_for_responses(1, key=key)[0]
-
-    def action(self, **kw: Any) -> Reply:
-        kw.setdefault("team_id", self.team_id)
-        kw.setdefault("response_url", self.slack.response_url(f"act-{next(self._keys)}"))
-        return self.sender.action(**kw)
-
-    def view_submission(self, **kw: Any) -> Reply:
-        kw.setdefault("team_id", self.team_id)
-        return self.sender.view_submission(**kw)
-
-
-def start_bot(
-    db: Database, slack: SlackStub, *, token: str = HOME_TOKEN, team_id: str = HOME_TEAM, **env: str
-) -> tuple[Bot, Any]:
-    settings = Settings.from_mapping(
-        {
-            "SLACK_BOT_TOKEN": token,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.api_url,
-            "DATABASE_URL": str(db.url.render_as_string(hide_password=False)),
-            **env,
-        }
-    )
-    services = Services(settings, db)
-    app = create_app(services)
-    server = create_server(wsgi_app(app, db))
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{server.effective_port}"
-    return Bot(services, SlackSender(url, SECRET), slack, url, team_id), server
 
 
 @pytest.fixture

@@ -9,12 +9,12 @@ import urllib.request
 from datetime import timedelta
 
 from blocks import assert_valid_blocks, assert_valid_view, text_of
-from bot.server import stop_server
-from conftest import SECRET, start_bot
+from harness import SECRET, start_bot
 from slack_requests import block_actions_body, sign
 from sqlmodel import func, select, update
 
 from bot import ids
+from bot.server import stop_server
 from storage.models import AuditEvent, Decision, Deliverable, Project, utcnow
 
 PM, CLIENT, CLIENT2, DEV = "U0PM", "U0CLIENT", "U0CLIENT2", "U0DEV"

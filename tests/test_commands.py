@@ -6,12 +6,12 @@ import json
 import time
 
 import pytest
+from blocks import assert_valid_blocks, assert_valid_view, text_of
 from freezegun import freeze_time
+from slack_requests import command_body
 from sqlmodel import func, select
 
-from blocks import assert_valid_blocks, assert_valid_view, text_of
 from bot import ids
-from slack_requests import command_body
 from storage.models import Approver, AuditEvent, Project, Step
 
 ALICE, BOB, CAROL, CLIENT = "U0ALICE", "U0BOB", "U0CAROL", "U0CLIENT"

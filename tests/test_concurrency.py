@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
+from blocks import text_of
 from sqlmodel import select
 
-from blocks import text_of
 from storage.models import Project, Step
 
 ALICE, BOB = "U0ALICE", "U0BOB"

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 from blocks import assert_valid_blocks, text_of
-from conftest import HOME_TEAM, HOME_TOKEN, SECRET
 from freezegun import freeze_time
+from harness import HOME_TEAM, HOME_TOKEN, SECRET
 from slack_sdk import WebClient
 from slack_stub import SlackStub
 from sqlmodel import select

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from blocks import assert_valid_blocks, text_of
+
 from bot.status import Health, forecast_date, slip, summarize
 from bot.views import status_card
 from storage.models import Deliverable, Project, Step
