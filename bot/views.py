@@ -26,6 +26,7 @@ Message = dict[str, Any]
 SECTION_MAX = 3000
 HEADER_MAX = 150
 LIST_MAX = 10  # lines per list on the status card before "and N more"
+LIST_SHOWN = 100  # projects shown by `/project list`; more than that is not a list anyone reads on a phone
 
 
 # --- small pieces ------------------------------------------------------------------------
@@ -237,13 +238,19 @@ def project_list(
             f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt}{signoff} · <#{project.channel_id}>"
         )
     blocks = [header(titles.get(scope, "Projects"))]
-    chunk = 20  # lines per section keeps each well inside 3000 characters
-    shown = lines[: chunk * 45]
-    for start in range(0, len(shown), chunk):
-        blocks.append(section("\n".join(shown[start : start + chunk])))
+    shown = lines[:LIST_SHOWN]
+    section_lines: list[str] = []
+    for line in shown:  # pack whole lines into sections, each within Slack's 3000 characters
+        if section_lines and len("\n".join([*section_lines, line])) > SECTION_MAX:
+            blocks.append(section("\n".join(section_lines)))
+            section_lines = []
+        section_lines.append(line)
+    blocks.append(section("\n".join(section_lines)))
     if len(lines) > len(shown):
-        blocks.append(context(f"…and {len(lines) - len(shown)} more"))
-    return {"response_type": "ephemeral", "text": f"{titles.get(scope, 'Projects')}: {len(rows)}", "blocks": blocks[:50]}
+        blocks.append(
+            context(f"…and {len(lines) - len(shown)} more. `/project list mine` or `/project list overdue` narrows it.")
+        )
+    return {"response_type": "ephemeral", "text": f"{titles.get(scope, 'Projects')}: {len(rows)}", "blocks": blocks}
 
 
 # --- the new-project modal ---------------------------------------------------------------

@@ -455,3 +455,16 @@ def test_a_slack_error_after_a_write_keeps_the_write(bot, slack, frozen):
     while time.monotonic() < deadline and count(bot.db, Step) == 0:
         time.sleep(0.05)
     assert [s.title for s in steps(bot.db)] == ["Survives"]
+
+
+def test_list_of_many_projects_with_long_names_stays_readable_and_within_limits(bot, frozen):
+    with bot.db.transaction() as session:
+        for i in range(130):
+            name = f"{i:03d} " + "&" * 76
+            session.add(Project(team_id="T_HOME", name=name, name_key=name.casefold(), client="<" * 80, channel_id=f"C0L{i:03d}",
+                                owner_id=ALICE, start_date=frozen().date()))  # fmt: skip
+    listed = run(bot, "list")
+    assert_valid_blocks(listed["blocks"])
+    shown = text_of(listed)
+    assert "…and 30 more" in shown
+    assert shown.count("&amp;" * 76) == 100  # every shown name whole, none cut mid-line
