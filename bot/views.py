@@ -214,11 +214,13 @@ def waited(since: datetime, now: datetime) -> str:
 def project_list(
     rows: Sequence[tuple[Project, Health, date | None]],
     *,
+    total: int | None = None,
     scope: str,
     waiting: dict[int, tuple[int, datetime]] | None = None,
     now: datetime | None = None,
 ) -> Message:
-    """`waiting`: per project id, deliverables pending sign-off and since when the oldest waits."""
+    """The first `LIST_SHOWN` of `rows`, of `total` projects in all (default: len(rows)).
+    `waiting`: per project id, deliverables pending sign-off and since when the oldest waits."""
     titles = {"all": "All projects", "mine": "Your projects", "overdue": "Projects with overdue steps", "open": "Open projects"}
     if not rows:
         empty = {
@@ -227,6 +229,8 @@ def project_list(
         }.get(scope, "No projects yet. Start one in its channel with `/project new <name>`.")
         return reply(empty)
     lines = []
+    total = len(rows) if total is None else total
+    rows = rows[:LIST_SHOWN]
     for project, health, next_date in rows:
         stage = Stage(project.stage).label
         nxt = f" · next {day(next_date)}" if next_date else ""
@@ -238,19 +242,16 @@ def project_list(
             f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt}{signoff} · <#{project.channel_id}>"
         )
     blocks = [header(titles.get(scope, "Projects"))]
-    shown = lines[:LIST_SHOWN]
     section_lines: list[str] = []
-    for line in shown:  # pack whole lines into sections, each within Slack's 3000 characters
+    for line in lines:  # pack whole lines into sections, each within Slack's 3000 characters
         if section_lines and len("\n".join([*section_lines, line])) > SECTION_MAX:
             blocks.append(section("\n".join(section_lines)))
             section_lines = []
         section_lines.append(line)
     blocks.append(section("\n".join(section_lines)))
-    if len(lines) > len(shown):
-        blocks.append(
-            context(f"…and {len(lines) - len(shown)} more. `/project list mine` or `/project list overdue` narrows it.")
-        )
-    return {"response_type": "ephemeral", "text": f"{titles.get(scope, 'Projects')}: {len(rows)}", "blocks": blocks}
+    if total > len(lines):
+        blocks.append(context(f"…and {total - len(lines)} more. `/project list mine` or `/project list overdue` narrows it."))
+    return {"response_type": "ephemeral", "text": f"{titles.get(scope, 'Projects')}: {total}", "blocks": blocks}
 
 
 # --- the new-project modal ---------------------------------------------------------------

@@ -113,9 +113,11 @@ def show_list(session: Session, inv: Invocation, cmd: Command, services: Service
         approving = select(Approver.project_id).where(Approver.team_id == inv.team_id, Approver.user_id == inv.user_id)
         query = query.where(or_(Project.owner_id == inv.user_id, Project.id.in_(assigned), Project.id.in_(approving)))  # type: ignore[union-attr]
     found = list(session.exec(query.order_by(Project.name_key)))
-    stats = step_stats(session, [p.id for p in found if p.id is not None])
+    # Only `overdue` needs every project's numbers to choose from; the others show the first few.
+    candidates = found if scope == "overdue" else found[: views.LIST_SHOWN]
+    stats = step_stats(session, [p.id for p in candidates if p.id is not None])
     rows = []
-    for project in found:
+    for project in candidates:
         today = projects.local_today(project.tz, inv.now)
         first_due, last_due = stats.get(project.id, (None, None))
         overdue = int(first_due is not None and first_due < today)  # health needs "any", not how many
@@ -125,8 +127,10 @@ def show_list(session: Session, inv: Invocation, cmd: Command, services: Service
             continue
         next_date = first_due if first_due and first_due >= today else (first_due or project.target_date)
         rows.append((project, health, next_date))
+    total = len(rows) if scope == "overdue" else len(found)
+    rows = rows[: views.LIST_SHOWN]
     waiting = approvals.pending_by_project(session, team_id=inv.team_id, project_ids=[p.id for p, _, _ in rows if p.id])
-    return views.project_list(rows, scope=scope, waiting=waiting, now=inv.now)
+    return views.project_list(rows, total=total, scope=scope, waiting=waiting, now=inv.now)
 
 
 def step_stats(session: Session, project_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
