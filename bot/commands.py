@@ -64,7 +64,8 @@ class Token:
 
 
 def tokenize(text: str) -> list[Token]:
-    """Split on spaces; "double quotes" (straight or curly) group words."""
+    """Split on spaces; "double quotes" (straight or curly) group words, and Slack's own
+    `<…>` markup (a mention, or a link whose label has spaces) stays one token."""
     tokens: list[Token] = []
     i, n = 0, len(text)
     while i < n:
@@ -82,6 +83,10 @@ def tokenize(text: str) -> list[Token]:
                     raise UserError('A quote is missing its closing `"`. Check the quotes and try again.')
                 buf.append(text[i + 1 : close])
                 quoted = True
+                i = close + 1
+            elif text[i] == "<" and text.find(">", i) != -1:
+                close = text.find(">", i)
+                buf.append(text[i : close + 1])
                 i = close + 1
             else:
                 buf.append(text[i])
@@ -127,8 +132,9 @@ def _numbers(tokens: list[Token], usage: str) -> tuple[int, ...]:
     if not tokens:
         raise UserError(f"Which step? Give its number, e.g. `{usage}`.")
     numbers = []
-    for token in tokens:
-        match = _NUMBER.match(token.raw.rstrip(","))
+    parts = [Token(part) for token in tokens for part in token.raw.split(",") if part]  # "1,2" and "#1, #2"
+    for token in parts:
+        match = _NUMBER.match(token.raw)
         if not match:
             raise UserError(
                 f"`{escape(cut(plain(token.raw), 40))}` isn't a step number. Use the number from the status card, e.g. `{usage}`."
@@ -137,21 +143,32 @@ def _numbers(tokens: list[Token], usage: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
+SINGLE_VALUE_OPTIONS = ("due", "budget")  # one word each; `client:` may run to several
+
+
 def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
-    """Split `words key:value words…` into plain words and options; a value runs to the next option."""
+    """Split `words key:value words…` into plain words and options.
+
+    `due:` and `budget:` take one word (`due:fri`, or `due: fri`); `client:` runs until the next
+    option or mention. Everything else, wherever it stands, belongs to the words.
+    """
     words: list[Token] = []
     options: dict[str, list[Token]] = {}
-    current: list[Token] | None = None
+    taking: str | None = None  # the option still taking words
     for token in tokens:
         match = None if token.quoted and ":" not in token.raw.split(" ")[0] else _OPTION.match(token.raw)
         if match:
-            key = match.group(1).lower()
+            key, value = match.group(1).lower(), match.group(2)
             if key in options:
                 raise UserError(f"`{key}:` is given twice; give it once.")
-            current = options[key] = [Token(match.group(2), token.quoted)] if match.group(2) else []
-        elif current is not None:
-            current.append(token)
+            options[key] = [Token(value, token.quoted)] if value else []
+            taking = None if value and key in SINGLE_VALUE_OPTIONS else key
+        elif taking and not mention_id(token.raw):
+            options[taking].append(token)
+            if taking in SINGLE_VALUE_OPTIONS:
+                taking = None
         else:
+            taking = None
             words.append(token)
     return words, options
 

@@ -11,7 +11,7 @@ import re
 
 _SLACK_TOKEN = re.compile(r"<([^<>]*)>")
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
-_MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>$")
+_MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")  # "…and <@U1|ann>."
 _URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
