@@ -15,9 +15,23 @@ _MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")  # "�
 _URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
+_BROADCAST = re.compile(r"(?<![\w.])@(channel|here|everyone)\b", re.IGNORECASE)
+
+
 def escape(text: str) -> str:
-    """Plain text → mrkdwn that shows exactly that text."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text → mrkdwn that shows exactly that text and can't notify anyone.
+
+    Besides `& < >`, a typed "@here" gets a zero-width space after its "@", so Slack's automatic
+    parsing of mrkdwn can never turn it into a broadcast.
+    """
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST.sub("@\u200b\\1", escaped)
+
+
+def plain_text(text: str) -> str:
+    """Text for a `plain_text` object: shown as-is by Slack, so no entities; angle brackets become
+    look-alikes so no Slack markup can appear anywhere in what Shepherd sends."""
+    return text.replace("<", "‹").replace(">", "›")
 
 
 def unescape(text: str) -> str:

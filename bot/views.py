@@ -17,7 +17,7 @@ from typing import Any
 from bot import ids
 from bot.commands import NAME_MAX
 from bot.status import Health, Status, StepLine
-from bot.text import cut, escape, mention, plural
+from bot.text import cut, escape, mention, plain_text, plural
 from storage.models import Project, Stage, Step
 
 Block = dict[str, Any]
@@ -56,8 +56,7 @@ def context(*elements: str) -> Block:
 
 
 def header(text: str) -> Block:
-    """A header from plain text; escaped too, so no text Shepherd sends ever carries Slack markup."""
-    return {"type": "header", "text": {"type": "plain_text", "text": cut(escape(text), HEADER_MAX), "emoji": False}}
+    return {"type": "header", "text": {"type": "plain_text", "text": cut(plain_text(text), HEADER_MAX), "emoji": False}}
 
 
 def bulleted(title: str, lines: Sequence[str], *, limit: int = LIST_MAX) -> str:

@@ -388,7 +388,9 @@ def test_typed_text_can_never_ping_mention_or_forge_links(bot, frozen):
     shown = json.dumps(card)
     for forged in ("<!channel>", "<!here>", "<https://evil.example|Bank>", "<https://x.example|click>"):
         assert forged not in shown
-    assert "Evil &lt;!channel&gt;" in text_of(card)
+    assert card["blocks"][0]["text"]["text"] == "Evil ‹!channel›"  # plain_text: look-alike brackets
+    assert "Evil &lt;!channel&gt;" in card["text"]
+    assert "• #1 @\u200bhere pay now &amp; &lt;https://x.example|click&gt;" in text_of(card)
     with bot.db.reader() as session:
         assert session.exec(select(Project.name)).one() == "Evil <!channel>"
         step = session.exec(select(Step)).one()

@@ -70,6 +70,7 @@ def test_plain_turns_slack_markup_into_the_text_the_user_meant():
 
 def test_escape_and_cut():
     assert escape("<!here> & <@U1>") == "&lt;!here&gt; &amp; &lt;@U1&gt;"
+    assert escape("@here @Channel @everyone mail@here.com") == "@\u200bhere @\u200bChannel @\u200beveryone mail@here.com"
     assert cut("abcdef", 4) == "abc…" and cut("abc", 4) == "abc"
 
 
