@@ -138,7 +138,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
     rather than bumped, so a failed post costs nothing but a retry.
     """
     require_open(project)
-    key = name_key(title)
+    key = name_key(title, limit=200)
     latest = session.exec(
         select(Deliverable)
         .where(Deliverable.project_id == project.id, Deliverable.title_key == key)

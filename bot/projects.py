@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.errors import UserError
-from bot.text import escape, mention
+from bot.text import cut, escape, mention
 from storage.models import (
     Approver,
     AuditEvent,
@@ -78,8 +78,10 @@ def find_project(session: Session, *, team_id: str, channel_id: str, name: str |
     return project
 
 
-def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+def name_key(name: str, limit: int = 80) -> str:
+    """What makes two names the same: case and spacing ignored. Cut to its column's length,
+    since casefold() can lengthen text ("ß" → "ss")."""
+    return " ".join(name.split()).casefold()[:limit]
 
 
 def require_owner(project: Project, actor: str, what: str) -> None:
@@ -189,11 +191,12 @@ def move_stage(
     forward = new.order > current.order
     waiting = gate_blockers(session, project=project, stage=current) if forward else []
     if waiting and not force:
-        lines = "\n".join(f"• {escape(d.title)} v{d.version}: {d.state}" for d in waiting[:10])
+        lines = "\n".join(f"• {escape(cut(d.title, 150))} v{d.version}: {d.state}" for d in waiting[:10])
         more = f"\n…and {len(waiting) - 10} more" if len(waiting) > 10 else ""
+        again = "/project stage next --force" if target is None else f"/project stage {new.value} --force"
         raise UserError(
             f"{current.label} can't close yet: these deliverables need the client's approval first:\n"
-            f"{lines}{more}\nThe owner can override with `/project stage next --force`."
+            f"{lines}{more}\nThe owner can override with `{again}`."
         )
     project.stage = new.value
     project.updated_at = now

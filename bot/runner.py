@@ -70,10 +70,20 @@ def run(settings: Settings) -> int:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("Shepherd is running in Socket Mode")
-            SocketModeHandler(app, settings.app_token).start()
+            try:
+                SocketModeHandler(app, settings.app_token).start()
+            except SlackApiError as error:
+                raise StartupError(
+                    f"SLACK_APP_TOKEN: Slack did not accept the app-level token ({error.response.get('error')})"
+                ) from None
         else:
             log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
-            serve(wsgi_app(app, services.db), port=settings.port)
+            try:
+                serve(wsgi_app(app, services.db), port=settings.port)
+            except OSError as error:  # the port is taken, or needs privileges
+                raise StartupError(f"PORT: cannot listen on port {settings.port} ({error.strerror or error})") from None
+    except StartupError as error:
+        return _fail(error)
     finally:
         scheduler.stop()
     return 0

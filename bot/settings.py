@@ -13,6 +13,8 @@ from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -70,6 +72,12 @@ class Settings:
             raise SettingsError("SLACK_SIGNING_SECRET is required in HTTP mode (set it, or set SLACK_APP_TOKEN for Socket Mode).")
 
         work_start, work_end = _work_hours(get("WORK_HOURS") or "09:00-18:00")
+        nudge_time = _clock("NUDGE_TIME", get("NUDGE_TIME") or "09:30")
+        if not work_start <= nudge_time < work_end:
+            raise SettingsError(
+                f"NUDGE_TIME must fall inside WORK_HOURS ({work_start:%H:%M}-{work_end:%H:%M}), got {nudge_time:%H:%M}: "
+                "the digest waits for working hours, so it would never be sent."
+            )
         slack_api_url = get("SLACK_API_URL")
         if slack_api_url:
             if not re.match(r"^https?://", slack_api_url):
@@ -86,7 +94,7 @@ class Settings:
             work_start=work_start,
             work_end=work_end,
             work_days=_work_days(get("WORK_DAYS") or "mon-fri"),
-            nudge_time=_clock("NUDGE_TIME", get("NUDGE_TIME") or "09:30"),
+            nudge_time=nudge_time,
             reminder_interval=_int("REMINDER_INTERVAL", get("REMINDER_INTERVAL"), 60, low=5, high=86400),
             approval_chase_days=_int("APPROVAL_CHASE_DAYS", get("APPROVAL_CHASE_DAYS"), 2, low=0, high=60),
             escalate_after_days=_int("ESCALATE_AFTER_DAYS", get("ESCALATE_AFTER_DAYS"), 3, low=0, high=60),
@@ -146,7 +154,13 @@ def _tz(name: str, raw: str) -> str:
 
 
 def _database_url(raw: str) -> str:
+    shown = raw.split("@")[-1]  # never print a password
     if not re.match(r"^(sqlite|postgres(ql)?)(\+\w+)?://", raw):
-        raise SettingsError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {raw.split('@')[-1]!r}.")
+        raise SettingsError(f"DATABASE_URL must be a sqlite:/// or postgresql:// URL, got {shown!r}.")
     # Plain postgresql:// and postgres:// mean psycopg 3 here (psycopg2 is not installed).
-    return re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", raw)
+    url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", raw)
+    try:
+        make_url(url)
+    except (ArgumentError, ValueError):
+        raise SettingsError(f"DATABASE_URL is not a valid database URL: {shown!r}.") from None
+    return url

@@ -470,3 +470,11 @@ def test_list_of_many_projects_with_long_names_stays_readable_and_within_limits(
     shown = text_of(listed)
     assert "…and 30 more" in shown
     assert shown.count("&amp;" * 76) == 100  # every shown name whole, none cut mid-line
+
+
+def test_names_that_grow_when_case_folded_still_fit(bot, frozen):
+    reply = run(bot, "new " + "Straße " * 15)
+    assert reply["response_type"] == "in_channel", reply
+    with bot.db.reader() as session:
+        created = session.exec(select(Project)).one()
+    assert created.name.startswith("Straße Straße") and len(created.name_key) <= 80

@@ -65,6 +65,8 @@ def test_every_setting_is_read():
         ({**HTTP, "WORK_HOURS": "18:00-09:00"}, "WORK_HOURS"),
         ({**HTTP, "WORK_DAYS": "weekdays"}, "WORK_DAYS"),
         ({**HTTP, "NUDGE_TIME": "25:00"}, "NUDGE_TIME"),
+        ({**HTTP, "NUDGE_TIME": "18:30"}, "NUDGE_TIME"),
+        ({**HTTP, "DATABASE_URL": "postgresql://u@h:notaport/db"}, "DATABASE_URL"),
         ({**HTTP, "REMINDER_INTERVAL": "0"}, "REMINDER_INTERVAL"),
         ({**HTTP, "APPROVAL_CHASE_DAYS": "-1"}, "APPROVAL_CHASE_DAYS"),
         ({**HTTP, "ESCALATE_AFTER_DAYS": "x"}, "ESCALATE_AFTER_DAYS"),
@@ -101,3 +103,48 @@ def test_start_up_with_a_bad_setting_prints_one_line_and_exits_non_zero(tmp_path
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == ["shepherd: WORK_DAYS must look like mon-fri or mon,tue,thu, got 'someday'."]
     assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_port_already_in_use_is_one_clear_line(tmp_path):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stub_env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"}
+        from slack_stub import SlackStub
+
+        with SlackStub() as slack:
+            result = subprocess.run(
+                [sys.executable, "-m", "bot"],
+                cwd=tmp_path,
+                env={**stub_env, "SLACK_API_URL": slack.api_url, "PORT": str(port), "DATABASE_URL": f"sqlite:///{tmp_path}/s.db"},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].startswith(f"shepherd: PORT: cannot listen on port {port}")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_rejected_app_token_in_socket_mode_is_one_clear_line(tmp_path):
+    from slack_stub import SlackStub
+
+    with SlackStub() as slack:
+        slack.fail("apps.connections.open", error="invalid_auth", times=10)
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "PYTHONPATH": str(ROOT),
+            "SLACK_BOT_TOKEN": "xoxb-test",
+            "SLACK_APP_TOKEN": "xapp-rejected",
+            "SLACK_API_URL": slack.api_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+        }
+        result = subprocess.run([sys.executable, "-m", "bot"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip().splitlines()[-1]
+        == "shepherd: SLACK_APP_TOKEN: Slack did not accept the app-level token (invalid_auth)"
+    )
