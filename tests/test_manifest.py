@@ -1,0 +1,29 @@
+"""The Slack app manifest creates a working Socket Mode app with only the scopes Shepherd uses."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from bot import ids
+
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
+
+
+def test_the_slash_command_escapes_mentions_and_explains_itself():
+    [command] = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == ids.COMMAND
+    assert command["should_escape"] is True
+    assert command["description"] and command["usage_hint"]
+
+
+def test_socket_mode_interactivity_and_the_messages_tab_are_on():
+    assert MANIFEST["settings"]["socket_mode_enabled"] is True
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True
+    assert MANIFEST["features"]["bot_user"]["display_name"] == "Shepherd"
+
+
+def test_only_the_bot_scopes_shepherd_uses():
+    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == ["chat:write", "chat:write.public", "commands", "users:read"]
