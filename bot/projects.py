@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.text import cut, escape, mention
@@ -54,8 +54,13 @@ def audit(
 # --- finding -----------------------------------------------------------------------------
 
 
-def project_in_channel(session: Session, *, team_id: str, channel_id: str) -> Project | None:
-    return session.exec(select(Project).where(Project.team_id == team_id, Project.channel_id == channel_id)).first()
+def project_in_channel(session: Session, *, team_id: str, channel_id: str, include_closed: bool = False) -> Project | None:
+    """The channel's open project; with `include_closed`, else the one closed most recently."""
+    query = select(Project).where(Project.team_id == team_id, Project.channel_id == channel_id)
+    if not include_closed:
+        query = query.where(col(Project.closed_at).is_(None))
+    # Open first (NULL closed_at), then the latest closed.
+    return session.exec(query.order_by(col(Project.closed_at).is_(None).desc(), col(Project.closed_at).desc())).first()
 
 
 def project_named(session: Session, *, team_id: str, name: str) -> Project | None:
@@ -69,7 +74,7 @@ def find_project(session: Session, *, team_id: str, channel_id: str, name: str |
         if project is None:
             raise UserError(f"I can't find a project called *{escape(name)}*. `/project list all` shows every project.")
         return project
-    project = project_in_channel(session, team_id=team_id, channel_id=channel_id)
+    project = project_in_channel(session, team_id=team_id, channel_id=channel_id, include_closed=True)
     if project is None:
         raise UserError(
             "This channel has no project yet. Create one here with `/project new <name>`, "

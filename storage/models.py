@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -71,7 +71,15 @@ class ProjectBase(SQLModel):
 class Project(ProjectBase, table=True):
     __table_args__ = (
         UniqueConstraint("team_id", "name_key", name="uq_project_team_name"),
-        UniqueConstraint("team_id", "channel_id", name="uq_project_team_channel"),
+        # One open project per channel; a closed one leaves the channel free for the next.
+        Index(
+            "uq_project_team_open_channel",
+            "team_id",
+            "channel_id",
+            unique=True,
+            sqlite_where=text("closed_at IS NULL"),
+            postgresql_where=text("closed_at IS NULL"),
+        ),
         Index("ix_project_team_owner", "team_id", "owner_id"),
     )
 
@@ -106,6 +114,8 @@ class Step(StepBase, table=True):
     done_at: datetime | None = None
     done_by: str | None = Field(default=None, max_length=32)
     snoozed_until: date | None = None
+    # The assignee's local date of the last sent reminder DM that showed this step (None: never).
+    reminded_on: date | None = None
 
 
 class Approver(SQLModel, table=True):

@@ -478,3 +478,13 @@ def test_names_that_grow_when_case_folded_still_fit(bot, frozen):
     with bot.db.reader() as session:
         created = session.exec(select(Project)).one()
     assert created.name.startswith("Straße Straße") and len(created.name_key) <= 80
+
+
+def test_a_closed_project_leaves_its_channel_free_for_the_next_one(bot, frozen):
+    new_project(bot, "new Phase one")
+    run(bot, "close")
+    assert "Phase one" in text_of(run(bot, "status"))  # still readable where it ran
+    assert run(bot, "new Phase two")["response_type"] == "in_channel"
+    assert text_of(run(bot, "status")).startswith("Phase two")
+    assert "Added #1" in run(bot, "step add Kick-off")["text"]
+    assert "already runs *Phase two*" in run(bot, "new Phase three")["text"]

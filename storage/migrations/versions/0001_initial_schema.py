@@ -36,11 +36,17 @@ def upgrade() -> None:
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("closed_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("team_id", "channel_id", name="uq_project_team_channel"),
         sa.UniqueConstraint("team_id", "name_key", name="uq_project_team_name"),
     )
     with op.batch_alter_table("project", schema=None) as batch_op:
         batch_op.create_index("ix_project_team_owner", ["team_id", "owner_id"], unique=False)
+        batch_op.create_index(
+            "uq_project_team_open_channel",
+            ["team_id", "channel_id"],
+            unique=True,
+            sqlite_where=sa.text("closed_at IS NULL"),
+            postgresql_where=sa.text("closed_at IS NULL"),
+        )
 
     op.create_table(
         "userprofile",
@@ -146,6 +152,7 @@ def upgrade() -> None:
         sa.Column("done_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("done_by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("snoozed_until", sa.Date(), nullable=True),
+        sa.Column("reminded_on", sa.Date(), nullable=True),
         sa.ForeignKeyConstraint(["project_id"], ["project.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("project_id", "number", name="uq_step_project_number"),
@@ -193,6 +200,7 @@ def downgrade() -> None:
     op.drop_table("approver")
     op.drop_table("userprofile")
     with op.batch_alter_table("project", schema=None) as batch_op:
+        batch_op.drop_index("uq_project_team_open_channel")
         batch_op.drop_index("ix_project_team_owner")
 
     op.drop_table("project")
