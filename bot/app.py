@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 import handlers
 from bot.services import Services
@@ -22,13 +23,24 @@ LISTENER_THREADS = 16
 
 
 def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
+    """A Web API client at SLACK_API_URL that retries only connection errors (the scheduler paces
+    and retries its own sends)."""
     return WebClient(token=settings.bot_token, base_url=settings.slack_api_url or WebClient.BASE_URL, timeout=timeout)
+
+
+def listener_client(settings: Settings) -> WebClient:
+    """The client of request listeners: it also retries 429s (after Slack's Retry-After) and 5xx,
+    twice. Listeners call Slack only after ack(), so waiting costs the user nothing, and the update
+    that shows a decision is worth waiting for."""
+    client = web_client(settings)
+    client.retry_handlers.extend([RateLimitErrorRetryHandler(max_retry_count=2), ServerErrorRetryHandler(max_retry_count=2)])
+    return client
 
 
 def create_app(services: Services, *, client: WebClient | None = None) -> App:
     settings = services.settings
     app = App(
-        client=client or web_client(settings),
+        client=client or listener_client(settings),
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,

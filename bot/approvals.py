@@ -104,6 +104,19 @@ def approval_card(session: Session, *, team_id: str, deliverable_id: int) -> App
     )
 
 
+def pending_ids(session: Session, *, team_id: str, project_id: int) -> list[int]:
+    """The project's deliverables waiting for a decision whose message is in Slack."""
+    rows = session.exec(
+        select(Deliverable.id).where(
+            Deliverable.team_id == team_id,
+            Deliverable.project_id == project_id,
+            Deliverable.state == DeliverableState.PENDING.value,
+            col(Deliverable.message_ts).is_not(None),
+        )
+    )
+    return [row for row in rows if row is not None]
+
+
 def pending_by_project(session: Session, *, team_id: str, project_ids: list[int]) -> dict[int, tuple[int, datetime]]:
     """Per project: how many deliverables wait for a decision, and since when the oldest waits."""
     if not project_ids:

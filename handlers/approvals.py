@@ -201,6 +201,14 @@ def refresh_message(services: Services, client: WebClient, team_id: str, deliver
     return card
 
 
+def refresh_pending(services: Services, client: WebClient, team_id: str, project_id: int) -> None:
+    """Rewrite every waiting approval message of a project (after its approvers or owner changed)."""
+    with services.db.reader() as session:
+        waiting = approvals.pending_ids(session, team_id=team_id, project_id=project_id)
+    for deliverable_id in waiting:
+        refresh_message(services, client, team_id, deliverable_id)
+
+
 def notify_submitter(client: WebClient, card: approvals.ApprovalCard) -> None:
     """A reply in the message's thread mentions the submitter, so they get a notification."""
     d = card.deliverable

@@ -20,7 +20,7 @@ from bot.people import user_tz
 from bot.services import Services
 from bot.status import project_health, slip, summarize
 from bot.text import mention
-from handlers.approvals import submit_from_command
+from handlers.approvals import refresh_pending, submit_from_command
 from handlers.context import OOPS, Invocation, installation_team, send
 from storage.models import Approver, Deliverable, Project, Step, utcnow
 
@@ -66,7 +66,11 @@ def run_write(services: Services, invocation: Invocation, cmd: Command, client: 
             project = projects.find_project(
                 session, team_id=invocation.team_id, channel_id=invocation.channel_id, name=cmd.project
             )
-            return WRITES[cmd.verb](session, invocation, cmd, project)
+            message = WRITES[cmd.verb](session, invocation, cmd, project)
+        if cmd.verb in CHANGES_WHO_DECIDES and project.id is not None:
+            # Waiting approval messages name who may decide: keep them telling the truth.
+            refresh_pending(services, client, invocation.team_id, project.id)
+        return message
     except UserError as error:
         return views.reply(str(error))
     except Exception:
@@ -305,6 +309,8 @@ def write_log(session: Session, inv: Invocation, cmd: Command, project: Project)
     of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
     return views.reply(f"Logged {cmd.hours:g}h on {views.project_label(project)}: {project.hours_used:g}h{of_budget} used.")
 
+
+CHANGES_WHO_DECIDES = {"approver add", "approver remove", "owner"}
 
 WRITES: dict[str, Callable[[Session, Invocation, Command, Project], dict]] = {
     "stage": write_stage,

@@ -504,3 +504,25 @@ def test_the_sign_off_story_as_a_new_team_lives_it(bot, slack):
     ]
     with bot.db.reader() as session:
         assert session.exec(select(func.count()).select_from(AuditEvent).where(AuditEvent.at.is_(None))).one() == 0
+
+
+def test_changing_approvers_or_owner_rewrites_waiting_approval_messages(bot, slack):
+    start_project(bot)
+    _, message = submit(bot, slack)
+    assert "project owner" in text_of(message)
+    [row] = deliverables(bot.db)
+    bot.run(f"approver add <@{CLIENT}|client>", user=PM, channel=CHANNEL)
+    [updated] = slack.wait_for("chat.update")
+    assert (updated.params["channel"], updated.params["ts"]) == (row.channel_id, row.message_ts)
+    assert f"<@{CLIENT}>" in text_of(updated.params) and "project owner" not in text_of(updated.params)
+    assert button(updated.params, ids.APPROVE_ACTION)  # still waiting, still clickable
+
+
+def test_a_slack_hiccup_on_the_update_after_a_decision_is_retried(bot, slack):
+    start_project(bot, CLIENT)
+    _, message = submit(bot, slack)
+    slack.fail("chat.update", status=429, headers={"Retry-After": "1"}, error="ratelimited")
+    click(bot, slack, message, ids.APPROVE_ACTION, CLIENT, key="hiccup")
+    updates = slack.wait_for("chat.update", 2, timeout=10)
+    assert updates[0].failed and not updates[1].failed
+    assert f"*Approved* by <@{CLIENT}>" in text_of(updates[1].params)
