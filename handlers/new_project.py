@@ -96,14 +96,26 @@ def read_form(view: dict) -> dict:
 
 
 def tell(client: WebClient, response_url: str | None, channel_id: str, user_id: str, message: dict) -> None:
-    """Answer where the command was run: its response_url if we have one, else an ephemeral message."""
-    try:
-        if response_url:
-            WebhookClient(response_url).send_dict({k: v for k, v in message.items()})
-        else:
-            client.chat_postEphemeral(channel=channel_id, user=user_id, text=message["text"], blocks=message["blocks"])
-    except Exception:
-        log.exception("could not confirm the new project")
+    """Answer where the command was run: by its response_url while it lasts (30 minutes), else
+    in the channel (public replies) or to the user alone, and as a last resort by DM."""
+    if response_url:
+        try:
+            if WebhookClient(response_url).send_dict(message).status_code == 200:
+                return
+        except Exception:
+            log.warning("the response_url of a /project new form no longer answers")
+    content = {"text": message["text"], "blocks": message["blocks"]}
+    attempts = [lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **content)]
+    if message.get("response_type") == "in_channel":
+        attempts.insert(0, lambda: client.chat_postMessage(channel=channel_id, **content))
+    attempts.append(lambda: client.chat_postMessage(channel=user_id, **content))
+    for attempt in attempts:
+        try:
+            attempt()
+            return
+        except Exception:
+            log.warning("could not confirm the new project this way; trying the next", exc_info=True)
+    log.error("could not confirm the new project to %s", user_id)
 
 
 def _plain_sentence(mrkdwn: str) -> str:

@@ -488,3 +488,13 @@ def test_a_closed_project_leaves_its_channel_free_for_the_next_one(bot, frozen):
     assert text_of(run(bot, "status")).startswith("Phase two")
     assert "Added #1" in run(bot, "step add Kick-off")["text"]
     assert "already runs *Phase two*" in run(bot, "new Phase three")["text"]
+
+
+def test_a_modal_submitted_after_its_response_url_expired_still_confirms_in_the_channel(bot, slack, frozen):
+    metadata = json.dumps({"channel_id": CHANNEL, "response_url": "http://127.0.0.1:9/expired"})
+    named = {ids.NEW_NAME_BLOCK: {ids.NEW_NAME_INPUT: {"type": "plain_text_input", "value": "Late form"}}}
+    reply = bot.view_submission(callback_id=ids.NEW_PROJECT_VIEW, values=named, private_metadata=metadata, user_id=ALICE)
+    assert reply.status == 200
+    [posted] = slack.wait_for("chat.postMessage")
+    assert posted.params["channel"] == CHANNEL and "Late form" in text_of(posted.params)
+    assert project(bot.db, "Late form").owner_id == ALICE
