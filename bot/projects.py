@@ -51,6 +51,10 @@ def audit(
     )
 
 
+def audit_project(session: Session, project: Project, *, actor: str, action: str, now: datetime, **detail: object) -> None:
+    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action=action, now=now, **detail)
+
+
 # --- finding -----------------------------------------------------------------------------
 
 
@@ -206,8 +210,7 @@ def move_stage(
     project.stage = new.value
     project.updated_at = now
     session.add(project)
-    audit(
-        session, team_id=project.team_id, project_id=project.id, actor=actor, now=now,
+    audit_project(session, project, actor=actor, now=now,
         action="stage.forced" if waiting else "stage.changed",
         old=current.value, new=new.value, overridden=[d.id for d in waiting],
     )  # fmt: skip
@@ -234,7 +237,7 @@ def close_project(session: Session, *, project: Project, actor: str, now: dateti
     project.closed_at = now
     project.updated_at = now
     session.add(project)
-    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="project.closed", now=now)
+    audit_project(session, project, actor=actor, action="project.closed", now=now)
 
 
 def hand_over(session: Session, *, project: Project, actor: str, new_owner: str, now: datetime) -> None:
@@ -246,10 +249,9 @@ def hand_over(session: Session, *, project: Project, actor: str, new_owner: str,
     project.owner_id = new_owner
     project.updated_at = now
     session.add(project)
-    audit(
+    audit_project(
         session,
-        team_id=project.team_id,
-        project_id=project.id,
+        project,
         actor=actor,
         action="owner.changed",
         now=now,
@@ -265,7 +267,7 @@ def set_budget(session: Session, *, project: Project, actor: str, hours: float, 
     project.budget_hours = hours
     project.updated_at = now
     session.add(project)
-    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="budget.set", now=now, old=old, new=hours)
+    audit_project(session, project, actor=actor, action="budget.set", now=now, old=old, new=hours)
 
 
 def log_hours(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
@@ -273,7 +275,7 @@ def log_hours(session: Session, *, project: Project, actor: str, hours: float, n
     project.hours_used = round((project.hours_used or 0) + hours, 2)
     project.updated_at = now
     session.add(project)
-    audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="hours.logged", now=now, hours=hours)
+    audit_project(session, project, actor=actor, action="hours.logged", now=now, hours=hours)
 
 
 # --- approvers ---------------------------------------------------------------------------
@@ -289,9 +291,7 @@ def add_approvers(
     added = [u for u in user_ids if u not in existing]
     for user_id in added:
         session.add(Approver(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now))
-        audit(
-            session, team_id=project.team_id, project_id=project.id, actor=actor, action="approver.added", now=now, user=user_id
-        )
+        audit_project(session, project, actor=actor, action="approver.added", now=now, user=user_id)
     return added, [u for u in user_ids if u in existing]
 
 
@@ -304,10 +304,9 @@ def remove_approvers(session: Session, *, project: Project, actor: str, user_ids
         raise UserError(f"{who} {'is' if len(user_ids) == 1 else 'are'} not an approver of *{escape(project.name)}*.")
     for row in rows:
         session.delete(row)
-        audit(
+        audit_project(
             session,
-            team_id=project.team_id,
-            project_id=project.id,
+            project,
             actor=actor,
             action="approver.removed",
             now=now,
@@ -348,8 +347,7 @@ def add_step(
     )
     session.add(step)
     session.flush()
-    audit(
-        session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.added", now=now,
+    audit_project(session, project, actor=actor, action="step.added", now=now,
         step=number, title=title, assignee=assignee_id, due=due_date,
     )  # fmt: skip
     return step
@@ -369,7 +367,7 @@ def complete_steps(
         step.done_at, step.done_by = now, actor
         session.add(step)
         done.append(step)
-        audit(session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.done", now=now, step=step.number)
+        audit_project(session, project, actor=actor, action="step.done", now=now, step=step.number)
     return done, already
 
 
@@ -386,10 +384,9 @@ def reopen_steps(
         step.done_at, step.done_by = None, None
         session.add(step)
         reopened.append(step)
-        audit(
+        audit_project(
             session,
-            team_id=project.team_id,
-            project_id=project.id,
+            project,
             actor=actor,
             action="step.reopened",
             now=now,
@@ -404,10 +401,9 @@ def assign_step(session: Session, *, project: Project, actor: str, number: int, 
     old = step.assignee_id
     step.assignee_id = assignee_id
     session.add(step)
-    audit(
+    audit_project(
         session,
-        team_id=project.team_id,
-        project_id=project.id,
+        project,
         actor=actor,
         action="step.assigned",
         now=now,
@@ -425,10 +421,9 @@ def set_step_due(session: Session, *, project: Project, actor: str, number: int,
     step.due_date = due_date
     step.snoozed_until = None  # a new date starts the reminders afresh
     session.add(step)
-    audit(
+    audit_project(
         session,
-        team_id=project.team_id,
-        project_id=project.id,
+        project,
         actor=actor,
         action="step.due_changed",
         now=now,
