@@ -400,6 +400,7 @@ def assign_step(session: Session, *, project: Project, actor: str, number: int, 
     step = step_numbered(session, project, number)
     old = step.assignee_id
     step.assignee_id = assignee_id
+    step.reminded_on = None  # the new assignee has never been reminded of it
     session.add(step)
     audit_project(
         session,
@@ -419,7 +420,7 @@ def set_step_due(session: Session, *, project: Project, actor: str, number: int,
     step = step_numbered(session, project, number)
     old = step.due_date
     step.due_date = due_date
-    step.snoozed_until = None  # a new date starts the reminders afresh
+    step.snoozed_until = step.reminded_on = None  # a new date starts the reminders afresh
     session.add(step)
     audit_project(
         session,

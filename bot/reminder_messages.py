@@ -33,6 +33,7 @@ class DueStep:
     owner_id: str
     project_tz: str = "UTC"
     snoozed_until: date | None = None
+    reminded_on: date | None = None  # the assignee's local date of the last sent DM that showed it
 
 
 @dataclass(frozen=True)
@@ -86,9 +87,18 @@ def step_buttons(step_id: int) -> Block:
     }
 
 
+def _in_dm_order(steps: Sequence[DueStep]) -> list[DueStep]:
+    return sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
+
+
+def shown_in_dm(steps: Sequence[DueStep]) -> list[DueStep]:
+    """The steps `assignee_dm(steps)` shows by name (the rest are "…and N more")."""
+    return _in_dm_order(steps)[:MAX_DM_STEPS]
+
+
 def assignee_dm(steps: Sequence[DueStep], *, today: date) -> Message:
     """The daily DM to one person: their overdue and soon-due steps, each with Mark done / Snooze."""
-    ordered = sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
+    ordered = _in_dm_order(steps)
     overdue = sum(1 for s in ordered if s.due_date < today)
     upcoming = len(ordered) - overdue
     parts = [plural(overdue, "overdue step")] if overdue else []
@@ -114,7 +124,7 @@ def channel_digest(steps: Sequence[DueStep], *, today: date) -> Message:
     ]
     title = f":warning: *{name}* has {plural(len(ordered), 'overdue step')}"
     return {
-        "text": f"{ordered[0].project_name}: {plural(len(ordered), 'overdue step')}",
+        "text": f"{escape(cut(ordered[0].project_name, 80))}: {plural(len(ordered), 'overdue step')}",
         "blocks": [section(bulleted(title, lines)), context("`/project status` shows the whole project.")],
     }
 
@@ -134,17 +144,32 @@ def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]]) -> Message:
     }
 
 
-def escalation(step: DueStep, *, today: date, working_days_late: int) -> Message:
-    """A DM to the project owner: a step has been overdue too long. Mark done / Snooze work here too."""
+def escalation(items: Sequence[tuple[DueStep, int]]) -> Message:
+    """One DM to a project owner about the steps overdue too long, each with its working days late.
+    Mark done / Snooze work here too."""
+    ordered = sorted(items, key=lambda pair: (pair[0].due_date, pair[0].project_name.casefold(), pair[0].number))
+    if len(ordered) == 1:
+        ((step, late),) = ordered
+        return {
+            "text": f"#{step.number} in {escape(cut(step.project_name, 80))} is {plural(late, 'working day')} overdue",
+            "blocks": [section(f":rotating_light: {_escalated(step, late)}"), step_buttons(step.step_id)],
+        }
+    summary = f"{plural(len(ordered), 'step')} in your projects are overdue too long"
+    blocks: list[Block] = [section(f":rotating_light: {summary}:")]
+    for step, late in ordered[:MAX_DM_STEPS]:
+        blocks.append(section(_escalated(step, late)))
+        blocks.append(step_buttons(step.step_id))
+    if len(ordered) > MAX_DM_STEPS:
+        blocks.append(context(f"…and {len(ordered) - MAX_DM_STEPS} more. `/project status` in each project shows them."))
+    return {"text": f"{summary}.", "blocks": blocks}
+
+
+def _escalated(step: DueStep, late: int) -> str:
     who = mention(step.assignee_id) if step.assignee_id else "nobody"
-    text = (
-        f":rotating_light: *{step_title(step)}* in *{escape(cut(step.project_name, 80))}* is "
-        f"{plural(working_days_late, 'working day')} overdue (was due {day(step.due_date)}); it is assigned to {who}."
+    return (
+        f"*{step_title(step)}* in *{escape(cut(step.project_name, 80))}* is "
+        f"{plural(late, 'working day')} overdue (was due {day(step.due_date)}); it is assigned to {who}."
     )
-    return {
-        "text": f"#{step.number} in {step.project_name} is {plural(working_days_late, 'working day')} overdue",
-        "blocks": [section(text), step_buttons(step.step_id)],
-    }
 
 
 def unreachable_report(*, recipient: str, error: str, project_name: str | None) -> Message:

@@ -7,11 +7,14 @@ unique index decides which process sends), sends, then marks it sent. A claim ex
 that dies between claiming and sending leaves the reminder to a later pass instead of losing it.
 
 Keys, and so "once":
-- `assignee:<team>:<user>:<user's local date>`: one DM a working day listing all their steps.
+- `assignee:<team>:<user>:<user's local date>`: one DM a working day listing all their steps. Sending
+  it stamps each step it shows with that date (`Step.reminded_on`), so a step added after the day's DM
+  is still owed a reminder on its due day.
 - `digest:<project>:<channel>:<project's local date>`: one overdue digest a working day.
 - `chase:<team>:<approver>:<approver's local date>`: one DM a working day listing waiting deliverables.
 - `escalation:<step>:<owner>:<due date>`: once per step and due date; moving the due date (or
-  reopening a step after its date moved) can escalate again, a reopen alone does not.
+  reopening a step after its date moved) can escalate again, a reopen alone does not. Each key is
+  claimed on its own, and the keys one pass claims for an owner go out together as one DM.
 - `unreachable:<who>:<owner>:<error>`: once ever, written when Slack refuses a reminder for good.
 """
 
@@ -32,12 +35,12 @@ from zoneinfo import ZoneInfo
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
-from sqlalchemy import and_, update
+from sqlalchemy import and_, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from bot.dates import is_working_day, next_working_day, working_days_between
+from bot.dates import is_working_day, next_working_day, previous_working_day, working_days_between
 from bot.errors import UserError
 from bot.people import user_tzs
 from bot.projects import audit, require_open
@@ -48,6 +51,7 @@ from bot.reminder_messages import (
     assignee_dm,
     channel_digest,
     escalation,
+    shown_in_dm,
     unreachable_report,
 )
 from bot.services import Services
@@ -167,6 +171,11 @@ class Outgoing:
     project_id: int | None
     build: Callable[[], Message]
     report_to: tuple[str, ...] = ()  # owners to tell if Slack refuses the recipient for good
+    steps: tuple[DueStep, ...] = ()  # the steps it is about
+    reminds_on: date | None = None  # when sent, stamp `steps` as reminded on this (the recipient's) date
+    # Outgoings with the same batch that one pass claims go out as one message, `merge(their steps)`.
+    batch: str | None = None
+    merge: Callable[[Sequence[DueStep]], Message] | None = None
 
 
 @dataclass
@@ -223,6 +232,7 @@ def load(session: Session, *, team_id: str, now: datetime, settings: Settings) -
             owner_id=project.owner_id,
             project_tz=project.tz,
             snoozed_until=step.snoozed_until,
+            reminded_on=step.reminded_on,
         )
         for step, project in rows
     ]
@@ -321,8 +331,9 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
     def active(step: DueStep, today: date) -> bool:
         return step.snoozed_until is None or step.snoozed_until <= today
 
-    # Assignee DMs: everything due by their next working day; owed when something is overdue or
-    # due before the next working day is over ("due tomorrow", or Monday's seen on Friday).
+    # Assignee DMs: everything due by their next working day; owed when something is overdue, due
+    # before the next working day is over ("due tomorrow", or Monday's seen on Friday), or due today
+    # without having been in a DM since the last working day (added after yesterday's or today's DM).
     mine: dict[str, list[DueStep]] = defaultdict(list)
     for step in world.steps:
         if step.assignee_id:
@@ -336,7 +347,8 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
         listed = [s for s in steps if s.due_date <= horizon and active(s, today)]
         if not listed:
             continue
-        triggered = any(s.due_date < today or s.due_date > today for s in listed)
+        reminded_since = previous_working_day(today, work_days)
+        triggered = any(s.due_date != today or s.reminded_on is None or s.reminded_on < reminded_since for s in listed)
         slot = f"{ASSIGNEE}:{team_id}:{user}"
         out = Outgoing(
             key=f"{slot}:{today.isoformat()}",
@@ -345,6 +357,8 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
             project_id=listed[0].project_id,
             build=_at_send(assignee_dm, listed, tz, clock),
             report_to=tuple(sorted({s.owner_id for s in listed} - {user})),
+            steps=tuple(shown_in_dm(listed)),
+            reminds_on=today,
         )
         candidates.append(Candidate(out, slot, triggered, clock.working_hours(tz)))
 
@@ -370,7 +384,7 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
         )
         candidates.append(Candidate(out, slot, True, clock.nudge_hour(tz)))
 
-    # Escalations to the owner, counted in the owner's working days.
+    # Escalations to the owner, counted in the owner's working days: a key per step, one DM per owner.
     for step in world.steps:
         tz = zones.get(step.owner_id)
         if tz is None:
@@ -385,7 +399,10 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
             kind=ESCALATION,
             recipient=step.owner_id,
             project_id=step.project_id,
-            build=_escalation_at_send(step, tz, clock),
+            build=_escalation_at_send([step], tz, clock),
+            steps=(step,),
+            batch=f"{ESCALATION}:{team_id}:{step.owner_id}",
+            merge=lambda steps, tz=tz: _escalation_at_send(steps, tz, clock)(),
         )
         candidates.append(Candidate(out, key, True, clock.working_hours(tz)))
 
@@ -438,12 +455,10 @@ def _at_send(builder: Callable[..., Message], steps: Sequence[DueStep], tz: str,
     return lambda: builder(steps, today=clock.today_live(tz))
 
 
-def _escalation_at_send(step: DueStep, tz: str, clock: Clock) -> Callable[[], Message]:
+def _escalation_at_send(steps: Sequence[DueStep], tz: str, clock: Clock) -> Callable[[], Message]:
     def build() -> Message:
         today = clock.today_live(tz)
-        return escalation(
-            step, today=today, working_days_late=working_days_between(step.due_date, today, clock.settings.work_days)
-        )
+        return escalation([(s, working_days_between(s.due_date, today, clock.settings.work_days)) for s in steps])
 
     return build
 
@@ -528,37 +543,52 @@ def claim(db: Database, out: Outgoing, *, team_id: str, me: str, now: datetime) 
         return taken.rowcount == 1
 
 
-def _finish(db: Database, key: str, **values: Any) -> None:
-    with db.transaction() as session:
-        session.execute(
-            update(Reminder).where(Reminder.key == key).values(attempts=Reminder.attempts + 1, claimed_until=None, **values)  # type: ignore[arg-type]
-        )
-
-
-def _fail_for_good(db: Database, out: Outgoing, *, team_id: str, error: str, now: datetime) -> None:
-    """Record a permanent refusal and, in the same transaction, owe each owner one report."""
+def _finish(db: Database, unit: Sequence[Outgoing], **values: Any) -> None:
+    """Mark a message's keys sent together and, in the same transaction, stamp the steps it reminded."""
     with db.transaction() as session:
         session.execute(
             update(Reminder)
-            .where(Reminder.key == out.key)
+            .where(Reminder.key.in_([out.key for out in unit]))  # type: ignore[attr-defined]
+            .values(attempts=Reminder.attempts + 1, claimed_until=None, **values)  # type: ignore[arg-type]
+        )
+        for out in unit:
+            if out.reminds_on is None or not out.steps:
+                continue
+            session.execute(
+                update(Step)
+                .where(
+                    Step.id.in_([s.step_id for s in out.steps]),  # type: ignore[union-attr]
+                    or_(Step.reminded_on.is_(None), Step.reminded_on < out.reminds_on),  # type: ignore[union-attr,operator]
+                )
+                .values(reminded_on=out.reminds_on)
+            )
+
+
+def _fail_for_good(db: Database, unit: Sequence[Outgoing], *, team_id: str, error: str, now: datetime) -> None:
+    """Record a permanent refusal of a message's keys and, in the same transaction, owe each owner one report."""
+    with db.transaction() as session:
+        session.execute(
+            update(Reminder)
+            .where(Reminder.key.in_([out.key for out in unit]))  # type: ignore[attr-defined]
             .values(status=FAILED, attempts=Reminder.attempts + 1, claimed_until=None, next_attempt_at=None, last_error=error)  # type: ignore[arg-type]
         )
-        for owner in out.report_to:
-            session.execute(
-                _insert(db)(Reminder)
-                .values(
-                    key=f"{UNREACHABLE}:{out.recipient}:{owner}:{error}",
-                    team_id=team_id,
-                    kind=UNREACHABLE,
-                    recipient=owner,
-                    project_id=out.project_id,
-                    status=RETRY,
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
+        for out in unit:
+            for owner in out.report_to:
+                session.execute(
+                    _insert(db)(Reminder)
+                    .values(
+                        key=f"{UNREACHABLE}:{out.recipient}:{owner}:{error}",
+                        team_id=team_id,
+                        kind=UNREACHABLE,
+                        recipient=owner,
+                        project_id=out.project_id,
+                        status=RETRY,
+                        attempts=0,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                    .on_conflict_do_nothing(index_elements=["key"])
                 )
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
 
 
 def _skip_settled(db: Database, outgoing: list[Outgoing], now: datetime, report: PassReport) -> list[Outgoing]:
@@ -581,12 +611,27 @@ def _skip_settled(db: Database, outgoing: list[Outgoing], now: datetime, report:
     return [out for out in outgoing if out.key not in busy]
 
 
-def _interleave(outgoing: list[Outgoing]) -> list[Outgoing]:
-    """Round-robin over recipients, so one person's three messages don't queue behind the pacer."""
-    queues: dict[str, list[Outgoing]] = defaultdict(list)
+def _batched(outgoing: list[Outgoing]) -> list[list[Outgoing]]:
+    """The messages to send: outgoings sharing a batch together (in key order), every other one alone."""
+    units: list[list[Outgoing]] = []
+    batches: dict[str, list[Outgoing]] = {}
     for out in sorted(outgoing, key=lambda o: o.key):
-        queues[out.recipient].append(out)
-    ordered: list[Outgoing] = []
+        if out.batch is None:
+            units.append([out])
+        elif out.batch in batches:
+            batches[out.batch].append(out)
+        else:
+            batches[out.batch] = [out]
+            units.append(batches[out.batch])
+    return units
+
+
+def _interleave(units: list[list[Outgoing]]) -> list[list[Outgoing]]:
+    """Round-robin over recipients, so one person's three messages don't queue behind the pacer."""
+    queues: dict[str, list[list[Outgoing]]] = defaultdict(list)
+    for unit in sorted(units, key=lambda u: u[0].key):
+        queues[unit[0].recipient].append(unit)
+    ordered: list[list[Outgoing]] = []
     while queues:
         for recipient in list(queues):
             ordered.append(queues[recipient].pop(0))
@@ -637,39 +682,47 @@ def remind(
             )
         report.superseded += len(obsolete)
 
-    for out in _interleave(_skip_settled(db, outgoing, now, report)):
+    for unit in _interleave(_batched(_skip_settled(db, outgoing, now, report))):
         if outbox.stopping.is_set():
             break
-        if not claim(db, out, team_id=team_id, me=me, now=moment()):
-            report.already += 1
-            continue
-        _send(db, outbox, out, team_id=team_id, now=moment, report=report)
+        # Each key is claimed on its own (the database decides who sends it); one message carries
+        # every key of the unit this process won.
+        claimed = [out for out in unit if claim(db, out, team_id=team_id, me=me, now=moment())]
+        report.already += len(unit) - len(claimed)
+        if claimed:
+            _send(db, outbox, claimed, team_id=team_id, now=moment, report=report)
     return report
 
 
-def _send(db: Database, outbox: Outbox, out: Outgoing, *, team_id: str, now: Callable[[], datetime], report: PassReport) -> None:
+def _send(
+    db: Database, outbox: Outbox, unit: list[Outgoing], *, team_id: str, now: Callable[[], datetime], report: PassReport
+) -> None:
+    """Send one message for the claimed keys of `unit`; they are marked sent, deferred or failed together."""
+    first = unit[0]
+    keys = ", ".join(out.key for out in unit)
     try:
-        response = outbox.post(out.recipient, out.build())
+        message = first.merge([s for out in unit for s in out.steps]) if first.merge else first.build()
+        response = outbox.post(first.recipient, message)
     except RateLimited as error:
-        _retry_later(db, out, error=str(error), delay=timedelta(seconds=error.retry_after), now=now(), report=report)
+        _retry_later(db, unit, error=str(error), delay=timedelta(seconds=error.retry_after), now=now(), report=report)
         return
     except SlackApiError as error:
         code = str(error.response.get("error") or f"http_{error.response.status_code}")
         if code in PERMANENT_ERRORS:
-            log.warning("reminder %s: Slack refused %s for good (%s)", out.key, out.recipient, code)
-            _fail_for_good(db, out, team_id=team_id, error=code, now=now())
-            report.failed += 1
+            log.warning("reminder %s: Slack refused %s for good (%s)", keys, first.recipient, code)
+            _fail_for_good(db, unit, team_id=team_id, error=code, now=now())
+            report.failed += len(unit)
         else:
-            _retry_later(db, out, error=code, delay=None, now=now(), report=report)
+            _retry_later(db, unit, error=code, delay=None, now=now(), report=report)
         return
     except Exception as error:  # timeouts, connection errors, a 5xx without JSON: all worth another try
-        log.warning("reminder %s: %s", out.key, error)
-        _retry_later(db, out, error=type(error).__name__, delay=None, now=now(), report=report)
+        log.warning("reminder %s: %s", keys, error)
+        _retry_later(db, unit, error=type(error).__name__, delay=None, now=now(), report=report)
         return
     # Marked sent right after Slack took it: only a crash in this instant could send it twice.
     _finish(
         db,
-        out.key,
+        unit,
         status=SENT,
         sent_at=now(),
         next_attempt_at=None,
@@ -677,19 +730,24 @@ def _send(db: Database, outbox: Outbox, out: Outgoing, *, team_id: str, now: Cal
         message_ts=response.get("ts"),
         last_error=None,
     )
-    report.sent += 1
+    report.sent += len(unit)
 
 
-def _retry_later(db: Database, out: Outgoing, *, error: str, delay: timedelta | None, now: datetime, report: PassReport) -> None:
+def _retry_later(
+    db: Database, unit: Sequence[Outgoing], *, error: str, delay: timedelta | None, now: datetime, report: PassReport
+) -> None:
     with db.transaction() as session:
-        attempts = session.exec(select(Reminder.attempts).where(Reminder.key == out.key)).one() + 1
-        backoff = delay or min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
-        session.execute(
-            update(Reminder)
-            .where(Reminder.key == out.key)
-            .values(status=RETRY, attempts=attempts, claimed_until=None, next_attempt_at=now + backoff, last_error=error[:255])
-        )
-    report.deferred += 1
+        for out in unit:
+            attempts = session.exec(select(Reminder.attempts).where(Reminder.key == out.key)).one() + 1
+            backoff = delay or min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+            session.execute(
+                update(Reminder)
+                .where(Reminder.key == out.key)
+                .values(
+                    status=RETRY, attempts=attempts, claimed_until=None, next_attempt_at=now + backoff, last_error=error[:255]
+                )
+            )
+    report.deferred += len(unit)
 
 
 # --- the DM's buttons (domain side; handlers/reminders.py is the Slack side) ---------------

@@ -23,7 +23,8 @@ from slack_stub import SlackStub
 from sqlmodel import select
 
 from bot import projects
-from bot.reminder_messages import DueStep, assignee_dm, channel_digest
+from bot.projects import assign_step
+from bot.reminder_messages import DueStep, assignee_dm, channel_digest, escalation
 from bot.reminders import CLAIM_FOR, Outbox, PassReport, remind
 from bot.scheduler import ReminderScheduler
 from bot.services import Services
@@ -257,6 +258,104 @@ def test_the_owner_is_told_once_when_a_step_is_overdue_more_than_escalate_after_
     assert "Mark done" in text_of(owner[0])  # the owner can act on it from the DM
 
 
+def add_step(db: Database, project: Project, title: str, assignee: str | None, due: date, when: datetime) -> None:
+    with db.transaction() as session:
+        projects.add_step(
+            session, project=session.get(Project, project.id), actor="U_OWNER", title=title, assignee_id=assignee,
+            due_date=due, now=when,
+        )  # fmt: skip
+
+
+def test_a_step_added_after_the_days_dm_is_reminded_on_its_due_day_in_that_days_only_dm(services, slack, db):
+    project = seed(db, steps=[("Wireframes", "U_BOB", THU)])
+    run_pass(services, slack, at(WED, "09:05"))
+    add_step(db, project, "Copy deck", "U_BOB", THU, at(WED, "11:00"))
+    for clock in ("11:05", "17:00"):
+        run_pass(services, slack, at(WED, clock))
+    assert len(posts(slack, "U_BOB")) == 1  # still one DM on Wednesday
+
+    run_pass(services, slack, at(THU, "09:05"))
+    run_pass(services, slack, at(THU, "15:00"))
+
+    wednesday, thursday = posts(slack, "U_BOB")
+    assert "Copy deck" not in text_of(wednesday)
+    assert "Copy deck" in text_of(thursday) and "Wireframes" in text_of(thursday)
+    assert text_of(thursday).count("due *today*") == 2
+    with db.reader() as session:
+        assert {s.title: s.reminded_on for s in session.exec(select(Step))} == {"Wireframes": THU, "Copy deck": THU}
+
+
+def test_a_step_handed_to_someone_else_on_its_due_day_reaches_the_new_assignee(services, slack, db):
+    seed(db, steps=[("Wireframes", "U_BOB", THU)])
+    run_pass(services, slack, at(WED, "09:05"))  # Bob hears of it the day before
+    with db.transaction() as session:
+        project = session.exec(select(Project)).one()
+        assign_step(session, project=project, actor="U_OWNER", number=1, assignee_id="U_CAROL", now=at(THU, "08:00"))
+    run_pass(services, slack, at(THU, "09:05"))
+    (carol,) = posts(slack, "U_CAROL")
+    assert "Wireframes" in text_of(carol) and "due *today*" in text_of(carol)
+
+
+def test_a_step_created_friday_evening_due_monday_is_reminded_on_monday_morning(services, slack, db):
+    project = seed(db)
+    add_step(db, project, "Launch", "U_BOB", NEXT_MON, at(FRI, "18:30"))
+    for when in (at(FRI, "18:35"), at(SAT, "10:00"), at(SUN, "10:00")):
+        run_pass(services, slack, when)
+    assert posts(slack, "U_BOB") == []  # after work, then the weekend
+
+    run_pass(services, slack, at(NEXT_MON, "09:05"))
+    run_pass(services, slack, at(NEXT_MON, "14:00"))
+
+    (monday,) = posts(slack, "U_BOB")
+    assert "Launch" in text_of(monday) and "due *today*" in text_of(monday)
+
+
+def test_an_owner_gets_one_escalation_dm_per_pass_listing_every_newly_escalated_step(services, slack, db):
+    late = MON - timedelta(days=7)
+    seed(db, steps=[(f"Late step {n}", f"U_P{n}", late) for n in range(5)])
+    beta = seed(db, name="Beta app", channel="C_BETA", steps=[(f"Beta step {n}", None, late) for n in range(3)])
+    seed(db, name="Other owner", channel="C_OTHER", owner="U_OTHER", steps=[("Theirs", None, late)])
+
+    first = run_pass(services, slack, at(WED, "10:00"))
+
+    (owner,) = posts(slack, "U_OWNER")
+    text = text_of(owner)
+    assert all(f"Late step {n}" in text for n in range(5)) and all(f"Beta step {n}" in text for n in range(3))
+    assert "Theirs" not in text and text.count("Mark done") == 8
+    assert_valid_blocks(owner["blocks"])
+    assert len(posts(slack, "U_OTHER")) == 1
+    escalations = [row for row in reminders(db).values() if row.kind == "escalation"]
+    assert len(escalations) == 9 and {row.status for row in escalations} == {"sent"}
+    assert len({row.message_ts for row in escalations if row.recipient == "U_OWNER"}) == 1
+    assert first.failed == first.deferred == 0
+
+    run_pass(services, slack, at(THU, "10:00"))  # each step escalates once
+    assert len(posts(slack, "U_OWNER")) == 1
+    add_step(db, beta, "Newly late", None, MON, at(THU, "12:00"))
+    run_pass(services, slack, at(FRI, "10:00"))  # 4 working days late now: only it is new
+
+    assert len(posts(slack, "U_OWNER")) == 2
+    newest = text_of(posts(slack, "U_OWNER")[-1])
+    assert "Newly late" in newest and "Late step" not in newest and "4 working days overdue" in newest
+
+
+def test_a_grouped_escalation_that_slack_fails_is_retried_as_one_message_for_all_its_steps(services, slack, db):
+    seed(db, steps=[(f"Late step {n}", None, MON - timedelta(days=7)) for n in range(4)])
+    slack.fail("chat.postMessage", status=500, error="internal_error", times=2)  # the digest, then the escalation
+    when = at(WED, "10:00")
+
+    first = run_pass(services, slack, when)
+    assert posts(slack) == [] and first.deferred == 5
+    escalations = [row for row in reminders(db).values() if row.kind == "escalation"]
+    assert {(row.status, row.attempts) for row in escalations} == {("retry", 1)}
+    run_pass(services, slack, when + timedelta(minutes=5))
+
+    (owner,) = posts(slack, "U_OWNER")
+    assert all(f"Late step {n}" in text_of(owner) for n in range(4))
+    escalations = [row for row in reminders(db).values() if row.kind == "escalation"]
+    assert {(row.status, row.attempts) for row in escalations} == {("sent", 2)}
+
+
 def test_approvers_are_chased_after_approval_chase_days_working_days(services, slack, db):
     project = seed(db)
     with db.transaction() as session:
@@ -448,6 +547,15 @@ def test_the_digest_is_cut_with_and_n_more():
     message = channel_digest([_due(n) for n in range(1, 30)], today=WED)
     assert_valid_blocks(message["blocks"])
     assert "and 19 more" in text_of(message)
+
+
+def test_a_grouped_escalation_stays_within_block_kit_limits_and_escapes_titles():
+    message = escalation([(_due(n, "<!here> " + "x" * 400), 5) for n in range(1, 30)])
+
+    assert_valid_blocks(message["blocks"])
+    text = text_of(message)
+    assert "<!here>" not in text and "&lt;!here&gt;" in text
+    assert "29 steps" in text and "and 9 more" in text and text.count("Mark done") == 20
 
 
 # --- running it --------------------------------------------------------------------------------
