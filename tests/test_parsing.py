@@ -153,11 +153,17 @@ def test_bad_grammar_is_a_friendly_refusal(text):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("step add Write brief due:fri <@U012ABC|bob>", Command("step add", title="Write brief", user_ids=("U012ABC",), date_word="fri")),
+        (
+            "step add Write brief due:fri <@U012ABC|bob>",
+            Command("step add", title="Write brief", user_ids=("U012ABC",), date_word="fri"),
+        ),
         ("step add Write due:fri the brief", Command("step add", title="Write the brief", date_word="fri")),
         ("step add Review with <@U1|ann>.", Command("step add", title="Review with", user_ids=("U1",))),
         ("new Acme due:2026-12-01 relaunch", Command("new", title="Acme relaunch", date_word="2026-12-01")),
-        ("new Acme client:Acme Corp budget: 80h due:fri", Command("new", title="Acme", client="Acme Corp", date_word="fri", hours=80.0)),
+        (
+            "new Acme client:Acme Corp budget: 80h due:fri",
+            Command("new", title="Acme", client="Acme Corp", date_word="fri", hours=80.0),
+        ),
         ("step done 1,2", Command("step done", numbers=(1, 2))),
         ("step done #1, #3", Command("step done", numbers=(1, 3))),
         ("deliverable Homepage <https://a.example/x|label with spaces>", Command("deliverable", title="Homepage", link="https://a.example/x")),
