@@ -166,7 +166,10 @@ def test_bad_grammar_is_a_friendly_refusal(text):
         ),
         ("step done 1,2", Command("step done", numbers=(1, 2))),
         ("step done #1, #3", Command("step done", numbers=(1, 3))),
-        ("deliverable Homepage <https://a.example/x|label with spaces>", Command("deliverable", title="Homepage", link="https://a.example/x")),
+        (
+            "deliverable Homepage <https://a.example/x|label with spaces>",
+            Command("deliverable", title="Homepage", link="https://a.example/x"),
+        ),
     ],
 )
 def test_grammar_as_people_actually_type_it(text, expected):
