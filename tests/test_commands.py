@@ -498,3 +498,16 @@ def test_a_modal_submitted_after_its_response_url_expired_still_confirms_in_the_
     [posted] = slack.wait_for("chat.postMessage")
     assert posted.params["channel"] == CHANNEL and "Late form" in text_of(posted.params)
     assert project(bot.db, "Late form").owner_id == ALICE
+
+
+def test_commands_are_acknowledged_before_slow_slack_calls_finish(bot, slack, frozen):
+    # Slack takes 2 s to answer users.info: the ack must not wait for it (ordering, not timing:
+    # the reply to the command may only arrive after the ack has returned).
+    slack.delay("users.info", 2)
+    reply = bot.command("new Patient", user=ALICE, channel=CHANNEL, key="slow")
+    assert reply.status == 200 and reply.body == ""
+    assert slack.responses("slow") == []  # the work is still waiting on Slack
+    assert "Patient" in slack.wait_for_responses(1, key="slow", timeout=10)[0]["text"]
+    # and reads answered inside the ack keep answering meanwhile
+    slack.delay("users.info", 0)
+    assert "Patient" in text_of(run(bot, "status"))
