@@ -15,8 +15,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind"])
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("alembic", "apscheduler"):  # a line per migration step and per pass is noise in production logs
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A line per migration step, per pass, or per pass skipped because the last one still runs
+    # (a long Retry-After) is noise in production logs; Shepherd logs what matters itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR)
     try:
         settings = Settings.from_env()
     except SettingsError as error:

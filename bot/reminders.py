@@ -140,9 +140,13 @@ class Outbox:
         raise AssertionError("unreachable")
 
     def _wait_turn(self, channel: str) -> None:
+        """Wait for this channel's turn; a wait longer than `max_wait` (a long Retry-After still
+        running) hands the message to a later pass rather than sitting on its claim."""
         last = self._last.get(channel)
         ready = max(self._hold_until, last + self.min_gap if last is not None else 0.0)
         wait = ready - self._clock()
+        if wait > self.max_wait:
+            raise RateLimited(wait)
         if wait > 0:
             self._sleep(wait)
         self._hold_until = 0.0  # honoured (a frozen test clock must not make us wait twice)

@@ -19,7 +19,7 @@ from bot.approvals import AlreadyDecided, NotADecider, Verdict
 from bot.commands import Command
 from bot.errors import UserError
 from bot.services import Services
-from handlers.context import OOPS, Invocation, installation_team
+from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team
 from storage.models import DeliverableState, utcnow
 
 log = logging.getLogger(__name__)
@@ -77,13 +77,7 @@ def register(app: App, services: Services) -> None:
 
 
 def read_click(body: dict, context: BoltContext) -> Click:
-    value = (body.get("actions") or [{}])[0].get("value") or ""
-    return Click(
-        team_id=installation_team(context),
-        user_id=body["user"]["id"],
-        deliverable_id=int(value) if value.isdigit() else None,
-        now=utcnow(),
-    )
+    return Click(team_id=installation_team(context), user_id=body["user"]["id"], deliverable_id=button_id(body), now=utcnow())
 
 
 def read_metadata(view: dict) -> int | None:
@@ -91,7 +85,7 @@ def read_metadata(view: dict) -> int | None:
         value = json.loads(view.get("private_metadata") or "{}").get("deliverable_id")
     except (ValueError, AttributeError):
         return None
-    return value if isinstance(value, int) else None
+    return value if isinstance(value, int) and 0 < value <= MAX_ROW_ID else None
 
 
 def form_problem(deliverable_id: int | None, reason: str) -> str | None:

@@ -32,6 +32,18 @@ def installation_team(context: BoltContext) -> str:
     return result.team_id
 
 
+MAX_ROW_ID = 2**31 - 1  # what an integer column holds on both databases
+
+
+def button_id(body: dict) -> int | None:
+    """The row id a button carries, or None for anything else (tampered, stale, garbage)."""
+    actions = body.get("actions") or [{}]
+    value = str(actions[0].get("value") or "")
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ROW_ID:
+        return None
+    return int(value)
+
+
 def send(respond: Respond, message: dict) -> None:
     try:
         respond(**message, replace_original=False)

@@ -18,7 +18,7 @@ from bot.reminders import snooze_step, step_for_button
 from bot.services import Services
 from bot.text import mention
 from bot.views import day
-from handlers.context import OOPS, installation_team
+from handlers.context import OOPS, button_id, installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -38,14 +38,14 @@ def register(app: App, services: Services) -> None:
 
 def _click(services: Services, body: dict, client: WebClient, context: BoltContext, respond: Respond, act) -> None:  # type: ignore[no-untyped-def]
     team_id, user_id, now = installation_team(context), body["user"]["id"], utcnow()
+    step_id = button_id(body)
+    if step_id is None:
+        _tell(respond, "I couldn't read that button. Try `/project step done #n` instead.")
+        return
     try:
-        step_id = int(body["actions"][0]["value"])
         note = act(services, client, team_id=team_id, user_id=user_id, step_id=step_id, now=now)
     except UserError as error:
         _tell(respond, str(error))
-        return
-    except (KeyError, ValueError):
-        _tell(respond, "I couldn't read that button. Try `/project step done #n` instead.")
         return
     except Exception:
         log.exception("reminder button failed")

@@ -8,6 +8,7 @@ import threading
 import urllib.request
 from datetime import timedelta
 
+import pytest
 from blocks import assert_valid_blocks, assert_valid_view, text_of
 from harness import SECRET, start_bot
 from slack_requests import block_actions_body, sign
@@ -194,6 +195,20 @@ def test_another_workspace_cannot_decide_a_deliverable_by_guessing_its_id(bot, o
     click(other_bot, slack, message, ids.APPROVE_ACTION, CLIENT, key="other")
     [answer] = slack.wait_for_responses(1, key="other")
     assert "can't find" in answer["text"]
+    assert decisions(bot.db) == []
+
+
+@pytest.mark.parametrize("value", ["²", "١", "99999999999999999999999", "0", "-1", "abc", ""])
+def test_a_tampered_or_stale_button_value_is_answered_politely_and_decides_nothing(bot, slack, value):
+    start_project(bot, CLIENT)
+    submit(bot, slack)
+    reply = bot.action(
+        action_id=ids.APPROVE_ACTION, value=value, user_id=CLIENT, channel_id=CHANNEL,
+        message_ts="1700000000.000001", response_url=slack.response_url("odd"), block_id=ids.APPROVAL_ACTIONS_BLOCK,
+    )  # fmt: skip
+    assert reply.status == 200
+    [answer] = slack.wait_for_responses(1, key="odd")
+    assert "out of date" in answer["text"] or "can't find" in answer["text"]
     assert decisions(bot.db) == []
 
 
