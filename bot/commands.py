@@ -6,7 +6,9 @@ Command(verb='step add', title='Draft brief', user_ids=('U1',), date_word='fri')
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
 from bot.errors import UserError
@@ -47,6 +49,7 @@ class Command:
     hours: float | None = None
     scope: str | None = None
     unknown: str | None = field(default=None)  # for help: the word we did not understand
+    suggestion: str | None = None  # for help: the command it probably meant
 
     def __repr__(self) -> str:  # only the fields that are set, for readable test failures
         shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
@@ -102,8 +105,14 @@ def parse(text: str) -> Command:
     verb, rest = tokens[0].lower, tokens[1:]
     parser = _PARSERS.get(verb)
     if parser is None:
-        return Command("help", unknown=cut(plain(tokens[0].raw), 40))
+        return Command("help", unknown=cut(plain(tokens[0].raw), 40), suggestion=closest(verb, VERBS))
     return parser(rest)
+
+
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice a typo most likely meant (`stpe` → `step`), if any is close."""
+    found = difflib.get_close_matches(word.lower(), list(choices), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def _join(tokens: list[Token]) -> str:
@@ -237,8 +246,11 @@ def _parse_stage(tokens: list[Token]) -> Command:
         if suffix in STAGE_WORDS:
             return Command("stage", project=_project(tokens[:split]), stage=STAGE_WORDS[suffix], force=force)
     shown = escape(cut(_join(tokens), 60))
+    guess = closest(plain(tokens[-1].raw), [*STAGE_WORDS, "next"])
+    hint = f" Did you mean `{guess}`?" if guess else ""
     raise UserError(
-        f"I don't know the stage `{shown}`. Stages are Initiation, Planning, Execution & Monitoring and Closure; try {usage}."
+        f"I don't know the stage `{shown}`.{hint} Stages are Initiation, Planning, Execution & Monitoring and Closure; "
+        f"try {usage}."
     )
 
 
@@ -278,8 +290,10 @@ def _parse_step(tokens: list[Token]) -> Command:
             raise UserError("Give the step and the date: `/project step due #3 fri` (or `none` to clear it).")
         numbers = _numbers(rest[:1], "/project step due #3 fri")
         return Command("step due", numbers=numbers, date_word=_join(rest[1:]))
+    guess = closest(sub, STEP_VERBS)
+    hint = f" Did you mean `step {guess}`?" if guess else ""
     raise UserError(
-        f"`step {escape(cut(plain(tokens[0].raw), 30))}` isn't a step command. "
+        f"`step {escape(cut(plain(tokens[0].raw), 30))}` isn't a step command.{hint} "
         "Use `step add`, `step done`, `step assign`, `step due` or `step reopen`."
     )
 
@@ -327,6 +341,8 @@ def _parse_help(tokens: list[Token]) -> Command:
     return Command("help")
 
 
+STEP_VERBS = ("add", "done", "assign", "due", "reopen")
+
 _PARSERS = {
     "help": _parse_help,
     "?": _parse_help,
@@ -346,3 +362,5 @@ _PARSERS = {
     "log": _parse_log,
     "budget": _parse_budget,
 }
+
+VERBS = tuple(_PARSERS)

@@ -106,12 +106,12 @@ HELP_LINES = (
 )
 
 
-def help_message(unknown: str | None = None) -> Message:
-    intro = (
-        f"I don't know `{escape(unknown)}`. Here is what I can do:"
-        if unknown
-        else "*Shepherd* keeps client projects moving. Commands:"
-    )
+def help_message(unknown: str | None = None, suggestion: str | None = None) -> Message:
+    if unknown:
+        meant = f" Did you mean `/project {suggestion}`?" if suggestion else ""
+        intro = f"I don't know `{escape(unknown)}`.{meant} Here is what I can do:"
+    else:
+        intro = "*Shepherd* keeps client projects moving. Commands:"
     dates = "Dates: `2026-12-01`, `today`, `tomorrow`, `fri` (the next Friday), `+3d`, `+2w`."
     text = "\n".join([intro, *(f"• {line}" for line in HELP_LINES), dates])
     return reply(text)

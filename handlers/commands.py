@@ -92,7 +92,7 @@ def open_new_project_modal(client: WebClient, command: dict) -> None:
 
 
 def show_help(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
-    return views.help_message(cmd.unknown)
+    return views.help_message(cmd.unknown, cmd.suggestion)
 
 
 def show_status(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:

@@ -63,7 +63,18 @@ def test_help_is_an_ephemeral_usage_reply_for_empty_unknown_and_help(bot, text):
     assert "/project new" in text_of(message) and "/project step add" in text_of(message)
     assert_valid_blocks(message["blocks"])
     if text.startswith("frob"):
-        assert "I don't know `frobnicate`" in text_of(message)
+        assert "I don't know `frobnicate`. Here is" in text_of(message)
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [("stauts", "Did you mean `/project status`?"), ("stpe add x", "Did you mean `/project step`?"),
+     ("step dnoe #1", "Did you mean `step done`?"), ("stage nxt", "Did you mean `next`?"),
+     ("stage plannign", "Did you mean `planning`?")],
+)  # fmt: skip
+def test_typos_get_a_did_you_mean(bot, frozen, text, hint):
+    new_project(bot)
+    assert hint in text_of(run(bot, text))
 
 
 def test_help_answers_inside_the_acknowledgement_without_calling_slack(bot, slack):
