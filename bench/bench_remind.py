@@ -13,6 +13,7 @@ A second pass right after shows the steady state (everything already sent: nothi
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -133,7 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--due", type=int, default=1000)
-    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/shepherd_reminders")
+    parser.add_argument(
+        "--postgres-url",
+        default=os.environ.get("SHEPHERD_TEST_POSTGRES_URL"),
+        help="a scratch PostgreSQL database, wiped (default: $SHEPHERD_TEST_POSTGRES_URL; none: SQLite only)",
+    )
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
@@ -144,7 +149,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, SlackStub(tokens={TOKEN: TEAM}) as slack:
         client = WebClient(token=TOKEN, base_url=slack.api_url)
         backends = [("sqlite", lambda size: f"sqlite:///{tmp}/bench-{size}.db")]
-        if not args.no_postgres:
+        if args.postgres_url and not args.no_postgres:
             backends.append(("postgresql", lambda size: args.postgres_url))
         for backend, url_for in backends:
             for size in sizes:
