@@ -67,5 +67,12 @@ def stop_server(server: Any, timeout: float = 10) -> None:
         wasyncore.close_all(server._map)
         closed.set()
 
-    server.trigger.pull_trigger(close_all)
+    try:
+        server.trigger.pull_trigger(close_all)
+    except OSError:  # its wake-up pipe is already closed, so the loop is not running: close here
+        try:
+            wasyncore.close_all(server._map)
+        except OSError:
+            pass
+        return
     closed.wait(timeout)
