@@ -5,6 +5,7 @@ serve(wsgi_app(app, db), port=3000)
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -37,8 +38,8 @@ def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
 
 def healthz(db: Database, start_response: Callable[..., Any]) -> Iterable[bytes]:
     try:
-        with db.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with db.reader() as session:  # a read: a probe must never queue behind writers
+            session.exec(text("SELECT 1"))
         status, body = "200 OK", {"ok": True}
     except Exception as error:  # the database is what the bot cannot work without
         log.warning("health check failed: %s", error)
@@ -70,9 +71,7 @@ def stop_server(server: Any, timeout: float = 10) -> None:
     try:
         server.trigger.pull_trigger(close_all)
     except OSError:  # its wake-up pipe is already closed, so the loop is not running: close here
-        try:
+        with contextlib.suppress(OSError):
             wasyncore.close_all(server._map)
-        except OSError:
-            pass
         return
     closed.wait(timeout)

@@ -62,7 +62,7 @@ class Settings:
         bot_token = get("SLACK_BOT_TOKEN")
         if not bot_token:
             raise SettingsError("SLACK_BOT_TOKEN is required (the bot token, xoxb-…).")
-        if not bot_token.startswith("xox"):
+        if not bot_token.startswith("xoxb-"):
             raise SettingsError("SLACK_BOT_TOKEN does not look like a Slack bot token (it should start with xoxb-).")
         app_token = get("SLACK_APP_TOKEN")
         if app_token and not app_token.startswith("xapp-"):

@@ -93,16 +93,16 @@ def project_label(project: Project) -> str:
 # --- help --------------------------------------------------------------------------------
 
 HELP_LINES = (
-    "`/project new <name> [client:<name>] [due:<date>]`: start a project in this channel (no name: a form)",
+    "`/project new <name> [client:<name>] [due:<date>] [budget:<hours>]`: start a project in this channel (no name: a form)",
     "`/project status [project]`: the status card",
     "`/project list [mine|all|overdue]`: projects with stage and health",
-    "`/project stage next` · `/project stage <stage>`: move the project on (owner)",
+    "`/project stage next` · `/project stage <stage>`: move the project on (owner; `--force` past waiting sign-offs)",
     "`/project step add <title> [@person] [due:<date>]`: add a step to the current stage",
     "`/project step done #3` · `step assign #3 @person` · `step due #3 fri` · `step reopen #3`",
     "`/project approver add @client` · `approver remove @client`: who signs off (owner)",
     "`/project deliverable <title> [link]`: ask the approvers to approve it",
     "`/project owner @person`: hand the project over (owner)",
-    "`/project budget 120h` · `/project log 3.5h` · `/project close`",
+    "`/project budget 120h` (owner) · `/project log 3.5h` · `/project close` (owner)",
 )
 
 

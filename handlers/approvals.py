@@ -273,8 +273,13 @@ def submit_from_command(services: Services, inv: Invocation, cmd: Command, clien
     except Exception:
         log.exception("posting the approval message of deliverable %s failed", deliverable_id)
         return views.reply(messages.post_failed_reply(card, "no answer"))
-    with services.db.transaction() as session:
-        approvals.record_message(session, deliverable_id=deliverable_id, channel_id=posted["channel"], message_ts=posted["ts"])
+    try:
+        with services.db.transaction() as session:
+            approvals.record_message(
+                session, deliverable_id=deliverable_id, channel_id=posted["channel"], message_ts=posted["ts"]
+            )
+    except Exception:  # the deliverable and its message exist, and its buttons work; only later updates would miss it
+        log.exception("could not remember where the approval message of deliverable %s is", deliverable_id)
     if replaced_id is not None:
         refresh_message(services, client, inv.team_id, replaced_id)  # v1 now says it was superseded
     return views.reply(messages.submitted_reply(card, repost=submission.repost))

@@ -69,7 +69,10 @@ def run_write(services: Services, invocation: Invocation, cmd: Command, client: 
             message = WRITES[cmd.verb](session, invocation, cmd, project)
         if cmd.verb in CHANGES_WHO_DECIDES and project.id is not None:
             # Waiting approval messages name who may decide: keep them telling the truth.
-            refresh_pending(services, client, invocation.team_id, project.id)
+            try:
+                refresh_pending(services, client, invocation.team_id, project.id)
+            except Exception:  # the change is saved; only the old messages lag behind
+                log.exception("could not refresh approval messages of project %s", project.id)
         return message
     except UserError as error:
         return views.reply(str(error))
@@ -129,7 +132,7 @@ def show_list(session: Session, inv: Invocation, cmd: Command, services: Service
         health = project_health(project, overdue=overdue, slip_days=slip(forecast, project.target_date))
         if scope == "overdue" and not overdue:
             continue
-        next_date = first_due if first_due and first_due >= today else (first_due or project.target_date)
+        next_date = first_due or project.target_date  # the earliest open step (overdue ones too), else the target
         rows.append((project, health, next_date))
     total = len(rows) if scope == "overdue" else len(found)
     rows = rows[: views.LIST_SHOWN]

@@ -14,7 +14,7 @@ from bot import ids, projects, views
 from bot.errors import UserError
 from bot.people import user_tz
 from bot.services import Services
-from bot.text import USER_ID, cut
+from bot.text import USER_ID, cut, unescape
 from handlers.context import OOPS, installation_team
 from storage.models import utcnow
 
@@ -47,8 +47,8 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(str(error)), 150)})
             return
         ack()
-        tz = user_tz(services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now)
         try:
+            tz = user_tz(services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now)
             with services.db.transaction() as session:
                 project = projects.create_project(
                     session,
@@ -119,4 +119,5 @@ def tell(client: WebClient, response_url: str | None, channel_id: str, user_id: 
 
 
 def _plain_sentence(mrkdwn: str) -> str:
-    return mrkdwn.replace("*", "").replace("`", "")
+    """A refusal written for mrkdwn, as plain text for a modal's field error."""
+    return unescape(mrkdwn.replace("*", "").replace("`", ""))

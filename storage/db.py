@@ -9,6 +9,7 @@ with db.transaction() as session:  # commits on success, rolls back on any excep
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +27,8 @@ _MIGRATION_LOCK = 0x5348455048455244
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        # postgresql:// means psycopg 3 here, whatever SQLAlchemy's default driver is.
+        url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
         self.url = make_url(url)
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
