@@ -12,8 +12,8 @@ from typing import Any
 
 from bot import ids
 from bot.approvals import REASON_MAX, ApprovalCard
-from bot.text import cut, escape, mention
-from bot.views import SECTION_MAX, context, section, slack_time
+from bot.text import cut, escape, mention, slack_time
+from bot.views import SECTION_MAX, context, section
 from storage.models import Decision, Deliverable, DeliverableState, Stage
 
 Block = dict[str, Any]

@@ -18,8 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.errors import UserError
 from bot.projects import approver_ids, audit, name_key, require_open
-from bot.text import cut, escape, mention
-from bot.views import slack_time
+from bot.text import cut, escape, mention, slack_time
 from storage.models import Decision, Deliverable, DeliverableState, Project
 
 REASON_MAX = 2000
@@ -167,7 +166,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         )  # fmt: skip
         return Submission(latest, None, repost=True)
     if latest is not None:
-        _supersede(session, latest=latest, actor=actor)
+        _supersede(session, latest=latest)
     deliverable = Deliverable(
         team_id=project.team_id,
         project_id=project.id,  # type: ignore[arg-type]
@@ -195,7 +194,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
     return Submission(deliverable, latest, repost=False)
 
 
-def _supersede(session: Session, *, latest: Deliverable, actor: str) -> None:
+def _supersede(session: Session, *, latest: Deliverable) -> None:
     """Mark the latest version superseded, unless a decision to approve it got there first."""
     replaceable = [DeliverableState.PENDING.value, DeliverableState.REJECTED.value]
     result = session.execute(

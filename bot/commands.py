@@ -17,7 +17,6 @@ from storage.models import Stage
 
 NAME_MAX = 80
 TITLE_MAX = 200
-REASON_MAX = 2000
 
 STAGE_WORDS: dict[str, Stage] = {
     "initiation": Stage.INITIATION, "init": Stage.INITIATION, "initiate": Stage.INITIATION,

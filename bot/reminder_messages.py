@@ -15,7 +15,6 @@ from bot.text import cut, escape, mention, plural
 from bot.views import Block, Message, bulleted, context, day, section
 
 MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
-BUTTON_TEXT_MAX = 75
 
 
 @dataclass(frozen=True)

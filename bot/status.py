@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from storage.models import Deliverable, Project, Step
+from storage.models import Deliverable, DeliverableState, Project, Step
 
 DUE_SOON_DAYS = 7
 
@@ -88,7 +88,7 @@ def summarize(project: Project, steps: Sequence[Step], deliverables: Sequence[De
     )
     forecast = forecast_date([s.due_date for s in open_steps], today)
     waiting = sorted(
-        (Waiting(d, d.submitted_at) for d in deliverables if d.state == "pending"),
+        (Waiting(d, d.submitted_at) for d in deliverables if d.state == DeliverableState.PENDING),
         key=lambda w: w.since,
     )
     return Status(

@@ -8,6 +8,7 @@ never ping @channel, mention someone or forge a link.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 _SLACK_TOKEN = re.compile(r"<([^<>]*)>")
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
@@ -88,3 +89,9 @@ def mention(user_id: str) -> str:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def slack_time(moment: datetime) -> str:
+    """A timestamp Slack shows in each reader's own time zone."""
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

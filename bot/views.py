@@ -3,7 +3,7 @@
 Every user-typed string goes through `escape()` (mrkdwn) and `cut()` (Block Kit limits) here,
 so handlers and the scheduler can post what these return as it is.
 
-    message = status_card(summarize(project, steps, deliverables, today))
+    message = status_card(summarize(project, steps, deliverables, today), now=utcnow())
     ack(**message)          # {"text": fallback, "blocks": [...]}
 """
 
@@ -35,12 +35,6 @@ LIST_SHOWN = 100  # projects shown by `/project list`; more than that is not a l
 def day(d: date | None) -> str:
     """A date as people read it on a phone: `Fri 27 Nov 2026`."""
     return d.strftime("%a %-d %b %Y") if d else "—"
-
-
-def slack_time(moment: datetime) -> str:
-    """A timestamp Slack shows in each reader's own time zone."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"
 
 
 def days_text(count: int) -> str:
@@ -256,7 +250,7 @@ def project_list(
 # --- the new-project modal ---------------------------------------------------------------
 
 
-def new_project_modal(*, channel_id: str, response_url: str | None, client: str | None = None) -> dict[str, Any]:
+def new_project_modal(*, channel_id: str, response_url: str | None) -> dict[str, Any]:
     metadata = json.dumps({"channel_id": channel_id, "response_url": response_url})
     return {
         "type": "modal",

@@ -3,11 +3,10 @@
 from slack_bolt import App
 
 from bot.services import Services
+from handlers import approvals, commands, new_project, reminders
 
 
 def register(app: App, services: Services) -> None:
-    from handlers import approvals, commands, new_project, reminders
-
     commands.register(app, services)
     new_project.register(app, services)
     approvals.register(app, services)

@@ -9,8 +9,7 @@ from datetime import date
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy import case, func
-from sqlmodel import Session, or_, select
+from sqlmodel import Session
 
 from bot import approvals, ids, projects, views
 from bot.commands import Command, parse
@@ -18,11 +17,10 @@ from bot.dates import parse_date
 from bot.errors import UserError
 from bot.people import user_tz
 from bot.services import Services
-from bot.status import project_health, slip, summarize
 from bot.text import mention
 from handlers.approvals import refresh_pending, submit_from_command
 from handlers.context import OOPS, Invocation, installation_team, send
-from storage.models import Approver, Deliverable, Project, Step, utcnow
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +38,7 @@ def register(app: App, services: Services) -> None:
         if cmd.verb in READS:
             try:
                 with services.db.reader() as session:
-                    message = READS[cmd.verb](session, invocation, cmd, services)
+                    message = READS[cmd.verb](session, invocation, cmd)
             except UserError as error:
                 message = views.reply(str(error))
             except Exception:
@@ -94,70 +92,25 @@ def open_new_project_modal(client: WebClient, command: dict) -> None:
 # --- reads: answered inside ack() ---------------------------------------------------------
 
 
-def show_help(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+def show_help(session: Session, inv: Invocation, cmd: Command) -> dict:
     return views.help_message(cmd.unknown, cmd.suggestion)
 
 
-def show_status(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+def show_status(session: Session, inv: Invocation, cmd: Command) -> dict:
     project = projects.find_project(session, team_id=inv.team_id, channel_id=inv.channel_id, name=cmd.project)
-    steps = projects.steps_of(session, project)
-    deliverables = session.exec(
-        select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == "pending")
-    ).all()
-    today = projects.local_today(project.tz, inv.now)
-    return views.status_card(summarize(project, steps, deliverables, today), now=inv.now)
+    return views.status_card(projects.status_of(session, project, inv.now), now=inv.now)
 
 
-def show_list(session: Session, inv: Invocation, cmd: Command, services: Services) -> dict:
+def show_list(session: Session, inv: Invocation, cmd: Command) -> dict:
     scope = cmd.scope or "open"
-    query = select(Project).where(Project.team_id == inv.team_id)
-    if scope != "all":
-        query = query.where(Project.closed_at.is_(None))  # type: ignore[union-attr]
-    if scope == "mine":
-        assigned = select(Step.project_id).where(
-            Step.team_id == inv.team_id, Step.assignee_id == inv.user_id, Step.done_at.is_(None)
-        )  # type: ignore[union-attr]
-        approving = select(Approver.project_id).where(Approver.team_id == inv.team_id, Approver.user_id == inv.user_id)
-        query = query.where(or_(Project.owner_id == inv.user_id, Project.id.in_(assigned), Project.id.in_(approving)))  # type: ignore[union-attr]
-    found = list(session.exec(query.order_by(Project.name_key)))
-    # Only `overdue` needs every project's numbers to choose from; the others show the first few.
-    candidates = found if scope == "overdue" else found[: views.LIST_SHOWN]
-    stats = step_stats(session, [p.id for p in candidates if p.id is not None])
-    rows = []
-    for project in candidates:
-        today = projects.local_today(project.tz, inv.now)
-        first_due, last_due = stats.get(project.id, (None, None))
-        overdue = int(first_due is not None and first_due < today)  # health needs "any", not how many
-        forecast = max([today, *([last_due] if last_due else [])])
-        health = project_health(project, overdue=overdue, slip_days=slip(forecast, project.target_date))
-        if scope == "overdue" and not overdue:
-            continue
-        next_date = first_due or project.target_date  # the earliest open step (overdue ones too), else the target
-        rows.append((project, health, next_date))
-    total = len(rows) if scope == "overdue" else len(found)
-    rows = rows[: views.LIST_SHOWN]
+    rows, total = projects.overview(
+        session, team_id=inv.team_id, user_id=inv.user_id, scope=scope, now=inv.now, limit=views.LIST_SHOWN
+    )
     waiting = approvals.pending_by_project(session, team_id=inv.team_id, project_ids=[p.id for p, _, _ in rows if p.id])
     return views.project_list(rows, total=total, scope=scope, waiting=waiting, now=inv.now)
 
 
-def step_stats(session: Session, project_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
-    """Per project: the earliest and the latest open due date, in one grouped query."""
-    if not project_ids:
-        return {}
-    open_step = Step.done_at.is_(None)  # type: ignore[union-attr]
-    rows = session.exec(
-        select(
-            Step.project_id,
-            func.min(case((open_step, Step.due_date))),
-            func.max(case((open_step, Step.due_date))),
-        )
-        .where(Step.project_id.in_(project_ids))  # type: ignore[attr-defined]
-        .group_by(Step.project_id)
-    ).all()
-    return {pid: (first, last) for pid, first, last in rows}
-
-
-READS: dict[str, Callable[[Session, Invocation, Command, Services], dict]] = {
+READS: dict[str, Callable[[Session, Invocation, Command], dict]] = {
     "help": show_help,
     "status": show_status,
     "list": show_list,

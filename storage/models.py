@@ -200,7 +200,7 @@ class Reminder(SQLModel, table=True):
     kind: str = Field(max_length=24)
     recipient: str = Field(max_length=32)  # a user id (DM) or channel id (digest)
     project_id: int | None = Field(default=None, foreign_key="project.id", ondelete="CASCADE")
-    status: str = Field(default="claimed", max_length=16)  # claimed | sent | retry | failed
+    status: str = Field(default="claimed", max_length=16)  # claimed | sent | retry | failed | superseded
     claimed_by: str | None = Field(default=None, max_length=64)
     claimed_until: datetime | None = None
     attempts: int = 0
