@@ -19,7 +19,7 @@ from bot.approvals import AlreadyDecided, NotADecider, Verdict
 from bot.commands import Command
 from bot.errors import UserError
 from bot.services import Services
-from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team
+from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team, send
 from storage.models import DeliverableState, utcnow
 
 log = logging.getLogger(__name__)
@@ -215,13 +215,7 @@ def notify_submitter(client: WebClient, card: approvals.ApprovalCard) -> None:
 
 
 def replier(respond: Respond) -> Tell:
-    def tell(text: str) -> None:
-        try:
-            respond(**messages.ephemeral(text))
-        except Exception:
-            log.exception("could not answer a click via response_url")
-
-    return tell
+    return lambda text: send(respond, messages.ephemeral(text))
 
 
 def whisperer(services: Services, client: WebClient, click: Click) -> Tell:

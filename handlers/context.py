@@ -45,7 +45,8 @@ def button_id(body: dict) -> int | None:
 
 
 def send(respond: Respond, message: dict) -> None:
+    """Answer by the request's response_url, never replacing the message that was clicked."""
     try:
-        respond(**message, replace_original=False)
+        respond(**{**message, "replace_original": False})
     except Exception:  # the change is saved; only the confirmation is lost
         log.exception("could not reply via response_url")

@@ -18,7 +18,7 @@ from bot.reminders import snooze_step, step_for_button
 from bot.services import Services
 from bot.text import mention
 from bot.views import day
-from handlers.context import OOPS, button_id, installation_team
+from handlers.context import OOPS, button_id, installation_team, send
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -77,10 +77,7 @@ def _snooze(services: Services, client: WebClient, *, team_id: str, user_id: str
 
 
 def _tell(respond: Respond, text: str) -> None:
-    try:
-        respond(text=text, response_type="ephemeral", replace_original=False)
-    except Exception:
-        log.exception("could not reply via response_url")
+    send(respond, {"response_type": "ephemeral", "text": text})
 
 
 def _update_dm(client: WebClient, body: dict, step_id: int, note: str) -> None:
