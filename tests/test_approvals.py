@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.request
 from datetime import timedelta
 
 import pytest
 from blocks import assert_valid_blocks, assert_valid_view, text_of
 from harness import SECRET, start_bot
-from slack_requests import block_actions_body, sign
+from slack_requests import block_actions_body, sign, view_submission_body
 from sqlmodel import func, select, update
 
 from bot import ids
@@ -541,3 +542,21 @@ def test_a_slack_hiccup_on_the_update_after_a_decision_is_retried(bot, slack):
     updates = slack.wait_for("chat.update", 2, timeout=10)
     assert updates[0].failed and not updates[1].failed
     assert f"*Approved* by <@{CLIENT}>" in text_of(updates[1].params)
+
+
+def test_a_forged_or_replayed_click_is_refused_with_401_and_decides_nothing(bot, slack):
+    start_project(bot, CLIENT)
+    _, message = submit(bot, slack)
+    body = block_actions_body(
+        action_id=ids.APPROVE_ACTION, value=button(message, ids.APPROVE_ACTION)["value"], user_id=CLIENT,
+        channel_id=CHANNEL, message_ts="1700000000.000001", response_url=slack.response_url("forged"),
+    )  # fmt: skip
+    assert bot.sender.post(body, signature="v0=" + "f" * 64).status == 401
+    assert bot.sender.post(body, timestamp=int(time.time()) - 6 * 60).status == 401
+    reason = view_submission_body(
+        callback_id=ids.REJECT_VIEW, user_id=CLIENT, private_metadata=json.dumps({"deliverable_id": deliverables(bot.db)[0].id}),
+        values={ids.REJECT_REASON_BLOCK: {ids.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": "forged"}}},
+    )  # fmt: skip
+    assert bot.sender.post(reason, signature="v0=" + "0" * 64).status == 401
+    time.sleep(0.3)
+    assert decisions(bot.db) == [] and slack.calls_to("chat.update") == []
