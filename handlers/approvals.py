@@ -43,21 +43,17 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.APPROVE_ACTION)
     def approve_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        click = read_click(body, context)
-        tell = replier(respond)
+        click, tell = read_click(body, context), replier(respond)
         if click.deliverable_id is None:
-            tell(STALE_BUTTON)
-            return
+            return tell(STALE_BUTTON)
         decide(services, client, click, Verdict.APPROVED, reason=None, tell=tell)
 
     @app.action(ids.REJECT_ACTION)
     def reject_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        click = read_click(body, context)
-        tell = replier(respond)
+        click, tell = read_click(body, context), replier(respond)
         if click.deliverable_id is None:
-            tell(STALE_BUTTON)
-            return
+            return tell(STALE_BUTTON)
         open_reject_modal(services, client, click, trigger_id=body.get("trigger_id", ""), tell=tell)
 
     @app.view(ids.REJECT_VIEW)
