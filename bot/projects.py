@@ -436,6 +436,30 @@ def set_step_due(session: Session, *, project: Project, actor: str, number: int,
     return step
 
 
+def step_for_button(session: Session, *, team_id: str, step_id: int, actor: str) -> tuple[Step, Project]:
+    """The step a reminder button is about, if `actor` may act on it: its assignee or its project's owner."""
+    row = session.exec(
+        select(Step, Project).join(Project, col(Project.id) == Step.project_id).where(Step.id == step_id, Step.team_id == team_id)
+    ).first()
+    if row is None:
+        raise UserError("That step no longer exists.")
+    step, project = row
+    if actor not in (step.assignee_id, project.owner_id):
+        who = f"{mention(step.assignee_id)} (its assignee) or " if step.assignee_id else ""
+        raise UserError(f"Only {who}{mention(project.owner_id)} (the project owner) can change step #{step.number}.")
+    return step, project
+
+
+def snooze_step(session: Session, *, step: Step, project: Project, actor: str, until: date, now: datetime) -> None:
+    """Leave the step out of reminders until `until` (the assignee's next working day)."""
+    require_open(project)
+    if step.done_at is not None:
+        raise UserError(f"Step #{step.number} is already done.")
+    step.snoozed_until = until
+    session.add(step)
+    audit_project(session, project, actor=actor, action="step.snoozed", now=now, step=step.number, until=until)
+
+
 # --- where projects stand ----------------------------------------------------------------
 
 

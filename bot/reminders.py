@@ -41,9 +41,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from bot.dates import is_working_day, next_working_day, previous_working_day, working_days_between
-from bot.errors import UserError
 from bot.people import user_tzs
-from bot.projects import audit, require_open
 from bot.reminder_messages import (
     DueStep,
     WaitingDeliverable,
@@ -56,7 +54,6 @@ from bot.reminder_messages import (
 )
 from bot.services import Services
 from bot.settings import Settings
-from bot.text import mention
 from bot.views import Message
 from storage.db import Database
 from storage.models import Approver, Deliverable, DeliverableState, Project, Reminder, Step, utcnow
@@ -752,33 +749,3 @@ def _retry_later(
                 )
             )
     report.deferred += len(unit)
-
-
-# --- the DM's buttons (domain side; handlers/reminders.py is the Slack side) ---------------
-
-
-def step_for_button(session: Session, *, team_id: str, step_id: int, actor: str) -> tuple[Step, Project]:
-    """The step a reminder button is about, if `actor` may act on it: its assignee or its project's owner."""
-    row = session.exec(
-        select(Step, Project).join(Project, Project.id == Step.project_id).where(Step.id == step_id, Step.team_id == team_id)  # type: ignore[arg-type]
-    ).first()
-    if row is None:
-        raise UserError("That step no longer exists.")
-    step, project = row
-    if actor not in (step.assignee_id, project.owner_id):
-        who = f"{mention(step.assignee_id)} (its assignee) or " if step.assignee_id else ""
-        raise UserError(f"Only {who}{mention(project.owner_id)} (the project owner) can change step #{step.number}.")
-    return step, project
-
-
-def snooze_step(session: Session, *, step: Step, project: Project, actor: str, until: date, now: datetime) -> None:
-    """Leave the step out of reminders until `until` (the assignee's next working day)."""
-    require_open(project)
-    if step.done_at is not None:
-        raise UserError(f"Step #{step.number} is already done.")
-    step.snoozed_until = until
-    session.add(step)
-    audit(
-        session, team_id=project.team_id, project_id=project.id, actor=actor, action="step.snoozed", now=now,
-        step=step.number, until=until,
-    )  # fmt: skip

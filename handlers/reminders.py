@@ -14,7 +14,6 @@ from bot.dates import next_working_day
 from bot.errors import UserError
 from bot.people import user_tz
 from bot.reminder_messages import step_resolved
-from bot.reminders import snooze_step, step_for_button
 from bot.services import Services
 from bot.text import mention
 from bot.views import day
@@ -56,7 +55,7 @@ def _click(services: Services, body: dict, client: WebClient, context: BoltConte
 
 def _mark_done(services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime) -> str:
     with services.db.transaction() as session:
-        step, project = step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
+        step, project = projects.step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
         done, _already = projects.complete_steps(session, project=project, actor=user_id, numbers=[step.number], now=now)
     if done:
         return f":white_check_mark: Marked done by {mention(user_id)}."
@@ -65,14 +64,14 @@ def _mark_done(services: Services, client: WebClient, *, team_id: str, user_id: 
 
 def _snooze(services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime) -> str:
     with services.db.reader() as session:  # refuse before asking Slack anything
-        step, project = step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
+        step, project = projects.step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
     tz = project.tz
     if step.assignee_id:
         tz = user_tz(services.db, client, team_id=team_id, user_id=step.assignee_id, default_tz=project.tz, now=now)
     until = next_working_day(projects.local_today(tz, now), services.settings.work_days)
     with services.db.transaction() as session:
-        step, project = step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
-        snooze_step(session, step=step, project=project, actor=user_id, until=until, now=now)
+        step, project = projects.step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
+        projects.snooze_step(session, step=step, project=project, actor=user_id, until=until, now=now)
     return f":zzz: Snoozed by {mention(user_id)} until {day(until)}."
 
 
