@@ -248,12 +248,7 @@ def decide(
     """
     deliverable = deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id)
     project = session.exec(select(Project).where(Project.id == deliverable.project_id, Project.team_id == team_id)).one()
-    deciders = deciders_of(session, project)
-    if actor not in deciders.user_ids:
-        raise NotADecider(refusal_text(deliverable, deciders), deciders=deciders.user_ids)
-    if deliverable.state != DeliverableState.PENDING:
-        raise already_decided(session, deliverable, actor)
-    require_open(project)
+    check_may_decide(session, deliverable=deliverable, project=project, deciders=deciders_of(session, project), actor=actor)
     if verdict == Verdict.REJECTED and not (reason or "").strip():
         raise UserError("A rejection needs a reason, so the team knows what to change.")
     decision = Decision(
@@ -285,6 +280,15 @@ def decide(
         deliverable=deliverable_id, title=deliverable.title, version=deliverable.version, reason=decision.reason,
     )  # fmt: skip
     return decision
+
+
+def check_may_decide(session: Session, *, deliverable: Deliverable, project: Project, deciders: Deciders, actor: str) -> None:
+    """Refuse unless `actor` may decide `deliverable` now: one of its deciders, still pending, project open."""
+    if actor not in deciders.user_ids:
+        raise NotADecider(refusal_text(deliverable, deciders), deciders=deciders.user_ids)
+    if deliverable.state != DeliverableState.PENDING:
+        raise already_decided(session, deliverable, actor)
+    require_open(project)
 
 
 def already_decided(session: Session, deliverable: Deliverable, actor: str) -> AlreadyDecided:

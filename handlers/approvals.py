@@ -20,7 +20,7 @@ from bot.commands import Command
 from bot.errors import UserError
 from bot.services import Services
 from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team, send
-from storage.models import DeliverableState, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +148,9 @@ def open_reject_modal(services: Services, client: WebClient, click: Click, *, tr
     try:
         with services.db.reader() as session:
             card = approvals.approval_card(session, team_id=click.team_id, deliverable_id=click.deliverable_id)
-            deliverable = card.deliverable
-            if click.user_id not in card.deciders.user_ids:
-                raise NotADecider(approvals.refusal_text(deliverable, card.deciders), deciders=card.deciders.user_ids)
-            if deliverable.state != DeliverableState.PENDING:
-                raise approvals.already_decided(session, deliverable, click.user_id)
-            projects.require_open(card.project)
+            approvals.check_may_decide(
+                session, deliverable=card.deliverable, project=card.project, deciders=card.deciders, actor=click.user_id
+            )
     except NotADecider as refused:
         record_refusal(services, click, Verdict.REJECTED, refused)
         tell(str(refused))
@@ -166,7 +163,7 @@ def open_reject_modal(services: Services, client: WebClient, click: Click, *, tr
         tell(str(error))
         return
     try:
-        client.views_open(trigger_id=trigger_id, view=messages.reject_modal(deliverable, card.project.name))
+        client.views_open(trigger_id=trigger_id, view=messages.reject_modal(card.deliverable, card.project.name))
     except Exception:
         log.exception("views.open for a rejection failed")
         tell("Slack didn't open the rejection form in time. Please click Reject again.")
