@@ -27,11 +27,12 @@ from slack_requests import SlackSender  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 from slack_stub import SlackStub  # noqa: E402
 
-from bot import approvals, ids, projects  # noqa: E402
-from bot.app import create_app  # noqa: E402
-from bot.server import create_server, stop_server, wsgi_app  # noqa: E402
+from bot.core import approvals, projects  # noqa: E402
+from bot.messages import ids  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.slack.app import create_app  # noqa: E402
+from bot.slack.server import create_server, stop_server, wsgi_app  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import utcnow  # noqa: E402
 

@@ -29,7 +29,7 @@ from slack_sdk import WebClient  # noqa: E402
 from slack_stub import SlackStub  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from bot.reminders import Outbox, remind  # noqa: E402
+from bot.core.reminders import Outbox, remind  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402

@@ -28,10 +28,10 @@ from slack_requests import SlackSender, command_body  # noqa: E402
 from slack_stub import SlackStub  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
-from bot.app import create_app, web_client  # noqa: E402
-from bot.server import create_server, stop_server, wsgi_app  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.slack.app import create_app, web_client  # noqa: E402
+from bot.slack.server import create_server, stop_server, wsgi_app  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Deliverable, Project, Step, utcnow  # noqa: E402
 

@@ -25,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shepherd: {error}", file=sys.stderr)
         return 2
 
-    from bot.runner import migrate_only, remind_once, run
+    from bot.slack.runner import migrate_only, remind_once, run
 
     try:
         if args.command == "migrate":

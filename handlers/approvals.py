@@ -13,11 +13,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import approval_messages as messages
-from bot import approvals, ids, projects, views
-from bot.approvals import AlreadyDecided, NotADecider, Verdict
-from bot.commands import Command
-from bot.errors import UserError
+from bot.core import approvals, projects
+from bot.core.approvals import AlreadyDecided, NotADecider, Verdict
+from bot.core.errors import UserError
+from bot.core.grammar import Command
+from bot.messages import approvals as messages
+from bot.messages import ids, views
 from bot.services import Services
 from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team, send
 from storage.models import utcnow

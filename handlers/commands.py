@@ -11,13 +11,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import approvals, ids, projects, views
-from bot.commands import Command, parse
-from bot.dates import parse_date
-from bot.errors import UserError
-from bot.people import user_tz
+from bot.core import approvals, projects
+from bot.core.dates import parse_date
+from bot.core.errors import UserError
+from bot.core.grammar import Command, parse
+from bot.core.text import mention
+from bot.messages import ids, views
 from bot.services import Services
-from bot.text import mention
+from bot.slack.people import user_tz
 from handlers.approvals import refresh_pending, submit_from_command
 from handlers.context import OOPS, Invocation, installation_team, send
 from storage.models import Project, utcnow

@@ -10,11 +10,12 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
-from bot import ids, projects, views
-from bot.errors import UserError
-from bot.people import user_tz
+from bot.core import projects
+from bot.core.errors import UserError
+from bot.core.text import USER_ID, cut, unescape
+from bot.messages import ids, views
 from bot.services import Services
-from bot.text import USER_ID, cut, unescape
+from bot.slack.people import user_tz
 from handlers.context import OOPS, installation_team
 from storage.models import utcnow
 

@@ -9,14 +9,15 @@ from datetime import datetime
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot import ids, projects
-from bot.dates import next_working_day
-from bot.errors import UserError
-from bot.people import user_tz
-from bot.reminder_messages import step_resolved
+from bot.core import projects
+from bot.core.dates import next_working_day
+from bot.core.errors import UserError
+from bot.core.text import mention
+from bot.messages import ids
+from bot.messages.reminders import step_resolved
+from bot.messages.views import day
 from bot.services import Services
-from bot.text import mention
-from bot.views import day
+from bot.slack.people import user_tz
 from handlers.context import OOPS, button_id, installation_team, send
 from storage.models import utcnow
 

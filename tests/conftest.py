@@ -19,7 +19,7 @@ from slack_stub import SlackStub
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from bot.server import stop_server
+from bot.slack.server import stop_server
 from storage.db import Database
 
 PG_URL_VARIABLE = "SHEPHERD_TEST_POSTGRES_URL"

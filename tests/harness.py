@@ -12,10 +12,10 @@ from typing import Any
 from slack_requests import Reply, SlackSender
 from slack_stub import SlackStub
 
-from bot.app import create_app
-from bot.server import create_server, wsgi_app
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.server import create_server, wsgi_app
 from storage.db import Database
 
 SECRET = "test-signing-secret"

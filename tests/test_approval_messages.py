@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from blocks import assert_valid_blocks, assert_valid_view, text_of
 
-from bot import ids
-from bot.approval_messages import approval_message, link_markup, reject_modal, submitter_notice
-from bot.approvals import ApprovalCard, Deciders
+from bot.core.approvals import ApprovalCard, Deciders
+from bot.messages import ids
+from bot.messages.approvals import approval_message, link_markup, reject_modal, submitter_notice
 from storage.models import Decision, Deliverable, Project
 
 WHEN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)

@@ -15,8 +15,8 @@ from harness import SECRET, start_bot
 from slack_requests import block_actions_body, sign, view_submission_body
 from sqlmodel import func, select, update
 
-from bot import ids
-from bot.server import stop_server
+from bot.messages import ids
+from bot.slack.server import stop_server
 from storage.models import AuditEvent, Decision, Deliverable, Project, utcnow
 
 PM, CLIENT, CLIENT2, DEV = "U0PM", "U0CLIENT", "U0CLIENT2", "U0DEV"

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from slack_requests import command_body
 from sqlmodel import func, select
 
-from bot import ids
+from bot.messages import ids
 from storage.models import Approver, AuditEvent, Project, Step
 
 ALICE, BOB, CAROL, CLIENT = "U0ALICE", "U0BOB", "U0CAROL", "U0CLIENT"

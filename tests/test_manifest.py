@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from bot import ids
+from bot.messages import ids
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
 

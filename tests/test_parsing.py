@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from bot.commands import Command, parse, tokenize
-from bot.dates import next_working_day, parse_date, previous_working_day, working_days_between
-from bot.errors import UserError
-from bot.text import cut, escape, link_url, mention_id, plain
+from bot.core.dates import next_working_day, parse_date, previous_working_day, working_days_between
+from bot.core.errors import UserError
+from bot.core.grammar import Command, parse, tokenize
+from bot.core.text import cut, escape, link_url, mention_id, plain
 from storage.models import Stage
 
 THURSDAY = date(2026, 11, 26)

@@ -11,7 +11,7 @@ from freezegun import freeze_time
 from sqlmodel import select
 from test_reminders import MON, THU, WED, at, make_services, posts, reminders, run_pass, seed
 
-from bot import ids
+from bot.messages import ids
 from storage.models import AuditEvent, Step
 
 

@@ -22,13 +22,13 @@ from slack_sdk import WebClient
 from slack_stub import SlackStub
 from sqlmodel import select
 
-from bot import projects
-from bot.projects import assign_step
-from bot.reminder_messages import DueStep, assignee_dm, channel_digest, escalation
-from bot.reminders import CLAIM_FOR, Outbox, PassReport, remind
-from bot.scheduler import ReminderScheduler
+from bot.core import projects
+from bot.core.projects import assign_step
+from bot.core.reminders import CLAIM_FOR, Outbox, PassReport, remind
+from bot.messages.reminders import DueStep, assignee_dm, channel_digest, escalation
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.scheduler import ReminderScheduler
 from storage.db import Database
 from storage.models import Deliverable, Project, Reminder, Step, utcnow
 

@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from blocks import assert_valid_blocks, text_of
 
-from bot.status import Health, forecast_date, slip, summarize
-from bot.views import status_card
+from bot.core.status import Health, forecast_date, slip, summarize
+from bot.messages.views import status_card
 from storage.models import Deliverable, Project, Step
 
 TODAY = date(2026, 11, 26)

@@ -16,9 +16,9 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.errors import UserError
-from bot.projects import approver_ids, audit, name_key, require_open
-from bot.text import cut, escape, mention, slack_time
+from bot.core.errors import UserError
+from bot.core.projects import approver_ids, audit, name_key, require_open
+from bot.core.text import cut, escape, mention, slack_time
 from storage.models import Decision, Deliverable, DeliverableState, Project
 
 REASON_MAX = 2000

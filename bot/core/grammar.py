@@ -11,8 +11,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 
-from bot.errors import UserError
-from bot.text import cut, escape, link_url, mention_id, plain
+from bot.core.errors import UserError
+from bot.core.text import cut, escape, link_url, mention_id, plain
 from storage.models import Stage
 
 NAME_MAX = 80

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from bot.errors import UserError
-from bot.text import cut, escape
+from bot.core.errors import UserError
+from bot.core.text import cut, escape
 
 WEEKDAY_NAMES = {
     "mon": 0, "monday": 0,

@@ -19,9 +19,9 @@ from sqlalchemy import case, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, or_, select
 
-from bot.errors import UserError
-from bot.status import Health, Status, forecast_date, project_health, slip, summarize
-from bot.text import cut, escape, mention
+from bot.core.errors import UserError
+from bot.core.status import Health, Status, forecast_date, project_health, slip, summarize
+from bot.core.text import cut, escape, mention
 from storage.models import (
     Approver,
     AuditEvent,

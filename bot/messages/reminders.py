@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot import ids
-from bot.text import cut, escape, mention, plural
-from bot.views import Block, Message, bulleted, context, day, section
+from bot.core.text import cut, escape, mention, plural
+from bot.messages import ids
+from bot.messages.views import Block, Message, bulleted, context, day, section
 
 MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
 

@@ -13,12 +13,12 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.app import create_app, web_client
-from bot.reminders import remind
-from bot.scheduler import ReminderScheduler
-from bot.server import serve, wsgi_app
+from bot.core.reminders import remind
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.app import create_app, web_client
+from bot.slack.scheduler import ReminderScheduler
+from bot.slack.server import serve, wsgi_app
 from storage.db import Database
 from storage.models import utcnow
 

@@ -14,10 +14,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from bot import ids
-from bot.commands import NAME_MAX
-from bot.status import Health, Status, StepLine
-from bot.text import cut, escape, mention, plain_text, plural
+from bot.core.grammar import NAME_MAX
+from bot.core.status import Health, Status, StepLine
+from bot.core.text import cut, escape, mention, plain_text, plural
+from bot.messages import ids
 from storage.models import Project, Stage, Step
 
 Block = dict[str, Any]

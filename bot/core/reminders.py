@@ -40,9 +40,8 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from bot.dates import is_working_day, next_working_day, previous_working_day, working_days_between
-from bot.people import user_tzs
-from bot.reminder_messages import (
+from bot.core.dates import is_working_day, next_working_day, previous_working_day, working_days_between
+from bot.messages.reminders import (
     DueStep,
     WaitingDeliverable,
     approver_chase,
@@ -52,9 +51,10 @@ from bot.reminder_messages import (
     shown_in_dm,
     unreachable_report,
 )
+from bot.messages.views import Message
 from bot.services import Services
 from bot.settings import Settings
-from bot.views import Message
+from bot.slack.people import user_tzs
 from storage.db import Database
 from storage.models import Approver, Deliverable, DeliverableState, Project, Reminder, Step, utcnow
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot import ids
-from bot.approvals import REASON_MAX, ApprovalCard
-from bot.text import cut, escape, mention, slack_time
-from bot.views import SECTION_MAX, context, section
+from bot.core.approvals import REASON_MAX, ApprovalCard
+from bot.core.text import cut, escape, mention, slack_time
+from bot.messages import ids
+from bot.messages.views import SECTION_MAX, context, section
 from storage.models import Decision, Deliverable, DeliverableState, Stage
 
 Block = dict[str, Any]

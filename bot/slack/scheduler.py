@@ -15,9 +15,9 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.app import web_client
-from bot.reminders import Outbox, remind
+from bot.core.reminders import Outbox, remind
 from bot.services import Services
+from bot.slack.app import web_client
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
