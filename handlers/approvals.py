@@ -1,33 +1,30 @@
-"""Deliverable sign-off in Slack: `/project deliverable`, the Approve and Reject buttons, and the
-reject-reason modal. Every listener acks first; the database decides; messages show what stands."""
+"""The Approve and Reject buttons of approval messages, and the reject-reason modal. Every
+listener acks first; the database decides; the message is rewritten to show what stands."""
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.core import approvals, projects
-from bot.core.approvals import AlreadyDecided, NotADecider, Verdict
-from bot.core.errors import UserError
-from bot.core.grammar import Command
+from bot.core import approvals
+from bot.core.approvals import Verdict
+from bot.core.errors import AlreadyDecided, NotADecider, UserError
 from bot.messages import approvals as messages
-from bot.messages import ids, views
+from bot.messages import ids
+from bot.messages.blocks import reply
+from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.services import Services
-from handlers.context import MAX_ROW_ID, OOPS, Invocation, button_id, installation_team, send
+from bot.slack.approvals import notify_submitter, refresh_message
+from handlers.answer import Answer
+from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
-
-STALE_BUTTON = "This button is out of date, so nothing was changed."
-
-Tell = Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -44,17 +41,19 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.APPROVE_ACTION)
     def approve_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        click, tell = read_click(body, context), replier(respond)
+        click = read_click(body, context)
+        tell = Answer(client, click.user_id, respond=respond)
         if click.deliverable_id is None:
-            return tell(STALE_BUTTON)
+            return tell(reply(STALE_BUTTON))
         decide(services, client, click, Verdict.APPROVED, reason=None, tell=tell)
 
     @app.action(ids.REJECT_ACTION)
     def reject_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        click, tell = read_click(body, context), replier(respond)
+        click = read_click(body, context)
+        tell = Answer(client, click.user_id, respond=respond)
         if click.deliverable_id is None:
-            return tell(STALE_BUTTON)
+            return tell(reply(STALE_BUTTON))
         open_reject_modal(services, client, click, trigger_id=body.get("trigger_id", ""), tell=tell)
 
     @app.view(ids.REJECT_VIEW)
@@ -67,7 +66,7 @@ def register(app: App, services: Services) -> None:
             return
         ack()  # the decision itself is checked again below, atomically: the modal may be minutes old
         click = Click(installation_team(context), body["user"]["id"], deliverable_id, utcnow())
-        decide(services, client, click, Verdict.REJECTED, reason=reason, tell=whisperer(services, client, click))
+        decide(services, client, click, Verdict.REJECTED, reason=reason, tell=answer_in_channel(services, client, click))
 
 
 # --- reading payloads --------------------------------------------------------------------------
@@ -103,7 +102,7 @@ def read_reason(view: dict) -> str:
 # --- deciding ----------------------------------------------------------------------------------
 
 
-def decide(services: Services, client: WebClient, click: Click, verdict: Verdict, *, reason: str | None, tell: Tell) -> None:
+def decide(services: Services, client: WebClient, click: Click, verdict: Verdict, *, reason: str | None, tell: Answer) -> None:
     """Record the decision, or tell the clicker why not; then make the message show what stands."""
     assert click.deliverable_id is not None
     try:
@@ -114,18 +113,18 @@ def decide(services: Services, client: WebClient, click: Click, verdict: Verdict
             )  # fmt: skip
     except NotADecider as refused:
         record_refusal(services, click, verdict, refused)
-        tell(str(refused))
+        tell(refusal(refused))
         return
     except AlreadyDecided as late:
-        tell(str(late))
+        tell(refusal(late))
         refresh_message(services, client, click.team_id, click.deliverable_id)  # it may still show buttons
         return
     except UserError as error:
-        tell(str(error))
+        tell(refusal(error))
         return
     except Exception:
         log.exception("deciding deliverable %s failed", click.deliverable_id)
-        tell(OOPS)
+        tell(reply(OOPS))
         return
     card = refresh_message(services, client, click.team_id, click.deliverable_id)
     if card is not None:
@@ -143,7 +142,7 @@ def record_refusal(services: Services, click: Click, verdict: Verdict, refused: 
         log.exception("could not audit a refused decision on deliverable %s", click.deliverable_id)
 
 
-def open_reject_modal(services: Services, client: WebClient, click: Click, *, trigger_id: str, tell: Tell) -> None:
+def open_reject_modal(services: Services, client: WebClient, click: Click, *, trigger_id: str, tell: Answer) -> None:
     """Check the clicker may reject (and that it is still open) before asking for a reason."""
     assert click.deliverable_id is not None
     try:
@@ -154,120 +153,31 @@ def open_reject_modal(services: Services, client: WebClient, click: Click, *, tr
             )
     except NotADecider as refused:
         record_refusal(services, click, Verdict.REJECTED, refused)
-        tell(str(refused))
+        tell(refusal(refused))
         return
     except AlreadyDecided as late:
-        tell(str(late))
+        tell(refusal(late))
         refresh_message(services, client, click.team_id, click.deliverable_id)
         return
     except UserError as error:
-        tell(str(error))
+        tell(refusal(error))
         return
     try:
         client.views_open(trigger_id=trigger_id, view=messages.reject_modal(card.deliverable, card.project.name))
     except Exception:
         log.exception("views.open for a rejection failed")
-        tell("Slack didn't open the rejection form in time. Please click Reject again.")
+        tell(reply("Slack didn't open the rejection form in time. Please click Reject again."))
 
 
-# --- telling Slack -----------------------------------------------------------------------------
-
-
-def refresh_message(services: Services, client: WebClient, team_id: str, deliverable_id: int) -> approvals.ApprovalCard | None:
-    """Rewrite the approval message from the database, so it shows the decision that stands."""
-    try:
-        with services.db.reader() as session:
-            card = approvals.approval_card(session, team_id=team_id, deliverable_id=deliverable_id)
-    except UserError:
-        return None
-    d = card.deliverable
-    if d.channel_id and d.message_ts:
+def answer_in_channel(services: Services, client: WebClient, click: Click) -> Answer:
+    """Modal submissions have no response_url: answer ephemerally in the deliverable's channel."""
+    channel = None
+    if click.deliverable_id is not None:
         try:
-            client.chat_update(channel=d.channel_id, ts=d.message_ts, **messages.approval_message(card))
-        except Exception:  # the decision is saved; a later click or resubmission refreshes the message
-            log.exception("chat.update of deliverable %s failed", deliverable_id)
-    return card
-
-
-def refresh_pending(services: Services, client: WebClient, team_id: str, project_id: int) -> None:
-    """Rewrite every waiting approval message of a project (after its approvers or owner changed)."""
-    with services.db.reader() as session:
-        waiting = approvals.pending_ids(session, team_id=team_id, project_id=project_id)
-    for deliverable_id in waiting:
-        refresh_message(services, client, team_id, deliverable_id)
-
-
-def notify_submitter(client: WebClient, card: approvals.ApprovalCard) -> None:
-    """A reply in the message's thread mentions the submitter, so they get a notification."""
-    d = card.deliverable
-    if not d.channel_id or not d.message_ts or card.decision is None:
-        return
-    try:
-        client.chat_postMessage(channel=d.channel_id, thread_ts=d.message_ts, **messages.submitter_notice(card))
-    except Exception:
-        log.exception("could not tell the submitter of deliverable %s", d.id)
-
-
-def replier(respond: Respond) -> Tell:
-    return lambda text: send(respond, messages.ephemeral(text))
-
-
-def whisperer(services: Services, client: WebClient, click: Click) -> Tell:
-    """Modal submissions have no response_url: answer with an ephemeral message in the project channel."""
-
-    def tell(text: str) -> None:
-        channel = None
-        if click.deliverable_id is not None:
-            try:
-                with services.db.reader() as session:
-                    d = approvals.deliverable_by_id(session, team_id=click.team_id, deliverable_id=click.deliverable_id)
-                    channel = d.channel_id
-            except UserError:
-                channel = None
-        try:
-            if channel:
-                client.chat_postEphemeral(channel=channel, user=click.user_id, text=text)
-            else:  # no channel known: a DM from the bot
-                client.chat_postMessage(channel=click.user_id, text=text)
-        except Exception:
-            log.exception("could not tell %s about their rejection", click.user_id)
-
-    return tell
-
-
-# --- /project deliverable ------------------------------------------------------------------------
-
-
-def submit_from_command(services: Services, inv: Invocation, cmd: Command, client: WebClient) -> dict:
-    """Save the deliverable, post its approval message, then remember where that message is.
-
-    The row is committed before Slack is called, so a failed post loses nothing: the submitter is
-    told, and running the same command again posts the same version (see `approvals.submit`).
-    """
-    assert cmd.title
-    with services.db.transaction() as session:
-        project = projects.find_project(session, team_id=inv.team_id, channel_id=inv.channel_id, name=cmd.project)
-        submission = approvals.submit(session, project=project, actor=inv.user_id, title=cmd.title, link=cmd.link, now=inv.now)
-        deliverable_id = submission.deliverable.id
-        replaced_id = submission.replaced.id if submission.replaced else None
-    assert deliverable_id is not None
-    with services.db.reader() as session:
-        card = approvals.approval_card(session, team_id=inv.team_id, deliverable_id=deliverable_id)
-    try:
-        posted = client.chat_postMessage(channel=card.project.channel_id, **messages.approval_message(card))
-    except SlackApiError as error:
-        log.warning("posting the approval message of deliverable %s failed: %s", deliverable_id, error.response.get("error"))
-        return views.reply(messages.post_failed_reply(card, str(error.response.get("error") or "error")))
-    except Exception:
-        log.exception("posting the approval message of deliverable %s failed", deliverable_id)
-        return views.reply(messages.post_failed_reply(card, "no answer"))
-    try:
-        with services.db.transaction() as session:
-            approvals.record_message(
-                session, deliverable_id=deliverable_id, channel_id=posted["channel"], message_ts=posted["ts"]
-            )
-    except Exception:  # the deliverable and its message exist, and its buttons work; only later updates would miss it
-        log.exception("could not remember where the approval message of deliverable %s is", deliverable_id)
-    if replaced_id is not None:
-        refresh_message(services, client, inv.team_id, replaced_id)  # v1 now says it was superseded
-    return views.reply(messages.submitted_reply(card, repost=submission.repost))
+            with services.db.reader() as session:
+                channel = approvals.deliverable_by_id(
+                    session, team_id=click.team_id, deliverable_id=click.deliverable_id
+                ).channel_id
+        except UserError:
+            channel = None
+    return Answer(client, click.user_id, channel_id=channel)

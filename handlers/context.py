@@ -1,26 +1,12 @@
-"""What every Slack listener needs to know about a request: whose workspace, who, where, when."""
+"""What every Slack listener reads from a request: whose workspace, and which row a button names."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 
-from slack_bolt import BoltContext, Respond
+from slack_bolt import BoltContext
 
 log = logging.getLogger(__name__)
-
-OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who ran the command, where, and when. `team_id` is the installation's workspace."""
-
-    team_id: str
-    user_id: str
-    channel_id: str
-    now: datetime
 
 
 def installation_team(context: BoltContext) -> str:
@@ -42,11 +28,3 @@ def button_id(body: dict) -> int | None:
     if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ROW_ID:
         return None
     return int(value)
-
-
-def send(respond: Respond, message: dict) -> None:
-    """Answer by the request's response_url, never replacing the message that was clicked."""
-    try:
-        respond(**{**message, "replace_original": False})
-    except Exception:  # the change is saved; only the confirmation is lost
-        log.exception("could not reply via response_url")

@@ -8,15 +8,19 @@ from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.core import projects
 from bot.core.errors import UserError
 from bot.core.text import USER_ID, cut, unescape
-from bot.messages import ids, views
+from bot.messages import ids
+from bot.messages.blocks import reply
+from bot.messages.errors import OOPS, error_text, refusal
+from bot.messages.limits import FIELD_ERROR_MAX
+from bot.messages.projects import project_created
 from bot.services import Services
 from bot.slack.people import user_tz
-from handlers.context import OOPS, installation_team
+from handlers.answer import Answer
+from handlers.context import installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -45,7 +49,7 @@ def register(app: App, services: Services) -> None:
             with services.db.reader() as session:
                 projects.check_new_project(session, team_id=team_id, channel_id=channel_id, name=form["name"])
         except UserError as error:
-            ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(str(error)), 150)})
+            ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(error_text(error)), FIELD_ERROR_MAX)})
             return
         ack()
         try:
@@ -63,13 +67,14 @@ def register(app: App, services: Services) -> None:
                     approvers=form["approvers"],
                     now=now,
                 )
-            message = views.project_created(project, form["approvers"])
+            message = project_created(project, form["approvers"])
         except UserError as error:  # someone created the same project between the check and now
-            message = views.reply(str(error))
+            message = refusal(error)
         except Exception:
             log.exception("creating a project from the modal failed")
-            message = views.reply(OOPS)
-        tell(client, metadata.get("response_url"), channel_id, user_id, message)
+            message = reply(OOPS)
+        # The form's command may be minutes old: its response_url lasts 30 minutes.
+        Answer(client, user_id, channel_id=channel_id, response_url=metadata.get("response_url"))(message)
 
 
 def read_form(view: dict) -> dict:
@@ -94,29 +99,6 @@ def read_form(view: dict) -> dict:
         "target": target,
         "approvers": list(dict.fromkeys(approvers)),
     }
-
-
-def tell(client: WebClient, response_url: str | None, channel_id: str, user_id: str, message: dict) -> None:
-    """Answer where the command was run: by its response_url while it lasts (30 minutes), else
-    in the channel (public replies) or to the user alone, and as a last resort by DM."""
-    if response_url:
-        try:
-            if WebhookClient(response_url).send_dict(message).status_code == 200:
-                return
-        except Exception:
-            log.warning("the response_url of a /project new form no longer answers")
-    content = {"text": message["text"], "blocks": message["blocks"]}
-    attempts = [lambda: client.chat_postEphemeral(channel=channel_id, user=user_id, **content)]
-    if message.get("response_type") == "in_channel":
-        attempts.insert(0, lambda: client.chat_postMessage(channel=channel_id, **content))
-    attempts.append(lambda: client.chat_postMessage(channel=user_id, **content))
-    for attempt in attempts:
-        try:
-            attempt()
-            return
-        except Exception:
-            log.warning("could not confirm the new project this way; trying the next", exc_info=True)
-    log.error("could not confirm the new project to %s", user_id)
 
 
 def _plain_sentence(mrkdwn: str) -> str:

@@ -108,7 +108,7 @@ def test_deliverable_posts_an_approval_message_in_the_project_channel_and_stores
     assert reply["response_type"] == "ephemeral" and "Homepage design" in reply["text"]
     assert message["channel"] == CHANNEL
     shown = text_of(message)
-    for expected in ("Homepage design", "v1", f"<@{PM}>", "Initiation", "https://figma.example/v1", f"<@{CLIENT}>, <@{CLIENT2}>"):
+    for expected in ("Homepage design", "v1", f"<@{PM}>", "Initiation", "https://figma.example/v1", f"<@{CLIENT}> and <@{CLIENT2}>"):
         assert expected in shown, expected
     assert button(message, ids.APPROVE_ACTION)["text"]["text"] == "Approve"
     assert button(message, ids.REJECT_ACTION)["text"]["text"] == "Reject"

@@ -357,7 +357,7 @@ def test_stage_by_name_next_and_refusals(bot, frozen):
 def test_approver_add_remove_is_owner_only(bot, frozen):
     new_project(bot)
     added = run(bot, f"approver add <@{CLIENT}|client> <@{CAROL}>")
-    assert f"<@{CLIENT}>, <@{CAROL}> can now approve" in added["text"]
+    assert f"<@{CLIENT}> and <@{CAROL}> can now approve" in added["text"]
     assert "already is an approver" in run(bot, f"approver add <@{CLIENT}>")["text"]
     refused = run(bot, f"approver remove <@{CLIENT}>", user=BOB)
     assert "Only the project owner" in refused["text"]

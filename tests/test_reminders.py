@@ -23,7 +23,8 @@ from slack_stub import SlackStub
 from sqlmodel import select
 
 from bot.core import projects
-from bot.core.projects import assign_step
+from bot.core import steps as step_rules
+from bot.core.steps import assign_step, complete_steps
 from bot.core.reminders import CLAIM_FOR, Outbox, PassReport, remind
 from bot.messages.reminders import DueStep, assignee_dm, channel_digest, escalation
 from bot.services import Services
@@ -91,7 +92,7 @@ def seed(
             target_date=None, tz=tz, now=START,
         )  # fmt: skip
         for title, assignee, due in steps:
-            projects.add_step(session, project=project, actor=owner, title=title, assignee_id=assignee, due_date=due, now=START)
+            step_rules.add_step(session, project=project, actor=owner, title=title, assignee_id=assignee, due_date=due, now=START)
     return project
 
 
@@ -225,7 +226,7 @@ def test_nothing_is_sent_about_done_snoozed_or_closed_work(services, slack, db):
     project = seed(db, steps=[("Done one", "U_BOB", MON), ("Snoozed one", "U_BOB", MON), ("Open one", "U_BOB", NEXT_MON)])
     closed = seed(db, name="Old", channel="C_OLD", steps=[("Old step", "U_BOB", MON)])
     with db.transaction() as session:
-        projects.complete_steps(session, project=project, actor="U_BOB", numbers=[1], now=START)
+        complete_steps(session, project=project, actor="U_BOB", numbers=[1], now=START)
         step = session.exec(select(Step).where(Step.project_id == project.id, Step.number == 2)).one()
         step.snoozed_until = THU
         session.add(step)
@@ -240,7 +241,7 @@ def test_a_step_done_between_passes_drops_out_of_the_next_dm(services, slack, db
     project = seed(db, steps=[("Wireframes", "U_BOB", MON), ("Copy", "U_BOB", MON)])
     run_pass(services, slack, at(TUE, "10:00"))
     with db.transaction() as session:
-        projects.complete_steps(session, project=project, actor="U_BOB", numbers=[1], now=at(TUE, "12:00"))
+        complete_steps(session, project=project, actor="U_BOB", numbers=[1], now=at(TUE, "12:00"))
     run_pass(services, slack, at(WED, "10:00"))
 
     tuesday, wednesday = posts(slack, "U_BOB")
@@ -260,7 +261,7 @@ def test_the_owner_is_told_once_when_a_step_is_overdue_more_than_escalate_after_
 
 def add_step(db: Database, project: Project, title: str, assignee: str | None, due: date, when: datetime) -> None:
     with db.transaction() as session:
-        projects.add_step(
+        step_rules.add_step(
             session, project=session.get(Project, project.id), actor="U_OWNER", title=title, assignee_id=assignee,
             due_date=due, now=when,
         )  # fmt: skip

@@ -16,9 +16,16 @@ from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from bot.core.errors import UserError
+from bot.core.errors import (
+    AlreadyApproved,
+    AlreadyDecided,
+    DeliverableGone,
+    NotADecider,
+    ReasonRequired,
+    SubmittedJustNow,
+)
 from bot.core.projects import approver_ids, audit, name_key, require_open
-from bot.core.text import cut, escape, mention, slack_time
+from bot.core.text import cut
 from storage.models import Decision, Deliverable, DeliverableState, Project
 
 REASON_MAX = 2000
@@ -30,18 +37,6 @@ class Verdict(StrEnum):
 
 
 # --- what a click can run into --------------------------------------------------------------
-
-
-class NotADecider(UserError):
-    """The clicker may not decide this deliverable. Nothing was written: the caller audits it."""
-
-    def __init__(self, message: str, *, deciders: list[str]) -> None:
-        super().__init__(message)
-        self.deciders = deciders
-
-
-class AlreadyDecided(UserError):
-    """Someone (perhaps the clicker, a moment ago) decided first, or a newer version replaced it."""
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -74,7 +69,7 @@ def deliverable_by_id(session: Session, *, team_id: str, deliverable_id: int) ->
     """The deliverable, looked up by id *and* workspace: an id from another workspace finds nothing."""
     found = session.exec(select(Deliverable).where(Deliverable.id == deliverable_id, Deliverable.team_id == team_id)).first()
     if found is None:
-        raise UserError("I can't find this deliverable any more, so nothing was changed.")
+        raise DeliverableGone()
     return found
 
 
@@ -185,7 +180,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # the same title submitted twice at once: the first one stands
-        raise UserError(f"*{escape(cut(title, 150))}* was submitted by someone else just now; look in the channel.") from None
+        raise SubmittedJustNow(title) from None
     audit(
         session, team_id=project.team_id, project_id=project.id, actor=actor, action="deliverable.submitted", now=now,
         deliverable=deliverable.id, title=title, version=deliverable.version, link=link, stage=project.stage,
@@ -208,12 +203,8 @@ def _supersede(session: Session, *, latest: Deliverable) -> None:
         return
     if latest.state == DeliverableState.APPROVED:
         decision = decision_of(session, latest.id)
-        who = f" by {mention(decision.approver_id)}" if decision else ""
-        raise UserError(
-            f"*{escape(cut(latest.title, 150))}* v{latest.version} is already approved{who}, so there is nothing to resubmit. "
-            "New work gets a new title."
-        )
-    raise UserError(f"*{escape(cut(latest.title, 150))}* was resubmitted by someone else just now; look in the channel.")
+        raise AlreadyApproved(latest.title, latest.version, decision.approver_id if decision else None)
+    raise SubmittedJustNow(latest.title, resubmitted=True)
 
 
 def record_message(session: Session, *, deliverable_id: int, channel_id: str, message_ts: str) -> None:
@@ -241,7 +232,7 @@ def decide(
 ) -> Decision:
     """Record `actor`'s verdict, if they may decide and nobody decided first.
 
-    Refusals raise before anything is written: `NotADecider`, `AlreadyDecided`, `UserError`.
+    Refusals raise before anything is written: `NotADecider`, `AlreadyDecided`, `ReasonRequired`.
     The unique `Decision.deliverable_id` is the arbiter between double clicks, Slack's retries,
     several processes and two approvers at once; the state update that follows only succeeds
     while the version is still pending, so a resubmission racing the click loses cleanly too.
@@ -250,7 +241,7 @@ def decide(
     project = session.exec(select(Project).where(Project.id == deliverable.project_id, Project.team_id == team_id)).one()
     check_may_decide(session, deliverable=deliverable, project=project, deciders=deciders_of(session, project), actor=actor)
     if verdict == Verdict.REJECTED and not (reason or "").strip():
-        raise UserError("A rejection needs a reason, so the team knows what to change.")
+        raise ReasonRequired()
     decision = Decision(
         team_id=team_id,
         deliverable_id=deliverable_id,
@@ -285,7 +276,7 @@ def decide(
 def check_may_decide(session: Session, *, deliverable: Deliverable, project: Project, deciders: Deciders, actor: str) -> None:
     """Refuse unless `actor` may decide `deliverable` now: one of its deciders, still pending, project open."""
     if actor not in deciders.user_ids:
-        raise NotADecider(refusal_text(deliverable, deciders), deciders=deciders.user_ids)
+        raise NotADecider(deliverable.title, deliverable.version, deciders.user_ids, deciders.owner_decides)
     if deliverable.state != DeliverableState.PENDING:
         raise already_decided(session, deliverable, actor)
     require_open(project)
@@ -293,24 +284,11 @@ def check_may_decide(session: Session, *, deliverable: Deliverable, project: Pro
 
 def already_decided(session: Session, deliverable: Deliverable, actor: str) -> AlreadyDecided:
     decision = decision_of(session, deliverable.id)
-    what = f"*{escape(cut(deliverable.title, 150))}* v{deliverable.version}"
     if decision is None:
-        text = f"{what} was replaced by a newer version before anyone decided; decide on the newest one."
-    else:
-        who = "You" if decision.approver_id == actor else mention(decision.approver_id)
-        text = f"{who} already {decision.verdict} {what} {slack_time(decision.decided_at)}. That decision stands."
-    return AlreadyDecided(text)
-
-
-def refusal_text(deliverable: Deliverable, deciders: Deciders) -> str:
-    who = _names(deciders.user_ids)
-    what = f"*{escape(cut(deliverable.title, 150))}* v{deliverable.version}"
-    if deciders.owner_decides:
-        return (
-            f"Only {who}, the project owner, can approve or reject {what}: the project names no client approvers. "
-            "Your click changed nothing."
-        )
-    return f"Only the project's approvers ({who}) can approve or reject {what}. Your click changed nothing."
+        return AlreadyDecided(deliverable.title, deliverable.version, actor)
+    return AlreadyDecided(
+        deliverable.title, deliverable.version, actor, decision.approver_id, decision.verdict, decision.decided_at
+    )
 
 
 def record_refusal(
@@ -323,11 +301,3 @@ def record_refusal(
         action="deliverable.decision_refused", now=now, deliverable=deliverable.id, title=deliverable.title,
         version=deliverable.version, attempted=verdict.value, deciders=deciders,
     )  # fmt: skip
-
-
-def _names(user_ids: list[str], limit: int = 10) -> str:
-    shown = [mention(u) for u in user_ids[:limit]]
-    rest = len(user_ids) - len(shown)
-    if rest:
-        return ", ".join(shown) + f" and {rest} more"
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " or " + shown[-1]

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from bot.core.errors import UserError
-from bot.core.text import cut, escape
+from bot.core.errors import BadInput
 
 WEEKDAY_NAMES = {
     "mon": 0, "monday": 0,
@@ -48,12 +47,8 @@ def parse_date(word: str, today: date) -> date:
         try:
             return date(year, month, day)
         except ValueError:
-            raise UserError(f"`{_show(raw)}` is not a real date. Try {DATE_FORMS}.") from None
-    raise UserError(f"I couldn't read the date `{_show(raw)}`. Try {DATE_FORMS}.")
-
-
-def _show(word: str) -> str:
-    return escape(cut(word.replace("`", "'"), 40)) or "(empty)"
+            raise BadInput("{word} is not a real date. Try {forms}.", raw, {"forms": DATE_FORMS}) from None
+    raise BadInput("I couldn't read the date {word}. Try {forms}.", raw, {"forms": DATE_FORMS})
 
 
 def is_working_day(day: date, work_days: Iterable[int]) -> bool:

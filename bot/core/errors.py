@@ -1,5 +1,188 @@
-"""The one exception users see: a refusal or a mistake, explained in a friendly sentence."""
+"""What the core refuses, as data: each refusal names its facts, and `bot.messages.errors`
+turns them into the sentence a person reads. Nothing here knows Slack's markup.
+
+>>> error = NotOwner(owner_id="U1", action="change the stage")
+>>> error.owner_id, error.action
+('U1', 'change the stage')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 
 class UserError(Exception):
-    """Something the user can fix; `str(error)` is shown to them as it is (mrkdwn)."""
+    """Something the user can fix or should know; nothing was changed. Subclasses carry the facts."""
+
+    def __str__(self) -> str:  # logs and test failures; people see `bot.messages.errors.error_text`
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+
+
+@dataclass(eq=False)
+class BadInput(UserError):
+    """Command text that can't be read. `template` is a static sentence that may hold `{word}`
+    (the user's word, shown as code) and other `{name}`s filled from `values` (shown as text)."""
+
+    template: str
+    word: str | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+# --- projects --------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class ProjectNotFound(UserError):
+    name: str
+
+
+@dataclass(eq=False)
+class NoProjectHere(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class NotInDirectMessage(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class ChannelTaken(UserError):
+    project_name: str
+
+
+@dataclass(eq=False)
+class NameTaken(UserError):
+    name: str
+
+
+@dataclass(eq=False)
+class NotOwner(UserError):
+    owner_id: str
+    action: str  # "change the stage"
+
+
+@dataclass(eq=False)
+class ProjectClosed(UserError):
+    project_name: str
+
+
+@dataclass(eq=False)
+class AlreadyOwner(UserError):
+    user_id: str
+    project_name: str
+
+
+@dataclass(eq=False)
+class NotApprovers(UserError):
+    user_ids: list[str]
+    project_name: str
+
+
+# --- stages ----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class LastStage(UserError):
+    project_name: str
+
+
+@dataclass(eq=False)
+class AlreadyInStage(UserError):
+    project_name: str
+    stage_label: str
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """A deliverable that keeps a stage from closing."""
+
+    title: str
+    version: int
+    state: str
+
+
+@dataclass(eq=False)
+class StageGate(UserError):
+    stage_label: str
+    blockers: list[Blocker]
+    retry: str  # the command that overrides, e.g. "/project stage next --force"
+
+
+# --- steps -----------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class NoSuchStep(UserError):
+    project_name: str
+    number: int
+    count: int  # how many steps the project has
+
+
+@dataclass(eq=False)
+class StepGone(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class StepAlreadyDone(UserError):
+    number: int
+
+
+@dataclass(eq=False)
+class NotStepsPerson(UserError):
+    """Only the step's assignee or the project owner may use its reminder buttons."""
+
+    number: int
+    assignee_id: str | None
+    owner_id: str
+
+
+# --- deliverables ----------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class DeliverableGone(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class SubmittedJustNow(UserError):
+    title: str
+    resubmitted: bool = False
+
+
+@dataclass(eq=False)
+class AlreadyApproved(UserError):
+    title: str
+    version: int
+    approver_id: str | None
+
+
+@dataclass(eq=False)
+class ReasonRequired(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class NotADecider(UserError):
+    """The clicker may not decide this deliverable. Nothing was written: the caller audits it."""
+
+    title: str
+    version: int
+    deciders: list[str]
+    owner_decides: bool  # the project names no approver, so its owner signs off
+
+
+@dataclass(eq=False)
+class AlreadyDecided(UserError):
+    """Someone (perhaps the clicker, a moment ago) decided first, or a newer version replaced it."""
+
+    title: str
+    version: int
+    actor: str  # who clicked now
+    approver_id: str | None = None  # None: replaced by a newer version before anyone decided
+    verdict: str | None = None
+    decided_at: datetime | None = None

@@ -1,18 +1,21 @@
-"""`/project …` text → a `Command`. Pure: no Slack, no database; bad input raises `UserError`.
+"""How `/project …` text reads: tokens, options, and one typed result per command.
 
->>> parse('step add Draft brief <@U1|ann> due:fri')
-Command(verb='step add', title='Draft brief', user_ids=('U1',), date_word='fri')
+Pure: no Slack calls, no database; unreadable input raises `BadInput`. Which parser serves which
+verb is declared beside the verb's handler (`handlers/commands/`).
+
+>>> step_add(tokenize('Draft brief <@U1|ann> due:fri'))
+StepAdd(title='Draft brief', assignee_id='U1', due_word='fri')
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
-from bot.core.errors import UserError
-from bot.core.text import cut, escape, link_url, mention_id, plain
+from bot.core.errors import BadInput
+from bot.core.text import cut, link_url, mention_id, plain
 from storage.models import Stage
 
 NAME_MAX = 80
@@ -31,28 +34,6 @@ _OPTION = re.compile(r"^(client|due|budget):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
 _HOURS = re.compile(r"^(\d{1,5}(?:\.\d{1,2})?)\s*h?(?:ours?|rs?)?$", re.IGNORECASE)
 _FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
-
-
-@dataclass(frozen=True)
-class Command:
-    verb: str
-    project: str | None = None  # a project named in the text; None → the channel's project
-    title: str | None = None
-    client: str | None = None
-    user_ids: tuple[str, ...] = ()
-    numbers: tuple[int, ...] = ()
-    date_word: str | None = None
-    stage: Stage | None = None  # None with verb "stage" means "next"
-    force: bool = False
-    link: str | None = None
-    hours: float | None = None
-    scope: str | None = None
-    unknown: str | None = field(default=None)  # for help: the word we did not understand
-    suggestion: str | None = None  # for help: the command it probably meant
-
-    def __repr__(self) -> str:  # only the fields that are set, for readable test failures
-        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self) if getattr(self, f.name) != f.default]
-        return f"Command({', '.join(shown)})"
 
 
 @dataclass(frozen=True)
@@ -82,7 +63,7 @@ def tokenize(text: str) -> list[Token]:
                 if close == -1:
                     close = text.find('"' if text[i] == "“" else "”", i + 1)
                 if close == -1:
-                    raise UserError('A quote is missing its closing `"`. Check the quotes and try again.')
+                    raise BadInput('A quote is missing its closing `"`. Check the quotes and try again.')
                 buf.append(text[i + 1 : close])
                 quoted = True
                 i = close + 1
@@ -95,17 +76,6 @@ def tokenize(text: str) -> list[Token]:
                 i += 1
         tokens.append(Token("".join(buf), quoted))
     return tokens
-
-
-def parse(text: str) -> Command:
-    tokens = tokenize(text or "")
-    if not tokens:
-        return Command("help")
-    verb, rest = tokens[0].lower, tokens[1:]
-    parser = _PARSERS.get(verb)
-    if parser is None:
-        return Command("help", unknown=cut(plain(tokens[0].raw), 40), suggestion=closest(verb, VERBS))
-    return parser(rest)
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
@@ -128,24 +98,26 @@ def _user_ids(tokens: list[Token], what: str) -> tuple[str, ...]:
     for token in tokens:
         user_id = mention_id(token.raw)
         if user_id is None:
-            raise UserError(f"{what}: `{escape(cut(plain(token.raw), 40))}` isn't a person. Mention them with @, e.g. `@ann`.")
+            raise BadInput("{what}: {word} isn't a person. Mention them with @, e.g. `@ann`.", plain(token.raw), {"what": what})
         if user_id not in ids:
             ids.append(user_id)
     if not ids:
-        raise UserError(f"{what}: mention someone with @, e.g. `@ann`.")
+        raise BadInput("{what}: mention someone with @, e.g. `@ann`.", values={"what": what})
     return tuple(ids)
 
 
 def _numbers(tokens: list[Token], usage: str) -> tuple[int, ...]:
     if not tokens:
-        raise UserError(f"Which step? Give its number, e.g. `{usage}`.")
+        raise BadInput("Which step? Give its number, e.g. `{usage}`.", values={"usage": usage})
     numbers = []
     parts = [Token(part) for token in tokens for part in token.raw.split(",") if part]  # "1,2" and "#1, #2"
     for token in parts:
         match = _NUMBER.match(token.raw)
         if not match:
-            raise UserError(
-                f"`{escape(cut(plain(token.raw), 40))}` isn't a step number. Use the number from the status card, e.g. `{usage}`."
+            raise BadInput(
+                "{word} isn't a step number. Use the number from the status card, e.g. `{usage}`.",
+                plain(token.raw),
+                {"usage": usage},
             )
         numbers.append(int(match.group(1)))
     return tuple(dict.fromkeys(numbers))
@@ -168,7 +140,7 @@ def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
         if match:
             key, value = match.group(1).lower(), match.group(2)
             if key in options:
-                raise UserError(f"`{key}:` is given twice; give it once.")
+                raise BadInput("{word} is given twice; give it once.", f"{key}:")
             options[key] = [Token(value, token.quoted)] if value else []
             taking = None if value and key in SINGLE_VALUE_OPTIONS else key
         elif taking and not mention_id(token.raw):
@@ -184,7 +156,7 @@ def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
 def _hours(raw: str, what: str) -> float:
     match = _HOURS.match(raw.strip())
     if not match or float(match.group(1)) <= 0:
-        raise UserError(f"{what}: `{escape(cut(raw, 40))}` isn't a number of hours. Try `120` or `7.5h`.")
+        raise BadInput("{what}: {word} isn't a number of hours. Try `120` or `7.5h`.", raw, {"what": what})
     return float(match.group(1))
 
 
@@ -193,173 +165,214 @@ def _date_option(values: list[Token] | None) -> str | None:
         return None
     word = " ".join(t.raw for t in values).strip()
     if not word:
-        raise UserError("`due:` needs a date right after it, e.g. `due:fri` or `due:2026-12-01`.")
+        raise BadInput("`due:` needs a date right after it, e.g. `due:fri` or `due:2026-12-01`.")
     return plain(word)
 
 
-def _parse_new(tokens: list[Token]) -> Command:
+# --- one typed result per command ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """A command that takes no words (`help`)."""
+
+
+@dataclass(frozen=True)
+class ProjectOnly:
+    """`status [project]`, `close [project]`: None means the channel's project."""
+
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class New:
+    name: str | None  # None: no words at all, so open the form
+    client: str | None = None
+    due_word: str | None = None
+    budget: float | None = None
+
+
+@dataclass(frozen=True)
+class ListScope:
+    scope: str = "open"  # open | mine | all | overdue
+
+
+@dataclass(frozen=True)
+class StageMove:
+    project: str | None = None
+    stage: Stage | None = None  # None means "next"
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class StepAdd:
+    title: str
+    assignee_id: str | None = None
+    due_word: str | None = None
+
+
+@dataclass(frozen=True)
+class StepNumbers:
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StepAssign:
+    number: int
+    assignee_id: str
+
+
+@dataclass(frozen=True)
+class StepDue:
+    number: int
+    due_word: str | None  # None clears the date
+
+
+@dataclass(frozen=True)
+class People:
+    user_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: str
+
+
+@dataclass(frozen=True)
+class Submit:
+    title: str
+    link: str | None = None
+
+
+@dataclass(frozen=True)
+class Hours:
+    hours: float
+
+
+# --- the parsers: tokens after the verb → the command's typed result --------------------------
+
+
+def nothing(tokens: list[Token]) -> Nothing:
+    return Nothing()
+
+
+def project_only(tokens: list[Token]) -> ProjectOnly:
+    return ProjectOnly(_project(tokens))
+
+
+def new(tokens: list[Token]) -> New:
     if not tokens:
-        return Command("new")
+        return New(None)
     words, options = _options(tokens)
     name = _project(words)
     if not name:
-        raise UserError('Give the project a name: `/project new "Acme website" client:Acme due:2026-12-01`.')
+        raise BadInput('Give the project a name: `/project new "Acme website" client:Acme due:2026-12-01`.')
     if mention_id(words[0].raw):
-        raise UserError("A project name can't be a person. Try `/project new Acme website`.")
+        raise BadInput("A project name can't be a person. Try `/project new Acme website`.")
     client = _join(options["client"]) if "client" in options else None
     if "client" in options and not client:
-        raise UserError("`client:` needs a name right after it, e.g. `client:Acme`.")
+        raise BadInput("`client:` needs a name right after it, e.g. `client:Acme`.")
     budget = _hours(_join(options["budget"]), "budget") if "budget" in options else None
-    return Command(
-        "new",
-        title=name,
-        client=cut(client, NAME_MAX) if client else None,
-        date_word=_date_option(options.get("due")),
-        hours=budget,
-    )
+    return New(name, cut(client, NAME_MAX) if client else None, _date_option(options.get("due")), budget)
 
 
-def _parse_status(tokens: list[Token]) -> Command:
-    return Command("status", project=_project(tokens))
-
-
-def _parse_list(tokens: list[Token]) -> Command:
+def list_scope(tokens: list[Token]) -> ListScope:
     if not tokens:
-        return Command("list")
+        return ListScope()
     scope = tokens[0].lower
     if len(tokens) > 1 or scope not in LIST_SCOPES:
-        raise UserError("`list` takes one of `mine`, `all` or `overdue`, e.g. `/project list overdue`.")
-    return Command("list", scope=scope)
+        raise BadInput("`list` takes one of `mine`, `all` or `overdue`, e.g. `/project list overdue`.")
+    return ListScope(scope)
 
 
-def _parse_stage(tokens: list[Token]) -> Command:
+def stage_move(tokens: list[Token]) -> StageMove:
     force = any(t.lower in _FORCE for t in tokens)
     tokens = [t for t in tokens if t.lower not in _FORCE]
-    usage = "`/project stage next` or `/project stage planning`"
     if not tokens:
-        raise UserError(f"Which stage? Try {usage}.")
+        raise BadInput("Which stage? Try `/project stage next` or `/project stage planning`.")
     if tokens[-1].lower == "next":
-        return Command("stage", project=_project(tokens[:-1]), force=force)
+        return StageMove(_project(tokens[:-1]), None, force)
     for split in range(len(tokens)):  # longest stage name at the end wins
         suffix = " ".join(plain(t.raw).lower() for t in tokens[split:])
         if suffix in STAGE_WORDS:
-            return Command("stage", project=_project(tokens[:split]), stage=STAGE_WORDS[suffix], force=force)
-    shown = escape(cut(_join(tokens), 60))
+            return StageMove(_project(tokens[:split]), STAGE_WORDS[suffix], force)
     guess = closest(plain(tokens[-1].raw), [*STAGE_WORDS, "next"])
-    hint = f" Did you mean `{guess}`?" if guess else ""
-    raise UserError(
-        f"I don't know the stage `{shown}`.{hint} Stages are Initiation, Planning, Execution & Monitoring and Closure; "
-        f"try {usage}."
+    raise BadInput(
+        "I don't know the stage {word}." + (" Did you mean `{guess}`?" if guess else "") + " Stages are Initiation, "
+        "Planning, Execution & Monitoring and Closure; try `/project stage next` or `/project stage planning`.",
+        _join(tokens),
+        {"guess": guess},
     )
 
 
-def _parse_step(tokens: list[Token]) -> Command:
-    if not tokens:
-        raise UserError("What about the step? Try `/project step add <title>`; see `/project help`.")
-    sub, rest = tokens[0].lower, tokens[1:]
-    if sub == "add":
-        words, options = _options(rest)
-        mentions = [t for t in words if mention_id(t.raw)]
-        if len(mentions) > 1:
-            raise UserError("A step has one assignee: mention just one person.")
-        title = _join([t for t in words if not mention_id(t.raw)])
-        if not title:
-            raise UserError("Give the step a title: `/project step add Draft the brief @ann due:fri`.")
-        for key in options:
-            if key != "due":
-                raise UserError(f"`{key}:` doesn't apply to steps; use `due:<date>`.")
-        return Command(
-            "step add",
-            title=cut(title, TITLE_MAX),
-            user_ids=tuple(mention_id(t.raw) or "" for t in mentions),
-            date_word=_date_option(options.get("due")),
-        )
-    if sub in ("done", "reopen"):
-        return Command(f"step {sub}", numbers=_numbers(rest, f"/project step {sub} #3"))
-    if sub == "assign":
-        if not rest or mention_id(rest[0].raw):
-            raise UserError("Which step? Give its number, then the person: `/project step assign #3 @ann`.")
-        numbers = _numbers(rest[:1], "/project step assign #3 @ann")
-        user_ids = _user_ids(rest[1:], "step assign")
-        if len(user_ids) != 1:
-            raise UserError("A step has one assignee: `/project step assign #3 @ann`.")
-        return Command("step assign", numbers=numbers, user_ids=user_ids)
-    if sub == "due":
-        if len(rest) < 2:
-            raise UserError("Give the step and the date: `/project step due #3 fri` (or `none` to clear it).")
-        numbers = _numbers(rest[:1], "/project step due #3 fri")
-        return Command("step due", numbers=numbers, date_word=_join(rest[1:]))
-    guess = closest(sub, STEP_VERBS)
-    hint = f" Did you mean `step {guess}`?" if guess else ""
-    raise UserError(
-        f"`step {escape(cut(plain(tokens[0].raw), 30))}` isn't a step command.{hint} "
-        "Use `step add`, `step done`, `step assign`, `step due` or `step reopen`."
-    )
+def step_add(tokens: list[Token]) -> StepAdd:
+    words, options = _options(tokens)
+    mentions = [t for t in words if mention_id(t.raw)]
+    if len(mentions) > 1:
+        raise BadInput("A step has one assignee: mention just one person.")
+    title = _join([t for t in words if not mention_id(t.raw)])
+    if not title:
+        raise BadInput("Give the step a title: `/project step add Draft the brief @ann due:fri`.")
+    for key in options:
+        if key != "due":
+            raise BadInput("{word} doesn't apply to steps; use `due:<date>`.", f"{key}:")
+    return StepAdd(cut(title, TITLE_MAX), mention_id(mentions[0].raw) if mentions else None, _date_option(options.get("due")))
 
 
-def _parse_approver(tokens: list[Token]) -> Command:
-    if not tokens or tokens[0].lower not in ("add", "remove", "rm", "delete"):
-        raise UserError("Use `/project approver add @client` or `/project approver remove @client`.")
-    sub = "add" if tokens[0].lower == "add" else "remove"
-    return Command(f"approver {sub}", user_ids=_user_ids(tokens[1:], f"approver {sub}"))
+def step_numbers(usage: str) -> Callable[[list[Token]], StepNumbers]:
+    def parse(tokens: list[Token]) -> StepNumbers:
+        return StepNumbers(_numbers(tokens, usage))
+
+    return parse
 
 
-def _parse_owner(tokens: list[Token]) -> Command:
+def step_assign(tokens: list[Token]) -> StepAssign:
+    if not tokens or mention_id(tokens[0].raw):
+        raise BadInput("Which step? Give its number, then the person: `/project step assign #3 @ann`.")
+    numbers = _numbers(tokens[:1], "/project step assign #3 @ann")
+    user_ids = _user_ids(tokens[1:], "step assign")
+    if len(user_ids) != 1:
+        raise BadInput("A step has one assignee: `/project step assign #3 @ann`.")
+    return StepAssign(numbers[0], user_ids[0])
+
+
+def step_due(tokens: list[Token]) -> StepDue:
+    if len(tokens) < 2:
+        raise BadInput("Give the step and the date: `/project step due #3 fri` (or `none` to clear it).")
+    numbers = _numbers(tokens[:1], "/project step due #3 fri")
+    word = _join(tokens[1:])
+    return StepDue(numbers[0], None if word.lower() in CLEAR_WORDS else word)
+
+
+def people(what: str) -> Callable[[list[Token]], People]:
+    def parse(tokens: list[Token]) -> People:
+        return People(_user_ids(tokens, what))
+
+    return parse
+
+
+def owner(tokens: list[Token]) -> Person:
     user_ids = _user_ids(tokens, "owner")
     if len(user_ids) != 1:
-        raise UserError("A project has one owner: `/project owner @ann`.")
-    return Command("owner", user_ids=user_ids)
+        raise BadInput("A project has one owner: `/project owner @ann`.")
+    return Person(user_ids[0])
 
 
-def _parse_deliverable(tokens: list[Token]) -> Command:
+def deliverable(tokens: list[Token]) -> Submit:
     link = link_url(tokens[-1].raw) if tokens else None
-    words = tokens[:-1] if link else tokens
-    title = _join(words)
+    title = _join(tokens[:-1] if link else tokens)
     if not title:
-        raise UserError('Name the deliverable: `/project deliverable "Homepage design" https://link`.')
-    return Command("deliverable", title=cut(title, TITLE_MAX), link=link)
+        raise BadInput('Name the deliverable: `/project deliverable "Homepage design" https://link`.')
+    return Submit(cut(title, TITLE_MAX), link)
 
 
-def _parse_close(tokens: list[Token]) -> Command:
-    return Command("close", project=_project(tokens))
+def hours(usage: str, what: str) -> Callable[[list[Token]], Hours]:
+    def parse(tokens: list[Token]) -> Hours:
+        if len(tokens) != 1:
+            raise BadInput(usage)
+        return Hours(_hours(tokens[0].raw, what))
+
+    return parse
 
 
-def _parse_log(tokens: list[Token]) -> Command:
-    if len(tokens) != 1:
-        raise UserError("Log hours spent as a number: `/project log 3.5h`.")
-    return Command("log", hours=_hours(tokens[0].raw, "log"))
-
-
-def _parse_budget(tokens: list[Token]) -> Command:
-    if len(tokens) != 1:
-        raise UserError("Set the budget in hours: `/project budget 120h`.")
-    return Command("budget", hours=_hours(tokens[0].raw, "budget"))
-
-
-def _parse_help(tokens: list[Token]) -> Command:
-    return Command("help")
-
-
-STEP_VERBS = ("add", "done", "assign", "due", "reopen")
-
-_PARSERS = {
-    "help": _parse_help,
-    "?": _parse_help,
-    "new": _parse_new,
-    "create": _parse_new,
-    "status": _parse_status,
-    "list": _parse_list,
-    "ls": _parse_list,
-    "stage": _parse_stage,
-    "step": _parse_step,
-    "steps": _parse_step,
-    "approver": _parse_approver,
-    "approvers": _parse_approver,
-    "owner": _parse_owner,
-    "deliverable": _parse_deliverable,
-    "close": _parse_close,
-    "log": _parse_log,
-    "budget": _parse_budget,
-}
-
-VERBS = tuple(_PARSERS)
+CLEAR_WORDS = ("none", "clear", "-")

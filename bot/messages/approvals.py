@@ -11,21 +11,19 @@ import json
 from typing import Any
 
 from bot.core.approvals import REASON_MAX, ApprovalCard
-from bot.core.text import cut, escape, mention, slack_time
+from bot.core.text import cut
 from bot.messages import ids
-from bot.messages.views import SECTION_MAX, context, section
+from bot.messages.blocks import Block, Message, context, section
+from bot.messages.format import escape, mention, mentions, shown, slack_time
+from bot.messages.limits import SECTION_MAX
 from storage.models import Decision, Deliverable, DeliverableState, Stage
 
-Block = dict[str, Any]
-Message = dict[str, Any]
-
-TITLE_SHOWN = 150
 REASON_SHOWN = 2000
 MENTIONS_SHOWN = 15  # more approvers than this are counted, not listed
 
 
 def deliverable_label(deliverable: Deliverable) -> str:
-    return f"*{escape(cut(deliverable.title, TITLE_SHOWN))}* v{deliverable.version}"
+    return f"*{shown(deliverable.title)}* v{deliverable.version}"
 
 
 def link_markup(url: str | None) -> str | None:
@@ -38,9 +36,7 @@ def link_markup(url: str | None) -> str | None:
 
 
 def people(user_ids: list[str]) -> str:
-    shown = [mention(u) for u in user_ids[:MENTIONS_SHOWN]]
-    rest = len(user_ids) - len(shown)
-    return ", ".join(shown) + (f" and {rest} more" if rest else "")
+    return mentions(user_ids, limit=MENTIONS_SHOWN)
 
 
 def quoted(reason: str) -> str:
@@ -117,7 +113,7 @@ def _button(label: str, action_id: str, deliverable: Deliverable, style: str) ->
 
 def fallback_text(card: ApprovalCard) -> str:
     d = card.deliverable
-    what = f"{escape(cut(d.title, TITLE_SHOWN))} v{d.version}"
+    what = f"{shown(d.title)} v{d.version}"
     if card.decision is not None:
         state = f"{card.decision.verdict} by {mention(card.decision.approver_id)}"
     elif card.replaced_by is not None:
@@ -139,7 +135,7 @@ def submitter_notice(card: ApprovalCard) -> Message:
         reason = f"\n{quoted(decision.reason)}" if decision.reason else ""
         text = (
             f"{mention(d.submitted_by)} {deliverable_label(d)} was rejected by {mention(decision.approver_id)}:{reason}\n"
-            f"Resubmit it as v{d.version + 1} with `/project deliverable {escape(cut(d.title, TITLE_SHOWN))} <link>`."
+            f"Resubmit it as v{d.version + 1} with `/project deliverable {shown(d.title)} <link>`."
         )
     return {"text": cut(text, SECTION_MAX), "blocks": [section(text)]}
 
@@ -169,7 +165,7 @@ def reject_modal(deliverable: Deliverable, project_name: str) -> dict[str, Any]:
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [
             section(
-                f"Rejecting {deliverable_label(deliverable)} of *{escape(cut(project_name, 80))}*. "
+                f"Rejecting {deliverable_label(deliverable)} of *{shown(project_name, 80)}*. "
                 f"{mention(deliverable.submitted_by)} will see your reason."
             ),
             {
@@ -186,8 +182,3 @@ def reject_modal(deliverable: Deliverable, project_name: str) -> dict[str, Any]:
             },
         ],
     }
-
-
-def ephemeral(text: str) -> Message:
-    """An answer only the clicker sees; it never replaces the approval message."""
-    return {"response_type": "ephemeral", "replace_original": False, "text": cut(text, SECTION_MAX)}

@@ -1,0 +1,69 @@
+"""Where projects stand: the numbers of one status card, and the rows of `/project list`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import case, func
+from sqlmodel import Session, col, or_, select
+
+from bot.core.projects import local_today
+from bot.core.status import Health, Status, forecast_date, project_health, slip, summarize
+from bot.core.steps import steps_of
+from storage.models import Approver, Deliverable, DeliverableState, Project, Step
+
+
+def status_of(session: Session, project: Project, now: datetime) -> Status:
+    """The numbers of the status card, in the project's local today."""
+    waiting = session.exec(
+        select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == DeliverableState.PENDING.value)
+    ).all()
+    return summarize(project, steps_of(session, project), waiting, local_today(project.tz, now))
+
+
+def overview(
+    session: Session, *, team_id: str, user_id: str, scope: str, now: datetime, limit: int
+) -> tuple[list[tuple[Project, Health, date | None]], int]:
+    """`/project list`: up to `limit` (project, health, next date) rows by name, and how many match.
+
+    Scopes: "open" (default), "all" (closed too), "mine" (owned, approving or with open steps of
+    `user_id`), "overdue" (open projects with an overdue step).
+    """
+    query = select(Project).where(Project.team_id == team_id)
+    if scope != "all":
+        query = query.where(col(Project.closed_at).is_(None))
+    if scope == "mine":
+        assigned = select(Step.project_id).where(
+            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None)
+        )
+        approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
+        query = query.where(or_(Project.owner_id == user_id, col(Project.id).in_(assigned), col(Project.id).in_(approving)))
+    found = list(session.exec(query.order_by(Project.name_key)))
+    # Only "overdue" needs every project's numbers to choose from; the others show the first few.
+    candidates = found if scope == "overdue" else found[:limit]
+    stats = _open_due_dates(session, [p.id for p in candidates if p.id is not None])
+    rows = []
+    for project in candidates:
+        today = local_today(project.tz, now)
+        first_due, last_due = stats.get(project.id or 0, (None, None))
+        overdue = int(first_due is not None and first_due < today)  # health needs "any", not how many
+        forecast = forecast_date([last_due], today)
+        health = project_health(project, overdue=overdue, slip_days=slip(forecast, project.target_date))
+        if scope == "overdue" and not overdue:
+            continue
+        rows.append((project, health, first_due or project.target_date))  # next: its earliest open step, else the target
+    total = len(rows) if scope == "overdue" else len(found)
+    return rows[:limit], total
+
+
+def _open_due_dates(session: Session, project_ids: list[int]) -> dict[int, tuple[date | None, date | None]]:
+    """Per project: the earliest and the latest open due date, in one grouped query."""
+    if not project_ids:
+        return {}
+    open_step = col(Step.done_at).is_(None)
+    rows = session.exec(
+        select(Step.project_id, func.min(case((open_step, Step.due_date))), func.max(case((open_step, Step.due_date))))
+        .where(col(Step.project_id).in_(project_ids))
+        .group_by(Step.project_id)
+    ).all()
+    return {pid: (first, last) for pid, first, last in rows}

@@ -1,0 +1,169 @@
+"""Steps: a project's numbered pieces of work, added, done, reopened, assigned, dated, snoozed.
+
+step = add_step(session, project=project, actor="U1", title="Brief", assignee_id=None,
+                due_date=None, now=utcnow())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from bot.core.errors import NoSuchStep, NotStepsPerson, StepAlreadyDone, StepGone
+from bot.core.projects import audit_project, require_open
+from storage.models import Project, Step
+
+
+def steps_of(session: Session, project: Project) -> list[Step]:
+    return list(session.exec(select(Step).where(Step.project_id == project.id).order_by(Step.number)))
+
+
+def step_numbered(session: Session, project: Project, number: int) -> Step:
+    step = session.exec(select(Step).where(Step.project_id == project.id, Step.number == number)).first()
+    if step is None:
+        count = session.exec(select(func.count()).select_from(Step).where(Step.project_id == project.id)).one()
+        raise NoSuchStep(project.name, number, count)
+    return step
+
+
+def add_step(
+    session: Session,
+    *,
+    project: Project,
+    actor: str,
+    title: str,
+    assignee_id: str | None,
+    due_date: date | None,
+    now: datetime,
+) -> Step:
+    require_open(project)
+    # Lock the project row so people adding steps at the same moment queue for the next number
+    # (PostgreSQL; SQLite's write transactions are serial already). The unique (project, number)
+    # constraint stays the final guarantee.
+    session.exec(select(Project.id).where(Project.id == project.id).with_for_update()).one()
+    number = (session.exec(select(func.max(Step.number)).where(Step.project_id == project.id)).one() or 0) + 1
+    step = Step(
+        team_id=project.team_id,
+        project_id=project.id,  # type: ignore[arg-type]
+        number=number,
+        title=title,
+        stage=project.stage,
+        assignee_id=assignee_id,
+        due_date=due_date,
+        created_by=actor,
+        created_at=now,
+    )
+    session.add(step)
+    session.flush()
+    audit_project(session, project, actor=actor, action="step.added", now=now,
+        step=number, title=title, assignee=assignee_id, due=due_date,
+    )  # fmt: skip
+    return step
+
+
+def complete_steps(
+    session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
+) -> tuple[list[Step], list[Step]]:
+    """Mark steps done. Returns (newly done, already done). Unknown numbers refuse the whole command."""
+    require_open(project)
+    steps = [step_numbered(session, project, n) for n in numbers]
+    done, already = [], []
+    for step in steps:
+        if step.done_at is not None:
+            already.append(step)
+            continue
+        step.done_at, step.done_by = now, actor
+        session.add(step)
+        done.append(step)
+        audit_project(session, project, actor=actor, action="step.done", now=now, step=step.number)
+    return done, already
+
+
+def reopen_steps(
+    session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
+) -> tuple[list[Step], list[Step]]:
+    require_open(project)
+    steps = [step_numbered(session, project, n) for n in numbers]
+    reopened, already = [], []
+    for step in steps:
+        if step.done_at is None:
+            already.append(step)
+            continue
+        step.done_at, step.done_by = None, None
+        session.add(step)
+        reopened.append(step)
+        audit_project(
+            session,
+            project,
+            actor=actor,
+            action="step.reopened",
+            now=now,
+            step=step.number,
+        )
+    return reopened, already
+
+
+def assign_step(session: Session, *, project: Project, actor: str, number: int, assignee_id: str, now: datetime) -> Step:
+    require_open(project)
+    step = step_numbered(session, project, number)
+    old = step.assignee_id
+    step.assignee_id = assignee_id
+    step.reminded_on = None  # the new assignee has never been reminded of it
+    session.add(step)
+    audit_project(
+        session,
+        project,
+        actor=actor,
+        action="step.assigned",
+        now=now,
+        step=number,
+        old=old,
+        new=assignee_id,
+    )
+    return step
+
+
+def set_step_due(session: Session, *, project: Project, actor: str, number: int, due_date: date | None, now: datetime) -> Step:
+    require_open(project)
+    step = step_numbered(session, project, number)
+    old = step.due_date
+    step.due_date = due_date
+    step.snoozed_until = step.reminded_on = None  # a new date starts the reminders afresh
+    session.add(step)
+    audit_project(
+        session,
+        project,
+        actor=actor,
+        action="step.due_changed",
+        now=now,
+        step=number,
+        old=old,
+        new=due_date,
+    )
+    return step
+
+
+def step_for_button(session: Session, *, team_id: str, step_id: int, actor: str) -> tuple[Step, Project]:
+    """The step a reminder button is about, if `actor` may act on it: its assignee or its project's owner."""
+    row = session.exec(
+        select(Step, Project).join(Project, col(Project.id) == Step.project_id).where(Step.id == step_id, Step.team_id == team_id)
+    ).first()
+    if row is None:
+        raise StepGone()
+    step, project = row
+    if actor not in (step.assignee_id, project.owner_id):
+        raise NotStepsPerson(step.number, step.assignee_id, project.owner_id)
+    return step, project
+
+
+def snooze_step(session: Session, *, step: Step, project: Project, actor: str, until: date, now: datetime) -> None:
+    """Leave the step out of reminders until `until` (the assignee's next working day)."""
+    require_open(project)
+    if step.done_at is not None:
+        raise StepAlreadyDone(step.number)
+    step.snoozed_until = until
+    session.add(step)
+    audit_project(session, project, actor=actor, action="step.snoozed", now=now, step=step.number, until=until)

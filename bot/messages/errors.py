@@ -1,0 +1,99 @@
+"""The one mapping from a refusal the core raised to the sentence a person reads.
+
+>>> from bot.core.errors import NotOwner
+>>> error_text(NotOwner(owner_id="U1", action="change the stage"))
+'Only the project owner, <@U1>, can change the stage.'
+"""
+
+from __future__ import annotations
+
+from bot.core import errors as e
+from bot.messages.blocks import Message, bulleted, reply
+from bot.messages.format import code, escape, mention, mentions, shown, slack_time
+
+OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
+STALE_BUTTON = "This button is out of date, so nothing was changed."
+
+
+def error_text(error: e.UserError) -> str:
+    """What to tell the person whose request was refused (mrkdwn)."""
+    match error:
+        case e.BadInput(template=template, word=word, values=values):
+            filled = {k: escape(str(v)) for k, v in values.items()}
+            return template.format(**filled, word=code(word) if word is not None else "")
+        case e.ProjectNotFound(name=name):
+            return f"I can't find a project called *{shown(name)}*. `/project list all` shows every project."
+        case e.NoProjectHere():
+            return (
+                "This channel has no project yet. Create one here with `/project new <name>`, "
+                'or name a project, e.g. `/project status "Acme website"`.'
+            )
+        case e.NotInDirectMessage():
+            return "A project lives in a channel its team shares. Run `/project new` in that channel, not in a DM."
+        case e.ChannelTaken(project_name=name):
+            return (
+                f"This channel already runs *{shown(name)}*: one project per channel. Create the new project in its own channel."
+            )
+        case e.NameTaken(name=name):
+            return f"There is already a project called *{shown(name)}*. Pick another name."
+        case e.NotOwner(owner_id=owner, action=action):
+            return f"Only the project owner, {mention(owner)}, can {action}."
+        case e.ProjectClosed(project_name=name):
+            return f"*{shown(name)}* is closed; it can't be changed any more."
+        case e.AlreadyOwner(user_id=user, project_name=name):
+            return f"{mention(user)} already owns *{shown(name)}*."
+        case e.NotApprovers(user_ids=users, project_name=name):
+            return f"{mentions(users)} {'is' if len(users) == 1 else 'are'} not an approver of *{shown(name)}*."
+        case e.LastStage(project_name=name):
+            return f"*{shown(name)}* is already in the last stage, Closure. `/project close` closes it."
+        case e.AlreadyInStage(project_name=name, stage_label=label):
+            return f"*{shown(name)}* is already in {label}."
+        case e.StageGate(stage_label=label, blockers=blockers, retry=retry):
+            lines = [f"{shown(b.title)} v{b.version}: {b.state}" for b in blockers]
+            return (
+                bulleted(f"{label} can't close yet: these deliverables need the client's approval first:", lines)
+                + f"\nThe owner can override with `{retry}`."
+            )
+        case e.NoSuchStep(project_name=name, number=number, count=count):
+            hint = f"Steps go from #1 to #{count}." if count else "It has no steps yet: add one with `/project step add <title>`."
+            return f"*{shown(name)}* has no step #{number}. {hint}"
+        case e.StepGone():
+            return "That step no longer exists."
+        case e.StepAlreadyDone(number=number):
+            return f"Step #{number} is already done."
+        case e.NotStepsPerson(number=number, assignee_id=assignee, owner_id=owner):
+            who = f"{mention(assignee)} (its assignee) or " if assignee else ""
+            return f"Only {who}{mention(owner)} (the project owner) can change step #{number}."
+        case e.DeliverableGone():
+            return "I can't find this deliverable any more, so nothing was changed."
+        case e.SubmittedJustNow(title=title, resubmitted=again):
+            return (
+                f"*{shown(title)}* was {'resubmitted' if again else 'submitted'} by someone else just now; look in the channel."
+            )
+        case e.AlreadyApproved(title=title, version=version, approver_id=approver):
+            by = f" by {mention(approver)}" if approver else ""
+            nothing = "so there is nothing to resubmit. New work gets a new title."
+            return f"*{shown(title)}* v{version} is already approved{by}, {nothing}"
+        case e.ReasonRequired():
+            return "A rejection needs a reason, so the team knows what to change."
+        case e.NotADecider(title=title, version=version, deciders=deciders, owner_decides=owner_decides):
+            what = f"*{shown(title)}* v{version}"
+            who = mentions(deciders, last="or")
+            if owner_decides:
+                return (
+                    f"Only {who}, the project owner, can approve or reject {what}: the project names no client approvers. "
+                    "Your click changed nothing."
+                )
+            return f"Only the project's approvers ({who}) can approve or reject {what}. Your click changed nothing."
+        case e.AlreadyDecided(title=title, version=version, actor=actor, approver_id=approver, verdict=verdict, decided_at=at):
+            what = f"*{shown(title)}* v{version}"
+            if approver is None or at is None:
+                return f"{what} was replaced by a newer version before anyone decided; decide on the newest one."
+            who = "You" if approver == actor else mention(approver)
+            return f"{who} already {verdict} {what} {slack_time(at)}. That decision stands."
+    return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
+
+
+def refusal(error: e.UserError) -> Message:
+    """The ephemeral reply for a refused command or click."""
+    return reply(error_text(error))

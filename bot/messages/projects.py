@@ -1,0 +1,167 @@
+"""Projects as people see them outside the card: `/project list`, the new-project form, and the
+replies to project commands (created, stage moved, handed over, approvers, budget, hours, closed).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+from bot.core.grammar import NAME_MAX
+from bot.core.status import Health
+from bot.messages import ids
+from bot.messages.blocks import Block, Message, context, header, packed, reply
+from bot.messages.format import day, mention, mentions, plural
+from bot.messages.labels import project_label
+from bot.messages.limits import LIST_SHOWN, METADATA_MAX
+from bot.messages.status import waited
+from storage.models import Project, Stage
+
+
+def project_list(
+    rows: Sequence[tuple[Project, Health, date | None]],
+    *,
+    total: int | None = None,
+    scope: str,
+    waiting: dict[int, tuple[int, datetime]] | None = None,
+    now: datetime | None = None,
+) -> Message:
+    """The first `LIST_SHOWN` of `rows`, of `total` projects in all (default: len(rows)).
+    `waiting`: per project id, deliverables pending sign-off and since when the oldest waits."""
+    titles = {"all": "All projects", "mine": "Your projects", "overdue": "Projects with overdue steps", "open": "Open projects"}
+    if not rows:
+        empty = {
+            "mine": "You don't own, approve or have open steps on any open project.",
+            "overdue": "No project has overdue steps. :tada:",
+        }.get(scope, "No projects yet. Start one in its channel with `/project new <name>`.")
+        return reply(empty)
+    lines = []
+    total = len(rows) if total is None else total
+    rows = rows[:LIST_SHOWN]
+    for project, health, next_date in rows:
+        stage = Stage(project.stage).label
+        nxt = f" · next {day(next_date)}" if next_date else ""
+        pending, oldest = (waiting or {}).get(project.id or 0, (0, None))
+        signoff = (
+            f" · :hourglass_flowing_sand: {pending} awaiting sign-off, oldest {waited(oldest, now)}" if oldest and now else ""
+        )
+        lines.append(
+            f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt}{signoff} · <#{project.channel_id}>"
+        )
+    blocks: list[Block] = [header(titles.get(scope, "Projects")), *packed(lines)]
+    if total > len(lines):
+        blocks.append(context(f"…and {total - len(lines)} more. `/project list mine` or `/project list overdue` narrows it."))
+    return {"response_type": "ephemeral", "text": f"{titles.get(scope, 'Projects')}: {total}", "blocks": blocks}
+
+
+def new_project_modal(*, channel_id: str, response_url: str | None) -> dict[str, Any]:
+    metadata = json.dumps({"channel_id": channel_id, "response_url": response_url})
+    return {
+        "type": "modal",
+        "callback_id": ids.NEW_PROJECT_VIEW,
+        "private_metadata": metadata if len(metadata) <= METADATA_MAX else json.dumps({"channel_id": channel_id}),
+        "title": {"type": "plain_text", "text": "New project"},
+        "submit": {"type": "plain_text", "text": "Create"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": ids.NEW_NAME_BLOCK,
+                "label": {"type": "plain_text", "text": "Project name"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.NEW_NAME_INPUT,
+                    "max_length": NAME_MAX,
+                    "placeholder": {"type": "plain_text", "text": "Acme website relaunch"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.NEW_CLIENT_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Client"},
+                "element": {"type": "plain_text_input", "action_id": ids.NEW_CLIENT_INPUT, "max_length": NAME_MAX},
+            },
+            {
+                "type": "input",
+                "block_id": ids.NEW_TARGET_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Target date (promised to the client)"},
+                "element": {"type": "datepicker", "action_id": ids.NEW_TARGET_INPUT},
+            },
+            {
+                "type": "input",
+                "block_id": ids.NEW_APPROVERS_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Client approvers"},
+                "hint": {"type": "plain_text", "text": "They sign off deliverables. Without any, the owner does."},
+                "element": {"type": "multi_users_select", "action_id": ids.NEW_APPROVERS_INPUT, "max_selected_items": 20},
+            },
+        ],
+    }
+
+
+def project_created(project: Project, approvers: Iterable[str]) -> Message:
+    approver_text = (
+        ", ".join(mention(a) for a in approvers)
+        or f"none yet: {mention(project.owner_id)} signs off until `/project approver add @client`"
+    )
+    text = (
+        f":rocket: {mention(project.owner_id)} started {project_label(project)} in this channel.\n"
+        f"Stage: {Stage(project.stage).label} · target {day(project.target_date)} · approvers: {approver_text}\n"
+        "Next: `/project step add <title> @person due:<date>`, then `/project status`."
+    )
+    return reply(text, in_channel=True)
+
+
+# --- replies to project commands ---------------------------------------------------------
+
+
+def project_started(project: Project, approvers: Iterable[str], *, today: date) -> Message:
+    message = project_created(project, approvers)
+    if project.target_date and project.target_date < today:
+        return reply(message["text"] + "\n:warning: The target date is already in the past.", in_channel=True)
+    return message
+
+
+def stage_moved(actor: str, project: Project, old: Stage, new: Stage, *, overridden: int) -> Message:
+    forced = f" (overriding the sign-off of {plural(overridden, 'waiting deliverable')})" if overridden else ""
+    return reply(
+        f":arrow_forward: {mention(actor)} moved {project_label(project)} from {old.label} to *{new.label}*{forced}.",
+        in_channel=True,
+    )
+
+
+def handed_over(actor: str, project: Project, new_owner: str) -> Message:
+    return reply(f"{mention(actor)} handed {project_label(project)} over to {mention(new_owner)}.", in_channel=True)
+
+
+def project_closed(actor: str, project: Project) -> Message:
+    return reply(f":checkered_flag: {mention(actor)} closed {project_label(project)}. No more reminders for it.", in_channel=True)
+
+
+def approvers_added(project: Project, added: Sequence[str], existing: Sequence[str]) -> Message:
+    parts = []
+    if added:
+        parts.append(f"{mentions(added)} can now approve deliverables of {project_label(project)}.")
+    if existing:
+        parts.append(f"{mentions(existing)} already {'is an approver' if len(existing) == 1 else 'are approvers'}.")
+    return reply(" ".join(parts))
+
+
+def approvers_removed(project: Project, removed: Sequence[str], *, none_left: bool) -> Message:
+    fallback = f" With no approvers left, {mention(project.owner_id)} signs off deliverables." if none_left else ""
+    return reply(f"{mentions(removed)} no longer approve{'s' if len(removed) == 1 else ''} deliverables.{fallback}")
+
+
+def budget_set(project: Project) -> Message:
+    return reply(
+        f"Budget of {project_label(project)}: {project.budget_hours or 0:g}h ({project.hours_used or 0:g}h used so far)."
+    )
+
+
+def hours_logged(project: Project, hours: float) -> Message:
+    of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
+    return reply(f"Logged {hours:g}h on {project_label(project)}: {project.hours_used or 0:g}h{of_budget} used.")

@@ -1,0 +1,103 @@
+"""The status card: where a project stands, for a phone screen, within Slack's limits.
+
+ack(**status_card(summarize(project, steps, deliverables, today), now=utcnow()))
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.status import Status, StepLine
+from bot.core.text import cut
+from bot.messages.blocks import Block, Message, bulleted, context, header, section
+from bot.messages.format import day, days_text, escape, mention, plural
+from bot.messages.labels import step_label
+from bot.messages.limits import FALLBACK_MAX, LABEL_MAX
+from storage.models import Stage
+
+
+def stage_track(current: Stage, closed: bool) -> str:
+    parts = []
+    for stage in Stage:
+        if closed or stage.order < current.order:
+            parts.append(f":white_check_mark: {stage.label}")
+        elif stage == current:
+            parts.append(f":arrow_forward: *{stage.label}*")
+        else:
+            parts.append(f":white_small_square: {stage.label}")
+    return "  ›  ".join(parts)
+
+
+def _overdue_line(line: StepLine) -> str:
+    who = mention(line.step.assignee_id) if line.step.assignee_id else "_unassigned_"
+    return f"{step_label(line.step)}: {who}, *{days_text(line.days)} late* (due {day(line.step.due_date)})"
+
+
+def _due_soon_line(line: StepLine) -> str:
+    who = mention(line.step.assignee_id) if line.step.assignee_id else "_unassigned_"
+    when = "today" if line.days == 0 else "tomorrow" if line.days == 1 else day(line.step.due_date)
+    return f"{step_label(line.step)}: {who}, due {when}"
+
+
+def status_card(status: Status, *, now: datetime) -> Message:
+    project = status.project
+    closed = project.closed_at is not None
+    stage = Stage(project.stage)
+    if status.slip_days is None:
+        slip_text = "no target date"
+    elif status.slip_days == 0:
+        slip_text = "on time"
+    else:
+        slip_text = f"*{days_text(status.slip_days)} late*"
+    fields = [
+        f"*Target*\n{day(project.target_date)}",
+        f"*Forecast*\n{day(status.forecast)}",
+        f"*Slip*\n{slip_text}",
+        f"*Steps*\n{status.done}/{status.total} done",
+        f"*Health*\n{status.health.emoji} {status.health.value}",
+    ]
+    if project.budget_hours:
+        used = project.hours_used or 0
+        fields.append(f"*Budget*\n{used:g}h of {project.budget_hours:g}h ({used / project.budget_hours:.0%})")
+    owner = f"Owner {mention(project.owner_id)}"
+    client = f"Client *{escape(project.client)}*" if project.client else "No client named"
+    blocks: list[Block] = [
+        header(project.name),
+        context(f"{client} · {owner} · started {day(project.start_date)}" + (" · *closed*" if closed else "")),
+        section(stage_track(stage, closed)),
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
+    ]
+    if status.overdue:
+        blocks.append(
+            section(bulleted(f":warning: *Overdue ({len(status.overdue)})*", [_overdue_line(x) for x in status.overdue]))
+        )
+    if status.due_soon:
+        blocks.append(
+            section(
+                bulleted(
+                    f":calendar: *Due in the next 7 days ({len(status.due_soon)})*", [_due_soon_line(x) for x in status.due_soon]
+                )
+            )
+        )
+    if status.waiting:
+        lines = [
+            f"{escape(cut(w.deliverable.title, LABEL_MAX))} v{w.deliverable.version}: waiting {waited(w.since, now)}"
+            for w in status.waiting
+        ]
+        blocks.append(section(bulleted(f":hourglass_flowing_sand: *Waiting for approval ({len(status.waiting)})*", lines)))
+    if not status.total:
+        blocks.append(context("No steps yet. Add one: `/project step add Kick-off call @person due:fri`"))
+    text = (
+        f"{project.name}: {stage.label}, {status.done}/{status.total} steps done, "
+        f"{len(status.overdue)} overdue, forecast {day(status.forecast)}"
+    )
+    return {"response_type": "ephemeral", "text": escape(cut(text, FALLBACK_MAX)), "blocks": blocks}
+
+
+def waited(since: datetime, now: datetime) -> str:
+    elapsed = now - since
+    if elapsed < timedelta(hours=1):
+        return "under an hour"
+    if elapsed < timedelta(days=1):
+        return plural(int(elapsed.total_seconds() // 3600), "hour")
+    return days_text(elapsed.days)

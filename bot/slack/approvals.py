@@ -1,0 +1,95 @@
+"""Approval messages in Slack: post one for a submitted deliverable, rewrite it from the database
+so it always shows the decision that stands, and tell the submitter in its thread.
+
+Shared by the `/project deliverable` command, the decision buttons and the owner/approver
+commands, so no listener module imports another.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.core import approvals, projects
+from bot.core.approvals import ApprovalCard
+from bot.core.errors import UserError
+from bot.messages import approvals as messages
+from bot.messages.blocks import Message, reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def submit_and_post(
+    services: Services, client: WebClient, *, team_id: str, channel_id: str, user_id: str, now: datetime,
+    project_name: str | None, title: str, link: str | None,
+) -> Message:  # fmt: skip
+    """Save the deliverable, post its approval message, then remember where that message is.
+
+    The row is committed before Slack is called, so a failed post loses nothing: the submitter is
+    told, and running the same command again posts the same version (see `approvals.submit`).
+    """
+    with services.db.transaction() as session:
+        project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
+        submission = approvals.submit(session, project=project, actor=user_id, title=title, link=link, now=now)
+        deliverable_id = submission.deliverable.id
+        replaced_id = submission.replaced.id if submission.replaced else None
+    assert deliverable_id is not None
+    with services.db.reader() as session:
+        card = approvals.approval_card(session, team_id=team_id, deliverable_id=deliverable_id)
+    try:
+        posted = client.chat_postMessage(channel=card.project.channel_id, **messages.approval_message(card))
+    except SlackApiError as error:
+        log.warning("posting the approval message of deliverable %s failed: %s", deliverable_id, error.response.get("error"))
+        return reply(messages.post_failed_reply(card, str(error.response.get("error") or "error")))
+    except Exception:
+        log.exception("posting the approval message of deliverable %s failed", deliverable_id)
+        return reply(messages.post_failed_reply(card, "no answer"))
+    try:
+        with services.db.transaction() as session:
+            approvals.record_message(
+                session, deliverable_id=deliverable_id, channel_id=posted["channel"], message_ts=posted["ts"]
+            )
+    except Exception:  # the deliverable and its message exist, and its buttons work; only later updates would miss it
+        log.exception("could not remember where the approval message of deliverable %s is", deliverable_id)
+    if replaced_id is not None:
+        refresh_message(services, client, team_id, replaced_id)  # v1 now says it was superseded
+    return reply(messages.submitted_reply(card, repost=submission.repost))
+
+
+def refresh_message(services: Services, client: WebClient, team_id: str, deliverable_id: int) -> ApprovalCard | None:
+    """Rewrite the approval message from the database, so it shows the decision that stands."""
+    try:
+        with services.db.reader() as session:
+            card = approvals.approval_card(session, team_id=team_id, deliverable_id=deliverable_id)
+    except UserError:
+        return None
+    d = card.deliverable
+    if d.channel_id and d.message_ts:
+        try:
+            client.chat_update(channel=d.channel_id, ts=d.message_ts, **messages.approval_message(card))
+        except Exception:  # the decision is saved; a later click or resubmission refreshes the message
+            log.exception("chat.update of deliverable %s failed", deliverable_id)
+    return card
+
+
+def refresh_pending(services: Services, client: WebClient, team_id: str, project_id: int) -> None:
+    """Rewrite every waiting approval message of a project (after its approvers or owner changed)."""
+    with services.db.reader() as session:
+        waiting = approvals.pending_ids(session, team_id=team_id, project_id=project_id)
+    for deliverable_id in waiting:
+        refresh_message(services, client, team_id, deliverable_id)
+
+
+def notify_submitter(client: WebClient, card: ApprovalCard) -> None:
+    """A reply in the message's thread mentions the submitter, so they get a notification."""
+    d = card.deliverable
+    if not d.channel_id or not d.message_ts or card.decision is None:
+        return
+    try:
+        client.chat_postMessage(channel=d.channel_id, thread_ts=d.message_ts, **messages.submitter_notice(card))
+    except Exception:
+        log.exception("could not tell the submitter of deliverable %s", d.id)

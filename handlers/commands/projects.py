@@ -1,0 +1,165 @@
+"""`/project` verbs about whole projects: help, new, status, list, stage, owner, budget, log, close."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.core import grammar, overview, projects
+from bot.core.approvals import pending_by_project
+from bot.core.dates import parse_date
+from bot.messages import help as help_messages
+from bot.messages import projects as project_messages
+from bot.messages.blocks import Message
+from bot.messages.limits import LIST_SHOWN
+from bot.messages.status import status_card
+from bot.slack.approvals import refresh_pending
+from bot.slack.people import user_tz
+from handlers.commands.declare import Kind, Request, Who, declared, verb
+from storage.models import Project
+
+log = logging.getLogger(__name__)
+
+
+@verb("help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",))
+def show_help(req: Request, args: grammar.Nothing) -> Message:
+    return help_messages.help_message([(v.usage, v.does) for v in declared()])
+
+
+@verb(
+    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>]",
+    does="start a project in this channel (no name: a form)", kind=Kind.SLACK, aliases=("create",),
+)  # fmt: skip
+def new_project(req: Request, args: grammar.New) -> Message | None:
+    if args.name is None:
+        open_new_project_form(req)
+        return None
+    with req.services.db.reader() as session:  # refuse early, before asking Slack anything
+        projects.check_new_project(session, team_id=req.team_id, channel_id=req.channel_id, name=args.name)
+    settings = req.services.settings
+    tz = user_tz(
+        req.services.db, req.client, team_id=req.team_id, user_id=req.user_id, default_tz=settings.default_tz, now=req.now
+    )
+    today = projects.local_today(tz, req.now)
+    target = parse_date(args.due_word, today) if args.due_word else None
+    with req.services.db.transaction() as session:
+        project = projects.create_project(
+            session, team_id=req.team_id, channel_id=req.channel_id, owner_id=req.user_id, name=args.name,
+            client=args.client, target_date=target, tz=tz, budget_hours=args.budget, now=req.now,
+        )  # fmt: skip
+    return project_messages.project_started(project, [], today=today)
+
+
+def open_new_project_form(req: Request) -> None:
+    try:
+        req.client.views_open(
+            trigger_id=req.trigger_id or "",
+            view=project_messages.new_project_modal(channel_id=req.channel_id, response_url=req.response_url),
+        )
+    except Exception:  # the trigger lasts 3 s; the person can simply run the command again
+        log.exception("views.open failed")
+
+
+@verb("status", grammar.project_only, usage="status [project]", does="the status card", who=Who.ANYONE, kind=Kind.READ)
+def show_status(req: Request, args: grammar.ProjectOnly) -> Message:
+    assert req.session is not None
+    project = req.project(args.project)
+    return status_card(overview.status_of(req.session, project, req.now), now=req.now)
+
+
+@verb(
+    "list", grammar.list_scope, usage="list [mine|all|overdue]", does="projects with stage and health",
+    who=Who.ANYONE, kind=Kind.READ, aliases=("ls",),
+)  # fmt: skip
+def show_list(req: Request, args: grammar.ListScope) -> Message:
+    assert req.session is not None
+    rows, total = overview.overview(
+        req.session, team_id=req.team_id, user_id=req.user_id, scope=args.scope, now=req.now, limit=LIST_SHOWN
+    )
+    waiting = pending_by_project(req.session, team_id=req.team_id, project_ids=[p.id for p, _, _ in rows if p.id])
+    return project_messages.project_list(rows, total=total, scope=args.scope, waiting=waiting, now=req.now)
+
+
+@verb(
+    "stage", grammar.stage_move, usage="stage next · stage <stage>",
+    does="move the project on (owner; `--force` past waiting sign-offs)", who=Who.OWNER, owner_action="change the stage",
+)  # fmt: skip
+def move_stage(req: Request, args: grammar.StageMove) -> Message:
+    assert req.session is not None
+    project = req.project(args.project)
+    old, new, overridden = projects.move_stage(
+        req.session, project=project, actor=req.user_id, target=args.stage, force=args.force, now=req.now
+    )
+    return project_messages.stage_moved(req.user_id, project, old, new, overridden=len(overridden))
+
+
+def refresh_approval_messages(req: Request, project: Project) -> None:
+    """Waiting approval messages name who may decide: keep them telling the truth."""
+    if project.id is not None:
+        refresh_pending(req.services, req.client, req.team_id, project.id)
+
+
+@verb(
+    "owner", grammar.owner, usage="owner @person", does="hand the project over (owner)",
+    who=Who.OWNER, owner_action="hand the project over", after=refresh_approval_messages,
+)  # fmt: skip
+def hand_over(req: Request, args: grammar.Person) -> Message:
+    assert req.session is not None
+    project = req.project()
+    projects.hand_over(req.session, project=project, actor=req.user_id, new_owner=args.user_id, now=req.now)
+    return project_messages.handed_over(req.user_id, project, args.user_id)
+
+
+@verb(
+    "approver add", grammar.people("approver add"), usage="approver add @client", does="who signs off deliverables (owner)",
+    who=Who.OWNER, owner_action="choose approvers", after=refresh_approval_messages,
+)  # fmt: skip
+def add_approvers(req: Request, args: grammar.People) -> Message:
+    assert req.session is not None
+    project = req.project()
+    added, existing = projects.add_approvers(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+    return project_messages.approvers_added(project, added, existing)
+
+
+@verb(
+    "approver remove", grammar.people("approver remove"), usage="approver remove @client", does="(owner)",
+    who=Who.OWNER, owner_action="choose approvers", after=refresh_approval_messages,
+    aliases=("approver rm", "approver delete"),
+)  # fmt: skip
+def remove_approvers(req: Request, args: grammar.People) -> Message:
+    assert req.session is not None
+    project = req.project()
+    removed = projects.remove_approvers(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+    none_left = not projects.approver_ids(req.session, project)
+    return project_messages.approvers_removed(project, removed, none_left=none_left)
+
+
+@verb(
+    "budget", grammar.hours("Set the budget in hours: `/project budget 120h`.", "budget"), usage="budget <hours>h",
+    does="the project's budget in hours (owner)", who=Who.OWNER, owner_action="set the budget",
+)  # fmt: skip
+def set_budget(req: Request, args: grammar.Hours) -> Message:
+    assert req.session is not None
+    project = req.project()
+    projects.set_budget(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
+    return project_messages.budget_set(project)
+
+
+@verb(
+    "log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"), usage="log <hours>h", does="log hours spent"
+)
+def log_hours(req: Request, args: grammar.Hours) -> Message:
+    assert req.session is not None
+    project = req.project()
+    projects.log_hours(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
+    return project_messages.hours_logged(project, args.hours)
+
+
+@verb(
+    "close", grammar.project_only, usage="close [project]", does="close the project: no more reminders (owner)",
+    who=Who.OWNER, owner_action="close the project",
+)  # fmt: skip
+def close(req: Request, args: grammar.ProjectOnly) -> Message:
+    assert req.session is not None
+    project = req.project(args.project)
+    projects.close_project(req.session, project=project, actor=req.user_id, now=req.now)
+    return project_messages.project_closed(req.user_id, project)

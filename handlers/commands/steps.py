@@ -1,0 +1,68 @@
+"""`/project step …`: add, done, reopen, assign and date the steps of the channel's project."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.core import grammar, steps
+from bot.core.dates import parse_date
+from bot.messages import steps as step_messages
+from bot.messages.blocks import Message
+from handlers.commands.declare import Request, verb
+
+
+def _date(req: Request, word: str | None, today: date) -> date | None:
+    return parse_date(word, today) if word else None
+
+
+@verb("step add", grammar.step_add, usage="step add <title> [@person] [due:<date>]", does="add a step to the current stage")
+def add_step(req: Request, args: grammar.StepAdd) -> Message:
+    assert req.session is not None
+    project = req.project()
+    today = req.today(project)
+    step = steps.add_step(
+        req.session, project=project, actor=req.user_id, title=args.title, assignee_id=args.assignee_id,
+        due_date=_date(req, args.due_word, today), now=req.now,
+    )  # fmt: skip
+    return step_messages.step_added(step, project, today=today)
+
+
+@verb("step done", grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done")
+def complete(req: Request, args: grammar.StepNumbers) -> Message:
+    assert req.session is not None
+    done, already = steps.complete_steps(req.session, project=req.project(), actor=req.user_id, numbers=args.numbers, now=req.now)
+    return step_messages.steps_done(done, already)
+
+
+@verb("step reopen", grammar.step_numbers("/project step reopen #3"), usage="step reopen #3", does="open a done step again")
+def reopen(req: Request, args: grammar.StepNumbers) -> Message:
+    assert req.session is not None
+    reopened, already = steps.reopen_steps(
+        req.session, project=req.project(), actor=req.user_id, numbers=args.numbers, now=req.now
+    )
+    return step_messages.steps_reopened(reopened, already)
+
+
+@verb("step assign", grammar.step_assign, usage="step assign #3 @person", does="give a step to someone")
+def assign(req: Request, args: grammar.StepAssign) -> Message:
+    assert req.session is not None
+    step = steps.assign_step(
+        req.session, project=req.project(), actor=req.user_id, number=args.number, assignee_id=args.assignee_id, now=req.now
+    )
+    return step_messages.step_assigned(step)
+
+
+@verb("step due", grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date")
+def set_due(req: Request, args: grammar.StepDue) -> Message:
+    assert req.session is not None
+    project = req.project()
+    today = req.today(project)
+    step = steps.set_step_due(
+        req.session,
+        project=project,
+        actor=req.user_id,
+        number=args.number,
+        due_date=_date(req, args.due_word, today),
+        now=req.now,
+    )
+    return step_messages.step_dated(step, today=today)
