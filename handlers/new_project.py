@@ -10,15 +10,16 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.core import projects
-from bot.core.errors import UserError
+from bot.core.audience import Audience, audience
+from bot.core.errors import TeamOnly, UserError
 from bot.core.text import USER_ID, cut, unescape
 from bot.messages import ids
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, error_text, refusal
 from bot.messages.limits import FIELD_ERROR_MAX
-from bot.messages.projects import project_created
 from bot.services import Services
-from bot.slack.people import user_tz
+from bot.slack.channels import announce
+from bot.slack.people import person_facts, user_tz
 from handlers.answer import Answer
 from handlers.context import installation_team
 from storage.models import utcnow
@@ -52,6 +53,13 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(error_text(error)), FIELD_ERROR_MAX)})
             return
         ack()
+        answer = Answer(client, user_id, channel_id=channel_id, response_url=metadata.get("response_url"))
+        facts = person_facts(services.db, client, team_id=team_id, user_id=user_id, now=now)
+        found = audience(home_team=team_id, payload_team=body["user"].get("team_id"), facts=facts, named_client=False)
+        if found is Audience.CLIENT:  # only a team member can open this form, but a payload can be replayed
+            answer(refusal(TeamOnly("new")))
+            return
+        hints = None
         try:
             tz = user_tz(services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now)
             with services.db.transaction() as session:
@@ -67,14 +75,18 @@ def register(app: App, services: Services) -> None:
                     approvers=form["approvers"],
                     now=now,
                 )
-            message = project_created(project, form["approvers"])
+                project_id = project.id
+            assert project_id is not None
+            message, hints = announce(services, client, project_id=project_id, approvers=form["approvers"], now=now)
         except UserError as error:  # someone created the same project between the check and now
             message = refusal(error)
         except Exception:
             log.exception("creating a project from the modal failed")
             message = reply(OOPS)
         # The form's command may be minutes old: its response_url lasts 30 minutes.
-        Answer(client, user_id, channel_id=channel_id, response_url=metadata.get("response_url"))(message)
+        answer(message)
+        if hints is not None:
+            answer(hints)
 
 
 def read_form(view: dict) -> dict:

@@ -88,6 +88,11 @@ class Project(ProjectBase, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     closed_at: datetime | None = None
+    # Where team-only posts go (the overdue digest, escalation copies); None: see `bot.core.audience`.
+    internal_channel_id: str | None = Field(default=None, max_length=32)
+    # What conversations.info last said: is the project channel shared with another organization?
+    channel_shared: bool | None = None
+    channel_checked_at: datetime | None = None
 
 
 class StepBase(SQLModel):
@@ -177,8 +182,21 @@ class AuditEvent(SQLModel, table=True):
     at: datetime = Field(default_factory=utcnow)
 
 
+class ClientContact(SQLModel, table=True):
+    """Someone the owner named a client of the project (`/project client add @u`)."""
+
+    __table_args__ = (UniqueConstraint("project_id", "user_id", name="uq_clientcontact_project_user"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    user_id: str = Field(max_length=32)
+    added_by: str = Field(max_length=32)
+    added_at: datetime = Field(default_factory=utcnow)
+
+
 class UserProfile(SQLModel, table=True):
-    """What Slack told us about a person (their time zone), cached."""
+    """What Slack's users.info told us about a person, cached: time zone, organization, guest."""
 
     __table_args__ = (UniqueConstraint("team_id", "user_id", name="uq_userprofile_team_user"),)
 
@@ -187,6 +205,11 @@ class UserProfile(SQLModel, table=True):
     user_id: str = Field(max_length=32)
     tz: str | None = Field(default=None, max_length=64)
     fetched_at: datetime = Field(default_factory=utcnow)
+    # The person's own organization (users.info `team_id`) and whether they are a workspace guest;
+    # None: not known yet, which counts as a client (fail closed).
+    slack_team_id: str | None = Field(default=None, max_length=32)
+    guest: bool | None = None
+    bot: bool | None = None
 
 
 class Reminder(SQLModel, table=True):

@@ -48,7 +48,7 @@ class Bot:
     def run(self, text: str, *, user: str = "U0ALICE", channel: str = "C0PROJ", **kw: Any) -> dict:
         """Send `/project <text>` and return what the user sees: the ack's body, or else the
         message that arrives at the response URL afterwards."""
-        key = f"run-{next(self._keys)}"
+        key = f"{self.team_id}-run-{next(self._keys)}"
         reply = self.command(text, user=user, channel=channel, key=key, **kw)
         assert reply.status == 200, (reply.status, reply.body)
         if reply.body:

@@ -94,6 +94,12 @@ class SlackStub:
         self.tokens: dict[str, str] = dict(tokens) if tokens is not None else {"xoxb-test": "T_HOME"}
         self.user_tz: dict[str, str] = dict(user_tz or {})
         self.unknown_users: set[str] = set(unknown_users or ())
+        # The client boundary: people of another organization, workspace guests, apps, and
+        # channels shared with another organization (Slack Connect).
+        self.user_team: dict[str, str] = {}
+        self.guests: set[str] = set()
+        self.bots: set[str] = set()
+        self.shared_channels: set[str] = set()
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._responses: list[tuple[str, JSON]] = []
@@ -190,8 +196,12 @@ class SlackStub:
                 self._delays.pop(method, None)
 
     def reset(self) -> None:
-        """Forget calls, response-URL posts, scripted failures and delays (config is kept)."""
+        """Forget calls, response-URL posts, scripted failures, delays and who is who (tokens are kept)."""
         with self._cond:
+            self.user_team.clear()
+            self.guests.clear()
+            self.bots.clear()
+            self.shared_channels.clear()
             self._calls.clear()
             self._responses.clear()
             self._failures.clear()
@@ -321,6 +331,9 @@ class SlackStub:
             return {"ok": True, "channel": {"id": channel_id}}
         if method == "conversations.join":
             return {"ok": True, "channel": {"id": channel}}
+        if method == "conversations.info":
+            shared = channel in self.shared_channels
+            return {"ok": True, "channel": {"id": channel, "is_shared": shared, "is_ext_shared": shared}}
         if method == "users.info":
             user = str(params.get("user", ""))
             if user in self.unknown_users:
@@ -329,7 +342,10 @@ class SlackStub:
                 "ok": True,
                 "user": {
                     "id": user,
-                    "team_id": "T_HOME",
+                    "team_id": self.user_team.get(user) or self.tokens.get(token or "", "T_HOME"),
+                    "is_restricted": user in self.guests,
+                    "is_ultra_restricted": False,
+                    "is_bot": user in self.bots,
                     "name": user.lower(),
                     "real_name": f"User {user}",
                     "tz": self.user_tz.get(user, "UTC"),

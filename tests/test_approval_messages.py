@@ -10,7 +10,7 @@ from blocks import assert_valid_blocks, assert_valid_view, text_of
 
 from bot.core.approvals import ApprovalCard, Deciders
 from bot.messages import ids
-from bot.messages.approvals import approval_message, link_markup, reject_modal, submitter_notice
+from bot.messages.approvals import approval_message, link_markup, reject_modal, resubmit_hint, submitter_notice
 from storage.models import Decision, Deliverable, Project
 
 WHEN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -127,7 +127,11 @@ def test_the_reject_modal_requires_a_reason_and_remembers_the_deliverable():
     assert not field.get("optional") and field["element"]["multiline"]
 
 
-def test_the_submitter_notice_mentions_them_and_says_how_to_resubmit():
-    notice = submitter_notice(card(decided=decision("rejected", "Too dark")))
-    assert notice["text"].startswith("<@U0PM>") and ">Too dark" in notice["text"] and "v2" in notice["text"]
+def test_the_thread_notice_mentions_the_submitter_and_the_how_to_resubmit_hint_is_theirs_alone():
+    rejected = card(decided=decision("rejected", "Too dark"))
+    notice = submitter_notice(rejected)  # in the thread, where clients read: no command coaching
+    assert notice["text"].startswith("<@U0PM>") and ">Too dark" in notice["text"] and "/project" not in notice["text"]
     assert_valid_blocks(notice["blocks"])
+    hint = resubmit_hint(rejected)
+    assert hint is not None and "v2" in hint["text"] and "/project deliverable" in hint["text"]
+    assert resubmit_hint(card(decided=decision("approved", None))) is None

@@ -186,3 +186,42 @@ class AlreadyDecided(UserError):
     approver_id: str | None = None  # None: replaced by a newer version before anyone decided
     verdict: str | None = None
     decided_at: datetime | None = None
+
+
+# --- the client boundary ---------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class TeamOnly(UserError):
+    """A client asked for something only the project team may do."""
+
+    verb: str
+    project_id: int | None = None  # the project it would have touched, when known
+
+
+@dataclass(eq=False)
+class NotYourStep(UserError):
+    """A client may change only the steps assigned to them."""
+
+    number: int
+
+
+@dataclass(eq=False)
+class OwnerIsTeam(UserError):
+    user_id: str
+
+
+@dataclass(eq=False)
+class NotAPerson(UserError):
+    user_id: str
+
+
+@dataclass(eq=False)
+class NotClients(UserError):
+    user_ids: list[str]
+    project_name: str
+
+
+@dataclass(eq=False)
+class InternalIsProjectChannel(UserError):
+    pass

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from bot.core.errors import BadInput
-from bot.core.text import cut, link_url, mention_id, plain
+from bot.core.text import channel_id, cut, link_url, mention_id, plain
 from storage.models import Stage
 
 NAME_MAX = 80
@@ -30,7 +30,7 @@ STAGE_WORDS: dict[str, Stage] = {
     "closure": Stage.CLOSURE, "closing": Stage.CLOSURE,
 }  # fmt: skip
 LIST_SCOPES = ("mine", "all", "overdue")
-_OPTION = re.compile(r"^(client|due|budget):(.*)$", re.IGNORECASE | re.DOTALL)
+_OPTION = re.compile(r"^(client|due|budget|internal):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
 _HOURS = re.compile(r"^(\d{1,5}(?:\.\d{1,2})?)\s*h?(?:ours?|rs?)?$", re.IGNORECASE)
 _FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
@@ -123,7 +123,7 @@ def _numbers(tokens: list[Token], usage: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
-SINGLE_VALUE_OPTIONS = ("due", "budget")  # one word each; `client:` may run to several
+SINGLE_VALUE_OPTIONS = ("due", "budget", "internal")  # one word each; `client:` may run to several
 
 
 def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
@@ -185,11 +185,25 @@ class ProjectOnly:
 
 
 @dataclass(frozen=True)
+class StatusArgs:
+    """`status [project] [share]`."""
+
+    project: str | None = None
+    share: bool = False
+
+
+@dataclass(frozen=True)
 class New:
     name: str | None  # None: no words at all, so open the form
     client: str | None = None
     due_word: str | None = None
     budget: float | None = None
+    internal_channel: str | None = None
+
+
+@dataclass(frozen=True)
+class Channel:
+    channel_id: str
 
 
 @dataclass(frozen=True)
@@ -260,6 +274,25 @@ def project_only(tokens: list[Token]) -> ProjectOnly:
     return ProjectOnly(_project(tokens))
 
 
+def status(tokens: list[Token]) -> StatusArgs:
+    share = bool(tokens) and tokens[-1].lower == "share" and not tokens[-1].quoted
+    return StatusArgs(_project(tokens[:-1] if share else tokens), share)
+
+
+def _channel(values: list[Token], usage: str) -> str:
+    found = channel_id(values[0].raw) if len(values) == 1 else None
+    if found is None:
+        word = " ".join(plain(t.raw) for t in values)
+        raise BadInput("{word} isn't a channel. Pick one with #, e.g. `" + usage + "`.", word)
+    return found
+
+
+def internal(tokens: list[Token]) -> Channel:
+    if not tokens:
+        raise BadInput("Which channel? Pick one with #: `/project internal #acme-team`.")
+    return Channel(_channel(tokens, "/project internal #acme-team"))
+
+
 def new(tokens: list[Token]) -> New:
     if not tokens:
         return New(None)
@@ -273,7 +306,8 @@ def new(tokens: list[Token]) -> New:
     if "client" in options and not client:
         raise BadInput("`client:` needs a name right after it, e.g. `client:Acme`.")
     budget = _hours(_join(options["budget"]), "budget") if "budget" in options else None
-    return New(name, cut(client, NAME_MAX) if client else None, _date_option(options.get("due")), budget)
+    internal_channel = _channel(options["internal"], "internal:#acme-team") if "internal" in options else None
+    return New(name, cut(client, NAME_MAX) if client else None, _date_option(options.get("due")), budget, internal_channel)
 
 
 def list_scope(tokens: list[Token]) -> ListScope:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
+from bot.core.audience import Audience, audience, cached_facts, client_contacts
 from bot.core.projects import local_today
-from bot.core.status import Health, Status, forecast_date, project_health, slip, summarize
+from bot.core.status import Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
-from storage.models import Approver, Deliverable, DeliverableState, Project, Step
+from storage.models import Approver, Decision, Deliverable, DeliverableState, Project, Step
 
 
 def status_of(session: Session, project: Project, now: datetime) -> Status:
@@ -67,3 +69,57 @@ def _open_due_dates(session: Session, project_ids: list[int]) -> dict[int, tuple
         .group_by(Step.project_id)
     ).all()
     return {pid: (first, last) for pid, first, last in rows}
+
+
+# --- what a client may see -----------------------------------------------------------------
+
+RECENT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class ClientView:
+    """The client's view of a project: dates and what waits on them, no budget, health or staff."""
+
+    project: Project
+    today: date
+    forecast: date
+    slip_days: int | None
+    done: int
+    total: int
+    waiting: list[Waiting]  # deliverables waiting for the client's decision
+    their_steps: list[Step]  # open steps assigned to the client side
+    decided: list[tuple[Deliverable, Decision]]  # newest first
+    done_recently: list[Step]  # steps done in the last RECENT_DAYS days
+
+
+def client_view_of(session: Session, project: Project, now: datetime, *, viewer: str) -> ClientView:
+    status = status_of(session, project, now)
+    all_steps = steps_of(session, project)
+    named = set(client_contacts(session, project))
+    assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
+    facts = cached_facts(session, team_id=project.team_id, user_ids=assignees)
+    clients = named | {viewer} | {  # people Slack says are clients; an unknown assignee isn't shown as one
+        a for a, f in facts.items()
+        if f is not None and f.known
+        and audience(home_team=project.team_id, payload_team=None, facts=f, named_client=False) is Audience.CLIENT
+    }  # fmt: skip
+    since = now - timedelta(days=RECENT_DAYS)
+    decided = session.exec(
+        select(Deliverable, Decision)
+        .join(Decision, col(Decision.deliverable_id) == Deliverable.id)
+        .where(Deliverable.project_id == project.id)
+        .order_by(col(Decision.decided_at).desc())
+        .limit(10)
+    ).all()
+    return ClientView(
+        project=project,
+        today=status.today,
+        forecast=status.forecast,
+        slip_days=status.slip_days,
+        done=status.done,
+        total=status.total,
+        waiting=status.waiting,
+        their_steps=[s for s in all_steps if s.done_at is None and s.assignee_id in clients],
+        decided=[(d, decision) for d, decision in decided],
+        done_recently=[s for s in all_steps if s.done_at is not None and s.done_at >= since],
+    )

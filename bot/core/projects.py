@@ -21,6 +21,7 @@ from bot.core.errors import (
     AlreadyOwner,
     Blocker,
     ChannelTaken,
+    InternalIsProjectChannel,
     LastStage,
     NameTaken,
     NoProjectHere,
@@ -130,8 +131,11 @@ def create_project(
     now: datetime,
     budget_hours: float | None = None,
     approvers: Sequence[str] = (),
+    internal_channel_id: str | None = None,
 ) -> Project:
     check_new_project(session, team_id=team_id, channel_id=channel_id, name=name)
+    if internal_channel_id == channel_id:
+        raise InternalIsProjectChannel()
     today = local_today(tz, now)
     project = Project(
         team_id=team_id,
@@ -144,6 +148,7 @@ def create_project(
         start_date=today,
         target_date=target_date,
         budget_hours=budget_hours,
+        internal_channel_id=internal_channel_id,
         tz=tz,
         created_at=now,
         updated_at=now,

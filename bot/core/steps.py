@@ -12,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.core.errors import NoSuchStep, NotStepsPerson, StepAlreadyDone, StepGone
+from bot.core.errors import NoSuchStep, NotStepsPerson, NotYourStep, StepAlreadyDone, StepGone
 from bot.core.projects import audit_project, require_open
 from storage.models import Project, Step
 
@@ -167,3 +167,10 @@ def snooze_step(session: Session, *, step: Step, project: Project, actor: str, u
     step.snoozed_until = until
     session.add(step)
     audit_project(session, project, actor=actor, action="step.snoozed", now=now, step=step.number, until=until)
+
+
+def require_assigned(session: Session, *, project: Project, numbers: Sequence[int], user_id: str) -> None:
+    """Refuse unless every step named is assigned to `user_id` (what a client may change)."""
+    for number in numbers:
+        if step_numbered(session, project, number).assignee_id != user_id:
+            raise NotYourStep(number)

@@ -63,6 +63,15 @@ def plain(slack_text: str) -> str:
     return " ".join(unescape(_SLACK_TOKEN.sub(replace, slack_text)).split())
 
 
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")
+
+
+def channel_id(token: str) -> str | None:
+    """`<#C123|general>` → `C123`; anything else → None."""
+    match = _CHANNEL.match(token)
+    return match.group(1) if match else None
+
+
 def mention_id(token: str) -> str | None:
     """`<@U123|ann>` → `U123`; anything else → None."""
     match = _MENTION.match(token)

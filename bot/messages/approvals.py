@@ -13,7 +13,7 @@ from typing import Any
 from bot.core.approvals import REASON_MAX, ApprovalCard
 from bot.core.text import cut
 from bot.messages import ids
-from bot.messages.blocks import Block, Message, context, section
+from bot.messages.blocks import Block, Message, context, reply, section
 from bot.messages.format import escape, mention, mentions, shown, slack_time
 from bot.messages.limits import SECTION_MAX
 from storage.models import Decision, Deliverable, DeliverableState, Stage
@@ -133,11 +133,16 @@ def submitter_notice(card: ApprovalCard) -> Message:
         text = f"{mention(d.submitted_by)} {deliverable_label(d)} was approved by {mention(decision.approver_id)}. :tada:"
     else:
         reason = f"\n{quoted(decision.reason)}" if decision.reason else ""
-        text = (
-            f"{mention(d.submitted_by)} {deliverable_label(d)} was rejected by {mention(decision.approver_id)}:{reason}\n"
-            f"Resubmit it as v{d.version + 1} with `/project deliverable {shown(d.title)} <link>`."
-        )
+        text = f"{mention(d.submitted_by)} {deliverable_label(d)} was rejected by {mention(decision.approver_id)}:{reason}"
     return {"text": cut(text, SECTION_MAX), "blocks": [section(text)]}
+
+
+def resubmit_hint(card: ApprovalCard) -> Message | None:
+    """After a rejection, how to send v2: to the submitter alone (clients read the thread)."""
+    d = card.deliverable
+    if card.decision is None or card.decision.verdict != DeliverableState.REJECTED:
+        return None
+    return reply(f"To resubmit {deliverable_label(d)} as v{d.version + 1}: `/project deliverable {shown(d.title)} <link>`.")
 
 
 def submitted_reply(card: ApprovalCard, *, repost: bool) -> str:

@@ -11,6 +11,10 @@ from bot.core import errors as e
 from bot.messages.blocks import Message, bulleted, reply
 from bot.messages.format import code, escape, mention, mentions, shown, slack_time
 
+TEAM_ONLY = (
+    "That's for the project team, so nothing was changed. As the client you can use `/project status`, "
+    "`/project list` and `/project help`, decide what you're asked to approve, and mark done or date your own steps."
+)
 OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
 STALE_BUTTON = "This button is out of date, so nothing was changed."
 
@@ -91,6 +95,21 @@ def error_text(error: e.UserError) -> str:
                 return f"{what} was replaced by a newer version before anyone decided; decide on the newest one."
             who = "You" if approver == actor else mention(approver)
             return f"{who} already {verdict} {what} {slack_time(at)}. That decision stands."
+        case e.TeamOnly():
+            return TEAM_ONLY
+        case e.NotYourStep(number=number):
+            return f"Step #{number} isn't assigned to you, so nothing was changed. You can mark done or date your own steps."
+        case e.OwnerIsTeam(user_id=user):
+            return f"{mention(user)} owns the project, so they are on the team, not a client."
+        case e.NotAPerson(user_id=user):
+            return f"{mention(user)} is an app, not a person: only people can be clients."
+        case e.NotClients(user_ids=users, project_name=name):
+            return f"{mentions(users)} {'is' if len(users) == 1 else 'are'} not a named client of *{shown(name)}*."
+        case e.InternalIsProjectChannel():
+            return (
+                "The internal channel is for the team only, so it can't be the project channel (clients may read it). "
+                "Pick a team channel, e.g. `/project internal #acme-team`."
+            )
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 
 

@@ -5,7 +5,7 @@ replies to project commands (created, stage moved, handed over, approvers, budge
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -103,27 +103,40 @@ def new_project_modal(*, channel_id: str, response_url: str | None) -> dict[str,
     }
 
 
-def project_created(project: Project, approvers: Iterable[str]) -> Message:
-    approver_text = (
-        ", ".join(mention(a) for a in approvers)
-        or f"none yet: {mention(project.owner_id)} signs off until `/project approver add @client`"
-    )
-    text = (
-        f":rocket: {mention(project.owner_id)} started {project_label(project)} in this channel.\n"
-        f"Stage: {Stage(project.stage).label} · target {day(project.target_date)} · approvers: {approver_text}\n"
-        "Next: `/project step add <title> @person due:<date>`, then `/project status`."
-    )
-    return reply(text, in_channel=True)
+def project_created(project: Project, approvers: Sequence[str], *, coaching: bool = True, today: date | None = None) -> Message:
+    """The announcement in the project channel. `coaching=False` where a client may read it: the
+    set-up hints then go to the owner alone (`setup_hints`)."""
+    if approvers:
+        approver_text = mentions(approvers)
+    elif coaching:
+        approver_text = f"none yet: {mention(project.owner_id)} signs off until `/project approver add @client`"
+    else:
+        approver_text = f"{mention(project.owner_id)} signs off for now"
+    lines = [
+        f":rocket: {mention(project.owner_id)} started {project_label(project)} in this channel.",
+        f"Stage: {Stage(project.stage).label} · target {day(project.target_date)} · approvers: {approver_text}",
+    ]
+    if coaching:
+        lines.append("Next: `/project step add <title> @person due:<date>`, then `/project status`.")
+    if coaching and today and project.target_date and project.target_date < today:
+        lines.append(":warning: The target date is already in the past.")
+    return reply("\n".join(lines), in_channel=True)
+
+
+def setup_hints(project: Project, *, today: date) -> Message:
+    """Only to the owner, when the channel is client-facing: what to do next, and why it was quiet."""
+    lines = [
+        f"{project_label(project)} is set up. Clients can read this channel, so set-up hints come only to you:",
+        "• add steps: `/project step add <title> @person due:<date>`, then `/project status`",
+        "• name who signs off: `/project approver add @client`, and clients: `/project client add @person`",
+        "• team-only posts (the overdue digest) go to your DM until you pick a team channel: `/project internal #team`",
+    ]
+    if project.target_date and project.target_date < today:
+        lines.append(":warning: The target date is already in the past.")
+    return reply("\n".join(lines))
 
 
 # --- replies to project commands ---------------------------------------------------------
-
-
-def project_started(project: Project, approvers: Iterable[str], *, today: date) -> Message:
-    message = project_created(project, approvers)
-    if project.target_date and project.target_date < today:
-        return reply(message["text"] + "\n:warning: The target date is already in the past.", in_channel=True)
-    return message
 
 
 def stage_moved(actor: str, project: Project, old: Stage, new: Stage, *, overridden: int) -> Message:

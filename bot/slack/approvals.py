@@ -93,3 +93,12 @@ def notify_submitter(client: WebClient, card: ApprovalCard) -> None:
         client.chat_postMessage(channel=d.channel_id, thread_ts=d.message_ts, **messages.submitter_notice(card))
     except Exception:
         log.exception("could not tell the submitter of deliverable %s", d.id)
+    hint = messages.resubmit_hint(card)
+    if hint is not None:
+        try:  # ephemeral in the channel, else a DM: never in the thread, where clients read
+            client.chat_postEphemeral(channel=d.channel_id, user=d.submitted_by, text=hint["text"], blocks=hint["blocks"])
+        except Exception:
+            try:
+                client.chat_postMessage(channel=d.submitted_by, text=hint["text"], blocks=hint["blocks"])
+            except Exception:
+                log.exception("could not send the resubmit hint of deliverable %s", d.id)

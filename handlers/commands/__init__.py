@@ -1,33 +1,39 @@
-"""`/project …`: read the words, find the declared verb, run it the way it is declared.
+"""`/project …`: read the words, find the declared verb, know who asks, run it as declared.
 
-READ verbs answer inside `ack()`; WRITE and SLACK verbs `ack()` first and answer by
-response_url, so every command is acknowledged within Slack's 3 s.
+READ verbs answer inside `ack()` when the cache knows whether the person is team or client;
+everything else `ack()`s first and answers by response_url, so every command is acknowledged
+within Slack's 3 s and no ack waits on a Slack call.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core.errors import UserError
+from bot.core import clients as client_rules
+from bot.core.audience import is_named_client
+from bot.core.errors import TeamOnly, UserError
 from bot.core.grammar import tokenize
-from bot.core.projects import require_open, require_owner
+from bot.core.projects import project_in_channel, project_named, require_open, require_owner
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.messages.help import help_message
 from bot.services import Services
+from bot.slack.people import cached_person_facts, person_facts
 from handlers.answer import Answer
-
-# Importing these modules declares the verbs, in the order help lists them.
-from handlers.commands import deliverables, projects, steps  # noqa: F401
-from handlers.commands.declare import Kind, Request, Unknown, Verb, Who, declared, resolve
+from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
 from handlers.context import installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
+
+# Importing these modules declares the verbs, in the order help lists them.
+for _module in ("projects", "steps", "deliverables", "clients"):
+    importlib.import_module(f"handlers.commands.{_module}")
 
 
 def register(app: App, services: Services) -> None:
@@ -36,6 +42,7 @@ def register(app: App, services: Services) -> None:
         req = Request(
             services, client, installation_team(context), command["user_id"], command["channel_id"], utcnow(),
             respond=respond, trigger_id=command.get("trigger_id"), response_url=command.get("response_url"),
+            payload_team=command.get("user_team_id") or command.get("team_id") or None,
         )  # fmt: skip
         try:
             found = resolve(tokenize(command.get("text") or ""))
@@ -48,19 +55,29 @@ def register(app: App, services: Services) -> None:
         except UserError as error:
             ack(**refusal(error))
             return
-        if verb.kind is Kind.READ:
+        req.facts = cached_person_facts(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
+        known = req.facts is not None or (req.payload_team is not None and req.payload_team != req.team_id)
+        if verb.kind is Kind.READ and known:
             ack(**(run(verb, req, args) or reply(OOPS)))
+            for work in req.after_ack:
+                work()
             return
-        ack()  # writes and Slack calls happen after Slack has its answer
+        ack()  # writes, Slack calls and first-time lookups happen after Slack has its answer
+        if not known:  # users.info once, then cached for a day; None (Slack can't say) fails closed
+            req.facts = person_facts(services.db, client, team_id=req.team_id, user_id=req.user_id, now=req.now)
         message = run(verb, req, args)
         if message is not None:
             Answer(client, req.user_id, req.channel_id, respond=respond)(message)
+        for work in req.after_ack:
+            work()
 
 
 def run(verb: Verb, req: Request, args: object) -> Message | None:
     """Run one verb; a refusal or a failure becomes the reply, and nothing is half-written."""
     db = req.services.db
     try:
+        if verb.clients is ClientAccess.NONE:
+            refuse_clients(verb, req, args)
         if verb.kind is Kind.SLACK:
             return verb.handler(req, args)
         with db.reader() if verb.kind is Kind.READ else db.transaction() as session:
@@ -71,6 +88,9 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
                 require_owner(project, req.user_id, verb.owner_action)
             message = verb.handler(req, args)
         req.session = None
+    except TeamOnly as refused:
+        audit_refusal(req, refused)
+        return refusal(refused)
     except UserError as error:
         return refusal(error)
     except Exception:
@@ -82,3 +102,30 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
         except Exception:  # the change is saved; only what follows it lags behind
             log.exception("after /project %s", verb.name)
     return message
+
+
+def refuse_clients(verb: Verb, req: Request, args: object) -> None:
+    """A team verb asked by a client of the project it would touch: audit the attempt, refuse it."""
+    project_id = None
+    if not req.org_client:
+        with req.services.db.reader() as session:
+            name = getattr(args, "project", None)
+            if name:
+                project = project_named(session, team_id=req.team_id, name=name)
+            else:
+                project = project_in_channel(session, team_id=req.team_id, channel_id=req.channel_id)
+            if project is None or not is_named_client(session, project_id=project.id, user_id=req.user_id):
+                return
+            project_id = project.id
+    raise TeamOnly(verb.name, project_id)
+
+
+def audit_refusal(req: Request, refused: TeamOnly) -> None:
+    project_id = refused.project_id or (req._project.id if req._project is not None else None)
+    try:
+        with req.services.db.transaction() as session:
+            client_rules.refuse_client(
+                session, team_id=req.team_id, project_id=project_id, actor=req.user_id, verb=refused.verb, now=req.now
+            )
+    except Exception:  # the refusal stands; only its audit line is missing
+        log.exception("could not audit a refused /project %s", refused.verb)

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot.core import projects
+from bot.core.audience import Audience, Facts, audience, is_named_client
 from bot.core.errors import BadInput
 from bot.core.grammar import Token, closest
 from bot.messages.blocks import Message
@@ -30,6 +31,14 @@ class Who(Enum):
     ANYONE = "anyone"
     TEAM = "team"
     OWNER = "owner"  # the project's owner only
+
+
+class ClientAccess(Enum):
+    """What a client (another organization, a guest, a named client contact) may do with a verb."""
+
+    NONE = "none"  # refused with one line, audited, nothing changed
+    VIEW = "view"  # served, in the client view
+    OWN_STEPS = "own steps"  # only on steps assigned to them
 
 
 class Kind(Enum):
@@ -52,7 +61,20 @@ class Request:
     trigger_id: str | None = None
     response_url: str | None = None
     session: Session | None = None  # open for READ and WRITE verbs
+    payload_team: str | None = None  # the person's own team, where Slack's payload says it
+    facts: Facts | None = None  # what users.info says about the person (None: not known)
+    after_ack: list[Callable[[], None]] = field(default_factory=list)  # Slack work a READ verb queues
     _project: Project | None = field(default=None, repr=False)
+
+    @property
+    def org_client(self) -> bool:
+        """A client everywhere: another organization, a guest, or not known (fail closed)."""
+        found = audience(home_team=self.team_id, payload_team=self.payload_team, facts=self.facts, named_client=False)
+        return found is Audience.CLIENT
+
+    def is_client_of(self, project: Project) -> bool:
+        assert self.session is not None
+        return self.org_client or is_named_client(self.session, project_id=project.id, user_id=self.user_id)
 
     def project(self, name: str | None = None) -> Project:
         """The project named, else the channel's; cached for the request."""
@@ -77,6 +99,7 @@ class Verb:
     does: str  # "add a step to the current stage"
     who: Who = Who.TEAM
     kind: Kind = Kind.WRITE
+    clients: ClientAccess = ClientAccess.NONE
     owner_action: str = ""  # for Who.OWNER: "change the stage" in "Only the owner can change the stage"
     aliases: tuple[str, ...] = ()
     after: Callable[[Request, Project], None] | None = None  # after the commit, e.g. refresh messages
@@ -132,6 +155,7 @@ def resolve(tokens: list[Token]) -> tuple[Verb, list[Token]] | Unknown:
         raise _family_error(family, tokens[1].raw if len(tokens) > 1 else None)
     if first in VERBS:
         return VERBS[first], tokens[1:]
+
     return Unknown(tokens[0].raw, closest(first, {name.split()[0] for name in VERBS}))
 
 

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import logging
 
-from bot.core import grammar, overview, projects
+from bot.core import clients, grammar, overview, projects
 from bot.core.approvals import pending_by_project
 from bot.core.dates import parse_date
+from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
-from bot.messages.blocks import Message
+from bot.messages.blocks import Message, reply
+from bot.messages.labels import project_label
 from bot.messages.limits import LIST_SHOWN
 from bot.messages.status import status_card
 from bot.slack.approvals import refresh_pending
+from bot.slack.channels import announce
 from bot.slack.people import user_tz
-from handlers.commands.declare import Kind, Request, Who, declared, verb
+from handlers.answer import Answer
+from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
 from storage.models import Project
 
 log = logging.getLogger(__name__)
+SHARE_FAILED = "Slack wouldn't let me post the client view in the project channel. If it's private, `/invite @Shepherd` there."
 
 
-@verb("help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",))
+@verb(
+    "help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",),
+    clients=ClientAccess.VIEW,
+)  # fmt: skip
 def show_help(req: Request, args: grammar.Nothing) -> Message:
+    if req.org_client:
+        return client_view.client_help([(v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE])
     return help_messages.help_message([(v.usage, v.does) for v in declared()])
 
 
@@ -45,8 +56,15 @@ def new_project(req: Request, args: grammar.New) -> Message | None:
         project = projects.create_project(
             session, team_id=req.team_id, channel_id=req.channel_id, owner_id=req.user_id, name=args.name,
             client=args.client, target_date=target, tz=tz, budget_hours=args.budget, now=req.now,
+            internal_channel_id=args.internal_channel,
         )  # fmt: skip
-    return project_messages.project_started(project, [], today=today)
+        project_id = project.id
+    assert project_id is not None
+    public, hints = announce(req.services, req.client, project_id=project_id, approvers=[], now=req.now)
+    if hints is not None:
+        answer = Answer(req.client, req.user_id, req.channel_id, respond=req.respond)
+        req.after_ack.append(lambda: answer(hints))
+    return public
 
 
 def open_new_project_form(req: Request) -> None:
@@ -59,19 +77,55 @@ def open_new_project_form(req: Request) -> None:
         log.exception("views.open failed")
 
 
-@verb("status", grammar.project_only, usage="status [project]", does="the status card", who=Who.ANYONE, kind=Kind.READ)
-def show_status(req: Request, args: grammar.ProjectOnly) -> Message:
-    assert req.session is not None
+@verb(
+    "status", grammar.status, usage="status [project] [share]",
+    does="the status card; `share` posts the client view in the project channel (team)", who=Who.ANYONE, kind=Kind.READ,
+    clients=ClientAccess.VIEW,
+)  # fmt: skip
+def show_status(req: Request, args: grammar.StatusArgs) -> Message:
+    session = req.session
+    assert session is not None
+    if req.org_client:  # by name only their own projects; whether another exists is not revealed
+        found = clients.project_for_client(
+            session, team_id=req.team_id, channel_id=req.channel_id, user_id=req.user_id, name=args.project
+        )
+        if found is None:
+            raise ProjectNotFound(args.project) if args.project else NoProjectHere()
+        req._project = found
     project = req.project(args.project)
-    return status_card(overview.status_of(req.session, project, req.now), now=req.now)
+    client = req.is_client_of(project)
+    if args.share and client:
+        raise TeamOnly("status share", project.id)
+    if client:
+        return client_view.client_status_card(overview.client_view_of(session, project, req.now, viewer=req.user_id), now=req.now)
+    if args.share:
+        shared = client_view.client_share(
+            overview.client_view_of(session, project, req.now, viewer=""), now=req.now, shared_by=req.user_id
+        )
+        req.after_ack.append(lambda: share_in_channel(req, project.channel_id, shared))
+        return reply(f"Posting the client view of {project_label(project)} in <#{project.channel_id}>.")
+    return status_card(overview.status_of(session, project, req.now), now=req.now)
+
+
+def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
+    try:
+        req.client.chat_postMessage(channel=channel_id, **message)
+    except Exception:
+        log.exception("status share in %s failed", channel_id)
+        Answer(req.client, req.user_id, req.channel_id, respond=req.respond)(reply(SHARE_FAILED))
 
 
 @verb(
     "list", grammar.list_scope, usage="list [mine|all|overdue]", does="projects with stage and health",
-    who=Who.ANYONE, kind=Kind.READ, aliases=("ls",),
+    who=Who.ANYONE, kind=Kind.READ, aliases=("ls",), clients=ClientAccess.VIEW,
 )  # fmt: skip
 def show_list(req: Request, args: grammar.ListScope) -> Message:
     assert req.session is not None
+    if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
+        rows, total = clients.client_projects(
+            req.session, team_id=req.team_id, user_id=req.user_id, include_closed=args.scope == "all", limit=LIST_SHOWN
+        )
+        return client_view.client_project_list([(p, p.target_date) for p in rows], total=total)
     rows, total = overview.overview(
         req.session, team_id=req.team_id, user_id=req.user_id, scope=args.scope, now=req.now, limit=LIST_SHOWN
     )

@@ -8,7 +8,15 @@ from bot.core import grammar, steps
 from bot.core.dates import parse_date
 from bot.messages import steps as step_messages
 from bot.messages.blocks import Message
-from handlers.commands.declare import Request, verb
+from handlers.commands.declare import ClientAccess, Request, verb
+
+
+def only_own(req: Request, numbers: tuple[int, ...]) -> None:
+    """A client may change only the steps assigned to them."""
+    assert req.session is not None
+    project = req.project()
+    if req.is_client_of(project):
+        steps.require_assigned(req.session, project=project, numbers=numbers, user_id=req.user_id)
 
 
 def _date(req: Request, word: str | None, today: date) -> date | None:
@@ -27,9 +35,13 @@ def add_step(req: Request, args: grammar.StepAdd) -> Message:
     return step_messages.step_added(step, project, today=today)
 
 
-@verb("step done", grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done")
+@verb(
+    "step done", grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done",
+    clients=ClientAccess.OWN_STEPS,
+)  # fmt: skip
 def complete(req: Request, args: grammar.StepNumbers) -> Message:
     assert req.session is not None
+    only_own(req, args.numbers)
     done, already = steps.complete_steps(req.session, project=req.project(), actor=req.user_id, numbers=args.numbers, now=req.now)
     return step_messages.steps_done(done, already)
 
@@ -52,9 +64,13 @@ def assign(req: Request, args: grammar.StepAssign) -> Message:
     return step_messages.step_assigned(step)
 
 
-@verb("step due", grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date")
+@verb(
+    "step due", grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date",
+    clients=ClientAccess.OWN_STEPS,
+)  # fmt: skip
 def set_due(req: Request, args: grammar.StepDue) -> Message:
     assert req.session is not None
+    only_own(req, (args.number,))
     project = req.project()
     today = req.today(project)
     step = steps.set_step_due(

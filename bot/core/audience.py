@@ -1,0 +1,113 @@
+"""Who is the client: the one rule that decides, per person and project, team or client, and
+where team-only posts may go. Pure: the facts come from Slack (cached) and the database.
+
+>>> facts = Facts(slack_team_id="T_HOME", guest=False)
+>>> audience(home_team="T_HOME", payload_team=None, facts=facts, named_client=False)
+<Audience.TEAM: 'team'>
+>>> audience(home_team="T_HOME", payload_team="T_ACME", facts=facts, named_client=False)
+<Audience.CLIENT: 'client'>
+>>> audience(home_team="T_HOME", payload_team=None, facts=None, named_client=False)  # unknown: fail closed
+<Audience.CLIENT: 'client'>
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlmodel import Session, col, select
+
+from storage.models import Approver, ClientContact, Project, UserProfile
+
+
+class Audience(StrEnum):
+    TEAM = "team"
+    CLIENT = "client"
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What Slack said about a person: their own organization, and whether they are a guest."""
+
+    slack_team_id: str | None
+    guest: bool | None
+    bot: bool = False
+
+    @property
+    def known(self) -> bool:
+        return self.slack_team_id is not None and self.guest is not None
+
+
+def audience(*, home_team: str, payload_team: str | None, facts: Facts | None, named_client: bool) -> Audience:
+    """Client when named one, when Slack says another organization (the payload's team or
+    users.info's), when a workspace guest, or when nothing is known (fail closed)."""
+    if named_client:
+        return Audience.CLIENT
+    if payload_team and payload_team != home_team:
+        return Audience.CLIENT
+    if facts is None or not facts.known:
+        return Audience.CLIENT
+    if facts.slack_team_id != home_team or facts.guest:
+        return Audience.CLIENT
+    return Audience.TEAM
+
+
+def facts_of(profile: UserProfile | None) -> Facts | None:
+    if profile is None:
+        return None
+    return Facts(profile.slack_team_id, profile.guest, bool(profile.bot))
+
+
+def cached_facts(session: Session, *, team_id: str, user_ids: Iterable[str]) -> dict[str, Facts | None]:
+    """What the cache knows about each person (None: never asked Slack, or asked before 0002)."""
+    ids = list(dict.fromkeys(user_ids))
+    rows = session.exec(select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_id).in_(ids)))
+    found = {row.user_id: facts_of(row) for row in rows}
+    return {user_id: found.get(user_id) for user_id in ids}
+
+
+def client_contacts(session: Session, project: Project) -> list[str]:
+    rows = session.exec(select(ClientContact.user_id).where(ClientContact.project_id == project.id).order_by(ClientContact.id))
+    return list(rows)
+
+
+def is_named_client(session: Session, *, project_id: int | None, user_id: str) -> bool:
+    if project_id is None:
+        return False
+    found = session.exec(
+        select(ClientContact.id).where(ClientContact.project_id == project_id, ClientContact.user_id == user_id)
+    ).first()
+    return found is not None
+
+
+def client_facing(session: Session, project: Project) -> bool:
+    """May a client read the project channel? Shared with another organization (as Slack said), or
+    any approver or client contact is a client. Unknown counts as client-facing."""
+    if project.channel_shared is None or project.channel_shared:
+        return True
+    if client_contacts(session, project):
+        return True
+    approvers = list(session.exec(select(Approver.user_id).where(Approver.project_id == project.id)))
+    facts = cached_facts(session, team_id=project.team_id, user_ids=approvers)
+    return any(
+        audience(home_team=project.team_id, payload_team=None, facts=facts[a], named_client=False) is Audience.CLIENT
+        for a in approvers
+    )
+
+
+@dataclass(frozen=True)
+class TeamOnlyPlace:
+    """Where a team-only post about a project goes: a channel, or the owner's DM."""
+
+    channel_id: str
+    is_dm: bool
+
+
+def team_only_place(session: Session, project: Project) -> TeamOnlyPlace:
+    """The internal channel if set; the project channel when no client reads it; else the owner."""
+    if project.internal_channel_id:
+        return TeamOnlyPlace(project.internal_channel_id, False)
+    if not client_facing(session, project):
+        return TeamOnlyPlace(project.channel_id, False)
+    return TeamOnlyPlace(project.owner_id, True)

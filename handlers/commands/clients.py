@@ -1,0 +1,49 @@
+"""`/project client add|remove @u` and `/project internal #channel`: who the client is, and where
+team-only posts go (owner only)."""
+
+from __future__ import annotations
+
+from bot.core import clients, grammar
+from bot.core.errors import NotAPerson
+from bot.messages import clients as client_messages
+from bot.messages.blocks import Message
+from bot.slack.people import person_facts
+from handlers.commands.declare import Kind, Request, Who, verb
+
+
+@verb(
+    "client add", grammar.people("client add"), usage="client add @person", does="name someone a client of this project (owner)",
+    who=Who.OWNER, owner_action="name the project's clients", kind=Kind.SLACK,
+)  # fmt: skip
+def add_clients(req: Request, args: grammar.People) -> Message:
+    for user_id in args.user_ids:  # ask Slack before the transaction: apps can't be clients
+        facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=user_id, now=req.now)
+        if facts is not None and facts.bot:
+            raise NotAPerson(user_id)
+    with req.services.db.transaction() as session:
+        req.session = session
+        project = req.project()
+        added, existing = clients.add_clients(session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+        return client_messages.clients_added(project, added, existing)
+
+
+@verb(
+    "client remove", grammar.people("client remove"), usage="client remove @person", does="(owner)",
+    who=Who.OWNER, owner_action="name the project's clients", aliases=("client rm", "client delete"),
+)  # fmt: skip
+def remove_clients(req: Request, args: grammar.People) -> Message:
+    assert req.session is not None
+    project = req.project()
+    removed = clients.remove_clients(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+    return client_messages.clients_removed(project, removed)
+
+
+@verb(
+    "internal", grammar.internal, usage="internal #channel", does="where team-only posts go, e.g. the overdue digest (owner)",
+    who=Who.OWNER, owner_action="choose the internal channel",
+)  # fmt: skip
+def set_internal(req: Request, args: grammar.Channel) -> Message:
+    assert req.session is not None
+    project = req.project()
+    clients.set_internal_channel(req.session, project=project, actor=req.user_id, channel_id=args.channel_id, now=req.now)
+    return client_messages.internal_set(project)
