@@ -240,3 +240,34 @@ def test_a_rejection_reply_in_the_thread_carries_no_command_coaching(bot, client
     [hint] = [c for c in clients.wait_for("chat.postEphemeral") if c.params.get("user") == BOB]
     assert "/project deliverable" in text_of(hint.params) and "v2" in text_of(hint.params)
     assert posted.params["channel"] == CHANNEL
+
+
+def test_a_database_made_before_the_client_boundary_upgrades_in_place(db):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config
+
+    with db.engine.connect() as connection:  # back to the first schema, as an existing install has it
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO project (team_id, name, name_key, channel_id, owner_id, stage, start_date, hours_used, tz,"
+                " created_at, updated_at) VALUES ('T1', 'Kept', 'kept', 'C1', 'U1', 'planning', '2026-11-02', 3.5, 'UTC',"
+                " '2026-11-02 09:00:00', '2026-11-02 09:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO userprofile (team_id, user_id, tz, fetched_at) VALUES ('T1', 'U1', 'Europe/Paris', '2026-11-27 09:00:00')"
+            )
+        )
+        connection.commit()
+    db.migrate()
+    with db.reader() as session:
+        kept = session.exec(select(Project)).one()
+        assert (kept.name, kept.stage, kept.hours_used) == ("Kept", "planning", 3.5)
+        assert kept.internal_channel_id is None and kept.channel_shared is None
+        assert session.exec(select(func.count()).select_from(ClientContact)).one() == 0

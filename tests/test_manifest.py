@@ -26,4 +26,11 @@ def test_socket_mode_interactivity_and_the_messages_tab_are_on():
 
 
 def test_only_the_bot_scopes_shepherd_uses():
-    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == ["chat:write", "chat:write.public", "commands", "users:read"]
+    assert sorted(MANIFEST["oauth_config"]["scopes"]["bot"]) == [
+        "channels:read",  # conversations.info: is the project channel shared with another organization?
+        "chat:write",
+        "chat:write.public",
+        "commands",
+        "groups:read",  # the same, for private channels
+        "users:read",
+    ]
