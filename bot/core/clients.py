@@ -11,9 +11,16 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from bot.core.audience import client_contacts
 from bot.core.errors import InternalIsProjectChannel, NotClients, OwnerIsTeam
-from bot.core.projects import audit, audit_project, project_in_channel, project_named, require_open, require_owner
+from bot.core.projects import (
+    audit,
+    audit_project,
+    insert_once,
+    project_in_channel,
+    project_named,
+    require_open,
+    require_owner,
+)
 from storage.models import Approver, ClientContact, Project
 
 
@@ -25,13 +32,15 @@ def add_clients(
     require_owner(project, actor, "name the project's clients")
     if project.owner_id in user_ids:
         raise OwnerIsTeam(project.owner_id)
-    existing = set(client_contacts(session, project))
-    added = [u for u in dict.fromkeys(user_ids) if u not in existing]
-    for user_id in added:
-        session.add(ClientContact(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now))
-        audit_project(session, project, actor=actor, action="client.added", now=now, user=user_id)
-    session.flush()
-    return added, [u for u in user_ids if u in existing]
+    added, existing = [], []
+    for user_id in dict.fromkeys(user_ids):
+        row = ClientContact(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now)
+        if insert_once(session, row):
+            added.append(user_id)
+            audit_project(session, project, actor=actor, action="client.added", now=now, user=user_id)
+        else:
+            existing.append(user_id)
+    return added, existing
 
 
 def remove_clients(session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime) -> list[str]:

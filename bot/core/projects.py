@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, SQLModel, col, select
 
 from bot.core.errors import (
     AlreadyInStage,
@@ -262,9 +263,14 @@ def set_budget(session: Session, *, project: Project, actor: str, hours: float, 
 
 def log_hours(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
     require_open(project)
-    project.hours_used = round((project.hours_used or 0) + hours, 2)
-    project.updated_at = now
-    session.add(project)
+    # Added in the database, not to a value read earlier: concurrent `log`s each count.
+    session.execute(
+        update(Project)
+        .where(col(Project.id) == project.id)
+        .values(hours_used=col(Project.hours_used) + hours, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(project)
     audit_project(session, project, actor=actor, action="hours.logged", now=now, hours=hours)
 
 
@@ -277,12 +283,26 @@ def add_approvers(
     """Returns (added, already approvers)."""
     require_open(project)
     require_owner(project, actor, "choose approvers")
-    existing = set(approver_ids(session, project))
-    added = [u for u in user_ids if u not in existing]
-    for user_id in added:
-        session.add(Approver(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now))
-        audit_project(session, project, actor=actor, action="approver.added", now=now, user=user_id)
-    return added, [u for u in user_ids if u in existing]
+    added, existing = [], []
+    for user_id in dict.fromkeys(user_ids):
+        row = Approver(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now)
+        if insert_once(session, row):
+            added.append(user_id)
+            audit_project(session, project, actor=actor, action="approver.added", now=now, user=user_id)
+        else:  # already one, or added by a concurrent command a moment ago
+            existing.append(user_id)
+    return added, existing
+
+
+def insert_once(session: Session, row: SQLModel) -> bool:
+    """Insert `row` unless a unique key already holds it (perhaps a concurrent insert): True if inserted."""
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def remove_approvers(session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime) -> list[str]:

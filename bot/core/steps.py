@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core.errors import NoSuchStep, NotStepsPerson, NotYourStep, StepAlreadyDone, StepGone
@@ -72,14 +72,26 @@ def complete_steps(
     steps = [step_numbered(session, project, n) for n in numbers]
     done, already = [], []
     for step in steps:
-        if step.done_at is not None:
+        # Only the first of concurrent `done`s changes the row; the others find it done.
+        if _set_done(session, step, done_at=now, done_by=actor, was_done=False):
+            done.append(step)
+            audit_project(session, project, actor=actor, action="step.done", now=now, step=step.number)
+        else:
             already.append(step)
-            continue
-        step.done_at, step.done_by = now, actor
-        session.add(step)
-        done.append(step)
-        audit_project(session, project, actor=actor, action="step.done", now=now, step=step.number)
     return done, already
+
+
+def _set_done(session: Session, step: Step, *, done_at: datetime | None, done_by: str | None, was_done: bool) -> bool:
+    """Flip the step's done state in one conditional update; False if it was already flipped."""
+    is_done = col(Step.done_at).is_not(None) if was_done else col(Step.done_at).is_(None)
+    result = session.execute(
+        update(Step)
+        .where(col(Step.id) == step.id, is_done)
+        .values(done_at=done_at, done_by=done_by)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(step)
+    return bool(getattr(result, "rowcount", 0) == 1)
 
 
 def reopen_steps(
@@ -89,20 +101,11 @@ def reopen_steps(
     steps = [step_numbered(session, project, n) for n in numbers]
     reopened, already = [], []
     for step in steps:
-        if step.done_at is None:
+        if _set_done(session, step, done_at=None, done_by=None, was_done=True):
+            reopened.append(step)
+            audit_project(session, project, actor=actor, action="step.reopened", now=now, step=step.number)
+        else:
             already.append(step)
-            continue
-        step.done_at, step.done_by = None, None
-        session.add(step)
-        reopened.append(step)
-        audit_project(
-            session,
-            project,
-            actor=actor,
-            action="step.reopened",
-            now=now,
-            step=step.number,
-        )
     return reopened, already
 
 
