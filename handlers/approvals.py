@@ -19,7 +19,7 @@ from bot.messages import ids
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.services import Services
-from bot.slack.approvals import notify_submitter, refresh_message
+from bot.slack.approvals import notify_submitter, refresh_if_stale, refresh_message
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import utcnow
@@ -117,7 +117,7 @@ def decide(services: Services, client: WebClient, click: Click, verdict: Verdict
         return
     except AlreadyDecided as late:
         tell(refusal(late))
-        refresh_message(services, client, click.team_id, click.deliverable_id)  # it may still show buttons
+        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
         return
     except UserError as error:
         tell(refusal(error))
@@ -157,7 +157,7 @@ def open_reject_modal(services: Services, client: WebClient, click: Click, *, tr
         return
     except AlreadyDecided as late:
         tell(refusal(late))
-        refresh_message(services, client, click.team_id, click.deliverable_id)
+        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
         return
     except UserError as error:
         tell(refusal(error))

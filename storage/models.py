@@ -154,6 +154,11 @@ class Deliverable(SQLModel, table=True):
     submitted_at: datetime = Field(default_factory=utcnow)
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
+    # Who is posting its approval message right now: one post per version, however many submits.
+    post_claimed_at: datetime | None = None
+    # Set with every change the message must show, cleared once chat.update succeeded: the
+    # scheduler repairs any message left behind (Slack failing, a crash after the commit).
+    refresh_due_at: datetime | None = None
 
 
 class Decision(SQLModel, table=True):
@@ -233,3 +238,10 @@ class Reminder(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SeenRequest(SQLModel, table=True):
+    """Signatures of the signed requests served in the last minutes: a replay is not run twice."""
+
+    signature: str = Field(primary_key=True, max_length=80)
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

@@ -108,7 +108,14 @@ def test_deliverable_posts_an_approval_message_in_the_project_channel_and_stores
     assert reply["response_type"] == "ephemeral" and "Homepage design" in reply["text"]
     assert message["channel"] == CHANNEL
     shown = text_of(message)
-    for expected in ("Homepage design", "v1", f"<@{PM}>", "Initiation", "https://figma.example/v1", f"<@{CLIENT}> and <@{CLIENT2}>"):
+    for expected in (
+        "Homepage design",
+        "v1",
+        f"<@{PM}>",
+        "Initiation",
+        "https://figma.example/v1",
+        f"<@{CLIENT}> and <@{CLIENT2}>",
+    ):
         assert expected in shown, expected
     assert button(message, ids.APPROVE_ACTION)["text"]["text"] == "Approve"
     assert button(message, ids.REJECT_ACTION)["text"]["text"] == "Reject"
@@ -340,8 +347,9 @@ def test_a_double_click_makes_one_decision_and_the_second_click_is_told(bot, sla
     assert "You already approved" in answer["text"]
     assert [d.verdict for d in decisions(bot.db)] == ["approved"]
     assert slack.calls_to("views.open") == []
-    final = slack.wait_for("chat.update", 2)[-1].params
-    assert "*Approved* by" in text_of(final)
+    time.sleep(0.3)
+    [final] = slack.calls_to("chat.update")  # the late click doesn't rewrite a message that already shows it
+    assert "*Approved* by" in text_of(final.params)
 
 
 def test_the_same_payload_delivered_twice_makes_one_decision(bot, slack):
@@ -363,9 +371,10 @@ def test_the_same_payload_delivered_twice_makes_one_decision(bot, slack):
         request = urllib.request.Request(bot.sender.url, data=body.encode(), headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
-        slack.wait_for("chat.update", 1 if retry is None else 2)
-    assert len(decisions(bot.db)) == 1
+        if retry is None:
+            slack.wait_for("chat.update")
     [answer] = slack.wait_for_responses(1, key="retry")
+    assert len(decisions(bot.db)) == 1 and len(slack.calls_to("chat.update")) == 1
     assert "You already approved" in answer["text"]
     assert [a for a in audit_actions(bot.db) if a[0] == "deliverable.approved"] == [("deliverable.approved", CLIENT)]
 
@@ -391,10 +400,14 @@ def test_two_approvers_clicking_at_the_same_moment_make_exactly_one_decision(bot
         thread.join(timeout=30)
     assert not errors, errors
 
-    # Every click ends in a chat.update showing the standing decision; losers are also told.
-    updates = slack.wait_for("chat.update", len(clickers), timeout=15)
+    # The winning click updates the message once; losers are told who decided first.
+    slack.wait_for("chat.update", 1, timeout=15)
     [decision] = decisions(bot.db)
-    slack.wait_for_responses(len(clickers) - 1, timeout=15)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and sum(bool(slack.responses(f"c{i}")) for i in range(len(clickers))) < 7:
+        time.sleep(0.05)  # every loser hears back; the winner's key stays empty
+    updates = slack.calls_to("chat.update")
+    assert len(updates) == 1, "losing clicks don't each rewrite the message"
     told = {i for i in range(len(clickers)) if slack.responses(f"c{i}")}
     assert len(told) == len(clickers) - 1, "everyone but the winner is told who decided first"
     for i in told:

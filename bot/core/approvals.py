@@ -9,16 +9,17 @@ Plain Python over a session; the database, not the caller, decides who decided f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import (
     AlreadyApproved,
     AlreadyDecided,
+    BeingPosted,
     DeliverableGone,
     NotADecider,
     ReasonRequired,
@@ -152,6 +153,8 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         .order_by(col(Deliverable.version).desc())
     ).first()
     if latest is not None and latest.state == DeliverableState.PENDING and latest.message_ts is None:
+        if not claim_post(session, deliverable_id=latest.id, now=now):
+            raise BeingPosted(latest.title)
         if link and link != latest.link:
             latest.link = link
             session.add(latest)
@@ -161,7 +164,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         )  # fmt: skip
         return Submission(latest, None, repost=True)
     if latest is not None:
-        _supersede(session, latest=latest)
+        _supersede(session, latest=latest, now=now)
     deliverable = Deliverable(
         team_id=project.team_id,
         project_id=project.id,  # type: ignore[arg-type]
@@ -174,6 +177,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         state=DeliverableState.PENDING.value,
         submitted_by=actor,
         submitted_at=now,
+        post_claimed_at=now,  # this request posts its message; a concurrent repost waits for it
     )
     session.add(deliverable)
     try:
@@ -189,13 +193,13 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
     return Submission(deliverable, latest, repost=False)
 
 
-def _supersede(session: Session, *, latest: Deliverable) -> None:
+def _supersede(session: Session, *, latest: Deliverable, now: datetime) -> None:
     """Mark the latest version superseded, unless a decision to approve it got there first."""
     replaceable = [DeliverableState.PENDING.value, DeliverableState.REJECTED.value]
     result = session.execute(
         update(Deliverable)
         .where(col(Deliverable.id) == latest.id, col(Deliverable.state).in_(replaceable))
-        .values(state=DeliverableState.SUPERSEDED.value)
+        .values(state=DeliverableState.SUPERSEDED.value, refresh_due_at=func.coalesce(Deliverable.refresh_due_at, now))
         .execution_options(synchronize_session=False)
     )
     session.refresh(latest)
@@ -205,6 +209,63 @@ def _supersede(session: Session, *, latest: Deliverable) -> None:
         decision = decision_of(session, latest.id)
         raise AlreadyApproved(latest.title, latest.version, decision.approver_id if decision else None)
     raise SubmittedJustNow(latest.title, resubmitted=True)
+
+
+POST_CLAIM_FOR = timedelta(minutes=2)  # a request that crashed mid-post frees the version after this
+
+
+def claim_post(session: Session, *, deliverable_id: int | None, now: datetime) -> bool:
+    """Take the right to post this version's approval message: one post per version."""
+    result = session.execute(
+        update(Deliverable)
+        .where(
+            col(Deliverable.id) == deliverable_id,
+            col(Deliverable.message_ts).is_(None),
+            or_(col(Deliverable.post_claimed_at).is_(None), col(Deliverable.post_claimed_at) < now - POST_CLAIM_FOR),
+        )
+        .values(post_claimed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_post(session: Session, *, deliverable_id: int) -> None:
+    """The post failed: let the next `/project deliverable` try again at once."""
+    session.execute(
+        update(Deliverable)
+        .where(col(Deliverable.id) == deliverable_id, col(Deliverable.message_ts).is_(None))
+        .values(post_claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def message_shown(session: Session, *, deliverable_id: int, as_of: datetime | None) -> None:
+    """The message now shows everything up to `as_of`: nothing left to repair (unless changed since)."""
+    if as_of is None:
+        return
+    session.execute(
+        update(Deliverable)
+        .where(col(Deliverable.id) == deliverable_id, col(Deliverable.refresh_due_at) <= as_of)
+        .values(refresh_due_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def refresh_due(session: Session, *, team_id: str, deliverable_id: int) -> datetime | None:
+    return session.exec(
+        select(Deliverable.refresh_due_at).where(Deliverable.id == deliverable_id, Deliverable.team_id == team_id)
+    ).first()
+
+
+def messages_to_repair(session: Session, *, older_than: datetime, limit: int) -> list[tuple[str, int]]:
+    """(team, deliverable) whose message still lacks a change made before `older_than`."""
+    rows = session.exec(
+        select(Deliverable.team_id, Deliverable.id)
+        .where(col(Deliverable.refresh_due_at) < older_than, col(Deliverable.message_ts).is_not(None))
+        .order_by(col(Deliverable.refresh_due_at))
+        .limit(limit)
+    ).all()
+    return [(team, d) for team, d in rows if d is not None]
 
 
 def record_message(session: Session, *, deliverable_id: int, channel_id: str, message_ts: str) -> None:
@@ -259,7 +320,7 @@ def decide(
     result = session.execute(
         update(Deliverable)
         .where(col(Deliverable.id) == deliverable_id, Deliverable.state == DeliverableState.PENDING.value)
-        .values(state=verdict.value)
+        .values(state=verdict.value, refresh_due_at=now)  # the message must show it: see `messages_to_repair`
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]  # superseded by a resubmission meanwhile

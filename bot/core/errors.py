@@ -155,6 +155,13 @@ class SubmittedJustNow(UserError):
 
 
 @dataclass(eq=False)
+class BeingPosted(UserError):
+    """Someone else's `/project deliverable` is posting this version's message right now."""
+
+    title: str
+
+
+@dataclass(eq=False)
 class AlreadyApproved(UserError):
     title: str
     version: int

@@ -74,6 +74,8 @@ def error_text(error: e.UserError) -> str:
             return (
                 f"*{shown(title)}* was {'resubmitted' if again else 'submitted'} by someone else just now; look in the channel."
             )
+        case e.BeingPosted(title=title):
+            return f"*{shown(title)}* is being posted for sign-off right now; look in the channel in a moment."
         case e.AlreadyApproved(title=title, version=version, approver_id=approver):
             by = f" by {mention(approver)}" if approver else ""
             nothing = "so there is nothing to resubmit. New work gets a new title."

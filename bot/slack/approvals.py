@@ -8,7 +8,7 @@ commands, so no listener module imports another.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -42,12 +42,12 @@ def submit_and_post(
         card = approvals.approval_card(session, team_id=team_id, deliverable_id=deliverable_id)
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.approval_message(card))
-    except SlackApiError as error:
-        log.warning("posting the approval message of deliverable %s failed: %s", deliverable_id, error.response.get("error"))
-        return reply(messages.post_failed_reply(card, str(error.response.get("error") or "error")))
-    except Exception:
-        log.exception("posting the approval message of deliverable %s failed", deliverable_id)
-        return reply(messages.post_failed_reply(card, "no answer"))
+    except Exception as error:
+        code = str(error.response.get("error") or "error") if isinstance(error, SlackApiError) else "no answer"
+        log.warning("posting the approval message of deliverable %s failed: %s", deliverable_id, code)
+        with services.db.transaction() as session:
+            approvals.release_post(session, deliverable_id=deliverable_id)
+        return reply(messages.post_failed_reply(card, code))
     try:
         with services.db.transaction() as session:
             approvals.record_message(
@@ -71,9 +71,34 @@ def refresh_message(services: Services, client: WebClient, team_id: str, deliver
     if d.channel_id and d.message_ts:
         try:
             client.chat_update(channel=d.channel_id, ts=d.message_ts, **messages.approval_message(card))
-        except Exception:  # the decision is saved; a later click or resubmission refreshes the message
-            log.exception("chat.update of deliverable %s failed", deliverable_id)
+        except Exception:  # the decision is saved; the scheduler repairs the message (`repair_messages`)
+            log.warning("chat.update of deliverable %s failed; it will be repaired", deliverable_id, exc_info=True)
+            return card
+        with services.db.transaction() as session:
+            approvals.message_shown(session, deliverable_id=deliverable_id, as_of=d.refresh_due_at)
     return card
+
+
+REPAIR_AFTER = timedelta(seconds=30)  # leave a fresh decision to the click that made it
+
+
+def refresh_if_stale(services: Services, client: WebClient, team_id: str, deliverable_id: int, *, now: datetime) -> None:
+    """A late click on a decided deliverable: rewrite the message only if the winning click
+    evidently didn't (so 50 concurrent clicks make one chat.update, not 50)."""
+    with services.db.reader() as session:
+        due = approvals.refresh_due(session, team_id=team_id, deliverable_id=deliverable_id)
+    if due is not None and due < now - REPAIR_AFTER:
+        refresh_message(services, client, team_id, deliverable_id)
+
+
+def repair_messages(services: Services, client: WebClient, *, now: datetime, limit: int = 50) -> int:
+    """Rewrite approval messages that still lack a decision or change (Slack failed, or the process
+    died between the commit and chat.update), so no decided deliverable keeps live buttons."""
+    with services.db.reader() as session:
+        due = approvals.messages_to_repair(session, older_than=now - REPAIR_AFTER, limit=limit)
+    for team_id, deliverable_id in due:
+        refresh_message(services, client, team_id, deliverable_id)
+    return len(due)
 
 
 def refresh_pending(services: Services, client: WebClient, team_id: str, project_id: int) -> None:
