@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.core import approvals
 from bot.core.approvals import Verdict
 from bot.core.errors import AlreadyDecided, NotADecider, UserError
+from bot.core.text import clean
 from bot.messages import approvals as messages
 from bot.messages import ids
 from bot.messages.blocks import reply
@@ -96,7 +97,7 @@ def form_problem(deliverable_id: int | None, reason: str) -> str | None:
 def read_reason(view: dict) -> str:
     values = view.get("state", {}).get("values", {})
     typed = values.get(ids.REJECT_REASON_BLOCK, {}).get(ids.REJECT_REASON_INPUT, {}).get("value") or ""
-    return typed.strip()
+    return clean(str(typed)).strip()
 
 
 # --- deciding ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.core import projects
 from bot.core.audience import Audience, audience
 from bot.core.errors import TeamOnly, UserError
-from bot.core.text import USER_ID, cut, unescape
+from bot.core.text import USER_ID, clean, cut, unescape
 from bot.messages import ids
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, error_text, refusal
@@ -95,8 +95,8 @@ def read_form(view: dict) -> dict:
     def field(block: str, action: str) -> dict:
         return values.get(block, {}).get(action, {}) or {}
 
-    name = " ".join((field(ids.NEW_NAME_BLOCK, ids.NEW_NAME_INPUT).get("value") or "").split())
-    client = " ".join((field(ids.NEW_CLIENT_BLOCK, ids.NEW_CLIENT_INPUT).get("value") or "").split())
+    name = " ".join(clean(str(field(ids.NEW_NAME_BLOCK, ids.NEW_NAME_INPUT).get("value") or "")).split())
+    client = " ".join(clean(str(field(ids.NEW_CLIENT_BLOCK, ids.NEW_CLIENT_INPUT).get("value") or "")).split())
     picked = field(ids.NEW_TARGET_BLOCK, ids.NEW_TARGET_INPUT).get("selected_date")
     try:
         target = date.fromisoformat(picked) if picked else None

@@ -66,6 +66,18 @@ def plain(slack_text: str) -> str:
 _CHANNEL = re.compile(r"^<#([CG][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """User text without NUL and other control characters (a database refuses NUL; none is meant).
+
+    >>> clean("Brief\x00 for\tann")
+    'Brief for\tann'
+    """
+    return _CONTROL.sub("", text)
+
+
 def channel_id(token: str) -> str | None:
     """`<#C123|general>` → `C123`; anything else → None."""
     match = _CHANNEL.match(token)

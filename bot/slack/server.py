@@ -18,6 +18,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from waitress import wasyncore
 
+from bot.slack.gate import gate
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -25,8 +26,9 @@ EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 16
 
 
-def wsgi_app(app: App, db: Database) -> Callable[..., Iterable[bytes]]:
-    slack = SlackRequestHandler(app, path=EVENTS_PATH)
+def wsgi_app(app: App, db: Database, *, signing_secret: str) -> Callable[..., Iterable[bytes]]:
+    """`POST /slack/events` through the gate into Bolt, and `GET /healthz`."""
+    slack = gate(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret=signing_secret, db=db)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):

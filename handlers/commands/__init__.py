@@ -18,6 +18,7 @@ from bot.core.audience import is_named_client
 from bot.core.errors import TeamOnly, UserError
 from bot.core.grammar import tokenize
 from bot.core.projects import project_in_channel, project_named, require_open, require_owner
+from bot.core.text import clean
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
@@ -45,7 +46,7 @@ def register(app: App, services: Services) -> None:
             payload_team=command.get("user_team_id") or command.get("team_id") or None,
         )  # fmt: skip
         try:
-            found = resolve(tokenize(command.get("text") or ""))
+            found = resolve(tokenize(clean(command.get("text") or "")))
             if isinstance(found, Unknown):
                 lines = [(v.usage, v.does) for v in declared()]
                 ack(**help_message(lines, unknown=found.word, suggestion=found.suggestion))

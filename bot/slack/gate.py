@@ -1,0 +1,165 @@
+"""The door of HTTP mode, before Bolt: a request Slack did not sign gets 401, a signed one Shepherd
+can't read gets 400, and a replayed one (a signature already served) is not run again — each
+with at most one log line, never a traceback.
+
+    application = gate(bolt_wsgi, signing_secret="…", db=db)
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs
+
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import delete, insert
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
+
+from storage.db import Database
+from storage.models import SeenRequest, utcnow
+
+log = logging.getLogger(__name__)
+WSGI = Callable[..., Iterable[bytes]]
+MAX_BODY = 1 << 20  # Slack's payloads are far smaller; more is not from Slack
+REPLAY_WINDOW = timedelta(minutes=6)  # Slack's 5-minute timestamp window, and a margin
+
+
+class QuietLog:
+    """One line per source and reason a minute, however many requests arrive."""
+
+    def __init__(self, every: float = 60.0) -> None:
+        self.every = every
+        self._last: dict[tuple[str, str], float] = {}
+        self._lock = threading.Lock()
+
+    def warning(self, source: str, reason: str, message: str, *args: object) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now - self._last.get((source, reason), -self.every) < self.every:
+                return
+            if len(self._last) > 10_000:  # a flood from many sources: forget the old ones
+                self._last = {k: t for k, t in self._last.items() if now - t < self.every}
+            self._last[(source, reason)] = now
+        log.warning(message + " (from %s; more like it this minute are not logged)", *args, source)
+
+
+def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
+    verifier = SignatureVerifier(signing_secret)
+    quiet = QuietLog()
+    purge = _Purge(db)
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        source = str(environ.get("HTTP_X_FORWARDED_FOR") or environ.get("REMOTE_ADDR") or "?").split(",")[0].strip()
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY:
+            quiet.warning(source, "size", "refused a request of unusable length %s", environ.get("CONTENT_LENGTH"))
+            return _answer(start_response, "413 Payload Too Large")
+        body = environ["wsgi.input"].read(length) if length else b""
+        timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+        signature = environ.get("HTTP_X_SLACK_SIGNATURE")
+        if not _signed(verifier, body, timestamp, signature):
+            quiet.warning(source, "signature", "refused a request that Slack did not sign (or signed over 5 minutes ago)")
+            return _answer(start_response, "401 Unauthorized")
+        problem = _unreadable(body, environ.get("CONTENT_TYPE") or "")
+        if problem:
+            quiet.warning(source, "shape", "refused a signed request Shepherd can't read: %s", problem)
+            return _answer(start_response, "400 Bad Request")
+        assert signature is not None
+        if not _first_time(db, signature):
+            quiet.warning(source, "replay", "did not run a replayed request (its signature was already served)")
+            return _answer(start_response, "200 OK")
+        purge.maybe()
+        environ["wsgi.input"] = io.BytesIO(body)
+        return inner(environ, start_response)
+
+    return application
+
+
+def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str | None, signature: str | None) -> bool:
+    if not timestamp or not signature or not timestamp.isascii() or not timestamp.isdigit() or len(signature) > 80:
+        return False
+    try:
+        return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
+    except (ValueError, UnicodeDecodeError):
+        return False
+
+
+def _unreadable(body: bytes, content_type: str) -> str | None:
+    """Why a signed body is not something Slack sends Shepherd, or None when it reads fine."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "not UTF-8"
+    if content_type.startswith("application/json"):
+        try:
+            return None if isinstance(json.loads(text), dict) else "JSON that is not an object"
+        except ValueError:
+            return "broken JSON"
+    form = parse_qs(text, keep_blank_values=True)
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"][0])
+        except ValueError:
+            return "a payload that is not JSON"
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            return "a payload without a type"
+        user = payload.get("user")
+        if payload["type"] in ("block_actions", "view_submission", "view_closed", "message_action", "shortcut") and not (
+            isinstance(user, dict) and isinstance(user.get("id"), str)
+        ):
+            return f"a {payload['type']} without a user"
+        if payload["type"] == "block_actions" and not (isinstance(payload.get("actions"), list) and payload["actions"]):
+            return "a click without an action"
+        if payload["type"] in ("view_submission", "view_closed") and not isinstance(payload.get("view"), dict):
+            return "a form without its view"
+        return None
+    if "command" in form:
+        missing = [k for k in ("user_id", "channel_id") if not form.get(k, [""])[0]]
+        return f"a command without {', '.join(missing)}" if missing else None
+    return "neither a command nor a payload"
+
+
+def _first_time(db: Database, signature: str) -> bool:
+    """Record the signature; False if it was served before (by this or any other process)."""
+    try:
+        with db.transaction() as session:
+            session.execute(insert(SeenRequest).values(signature=signature, seen_at=utcnow()))
+    except IntegrityError:
+        return False
+    return True
+
+
+class _Purge:
+    """Forget signatures older than the replay window, at most once a minute."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def maybe(self) -> None:
+        now = time.monotonic()
+        with self._lock:
+            if now < self._next:
+                return
+            self._next = now + 60
+        try:
+            with self.db.transaction() as session:
+                session.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < utcnow() - REPLAY_WINDOW))
+        except Exception:  # only housekeeping: the next minute tries again
+            log.warning("could not forget old request signatures", exc_info=True)
+
+
+def _answer(start_response: Callable[..., Any], status: str) -> Iterable[bytes]:
+    start_response(status, [("Content-Type", "text/plain"), ("Content-Length", "0")])
+    return [b""]
