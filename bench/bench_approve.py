@@ -20,12 +20,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests.support` imports as a package
 
 from slack_bolt import Ack, App  # noqa: E402
-from slack_requests import SlackSender  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
-from slack_stub import SlackStub  # noqa: E402
 
 from bot.core import approvals, projects  # noqa: E402
 from bot.messages import ids  # noqa: E402
@@ -35,6 +33,8 @@ from bot.slack.app import create_app  # noqa: E402
 from bot.slack.server import create_server, stop_server, wsgi_app  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import utcnow  # noqa: E402
+from tests.support.slack_requests import SlackSender  # noqa: E402
+from tests.support.slack_stub import SlackStub  # noqa: E402
 
 SECRET, TOKEN, TEAM = "bench-signing-secret", "xoxb-bench", "T0BENCH"
 PM, CLIENT, CHANNEL = "U0PM", "U0CLIENT", "C0BENCH"

@@ -23,10 +23,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests.support` imports as a package
 
 from slack_sdk import WebClient  # noqa: E402
-from slack_stub import SlackStub  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
 from bot.core.reminders import Outbox, remind  # noqa: E402
@@ -34,6 +33,7 @@ from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Project, Step, UserProfile  # noqa: E402
+from tests.support.slack_stub import SlackStub  # noqa: E402
 
 TOKEN, TEAM = "xoxb-bench", "T0BENCH"
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # a Wednesday, inside everyone's working hours

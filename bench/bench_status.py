@@ -21,11 +21,9 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests.support` imports as a package
 
 from slack_bolt import App  # noqa: E402
-from slack_requests import SlackSender, command_body  # noqa: E402
-from slack_stub import SlackStub  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
 from bot.services import Services  # noqa: E402
@@ -34,6 +32,8 @@ from bot.slack.app import create_app, web_client  # noqa: E402
 from bot.slack.server import create_server, stop_server, wsgi_app  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Deliverable, Project, Step, utcnow  # noqa: E402
+from tests.support.slack_requests import SlackSender, command_body  # noqa: E402
+from tests.support.slack_stub import SlackStub  # noqa: E402
 
 SECRET = "bench-secret"
 TEAM = "T_HOME"

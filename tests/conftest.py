@@ -14,13 +14,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from harness import HOME_TEAM, HOME_TOKEN, OTHER_TEAM, OTHER_TOKEN, Bot, start_bot
-from slack_stub import SlackStub
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
 from bot.slack.server import stop_server
 from storage.db import Database
+from tests.support.harness import HOME_TEAM, HOME_TOKEN, OTHER_TEAM, OTHER_TOKEN, Bot, start_bot
+from tests.support.slack_stub import SlackStub
 
 PG_URL_VARIABLE = "SHEPHERD_TEST_POSTGRES_URL"
 PG_URL = os.environ.get(PG_URL_VARIABLE)

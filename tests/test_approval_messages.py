@@ -6,12 +6,12 @@ import json
 from datetime import UTC, date, datetime
 
 import pytest
-from blocks import assert_valid_blocks, assert_valid_view, text_of
 
 from bot.core.approvals import ApprovalCard, Deciders
 from bot.messages import ids
 from bot.messages.approvals import approval_message, link_markup, reject_modal, resubmit_hint, submitter_notice
 from storage.models import Decision, Deliverable, Project
+from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
 
 WHEN = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 

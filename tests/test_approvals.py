@@ -10,14 +10,14 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
-from blocks import assert_valid_blocks, assert_valid_view, text_of
-from harness import SECRET, start_bot
-from slack_requests import block_actions_body, sign, view_submission_body
 from sqlmodel import func, select, update
 
 from bot.messages import ids
 from bot.slack.server import stop_server
 from storage.models import AuditEvent, Decision, Deliverable, Project, utcnow
+from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
+from tests.support.harness import SECRET, start_bot
+from tests.support.slack_requests import block_actions_body, sign, view_submission_body
 
 PM, CLIENT, CLIENT2, DEV = "U0PM", "U0CLIENT", "U0CLIENT2", "U0DEV"
 CHANNEL = "C0PROJ"

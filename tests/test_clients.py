@@ -4,11 +4,11 @@ a named contact, or unknown), what they see and may do, and where team-only post
 from __future__ import annotations
 
 import pytest
-from blocks import assert_valid_blocks, text_of
 from freezegun import freeze_time
 from sqlmodel import func, select
 
 from storage.models import AuditEvent, ClientContact, Project, Step
+from tests.support.blocks import assert_valid_blocks, text_of
 
 OWNER, BOB, ACME, GUEST, NAMED, ROBOT = "U0OWNER", "U0BOB", "U0ACME", "U0GUEST", "U0NAMED", "U0ROBOT"
 CHANNEL, OTHER_CHANNEL, TEAM_CHANNEL = "C0ACME", "C0BETA", "C0TEAM"

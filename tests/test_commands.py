@@ -6,13 +6,13 @@ import json
 import time
 
 import pytest
-from blocks import assert_valid_blocks, assert_valid_view, text_of
 from freezegun import freeze_time
-from slack_requests import command_body
 from sqlmodel import func, select
 
 from bot.messages import ids
 from storage.models import Approver, AuditEvent, Project, Step
+from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
+from tests.support.slack_requests import command_body
 
 ALICE, BOB, CAROL, CLIENT = "U0ALICE", "U0BOB", "U0CAROL", "U0CLIENT"
 CHANNEL, OTHER_CHANNEL = "C0PROJ", "C0OTHER"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from blocks import text_of
 from sqlmodel import select
 
 from storage.models import Project, Step
+from tests.support.blocks import text_of
 
 ALICE, BOB = "U0ALICE", "U0BOB"
 

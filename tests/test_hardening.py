@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from blocks import text_of
 from sqlmodel import func, select
 
 from bot.messages import ids
 from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
 from storage.models import Approver, AuditEvent, Deliverable, Project, Step, utcnow
+from tests.support.blocks import text_of
 
 OWNER, BOB, CLIENT = "U0OWNER", "U0BOB", "U0CLIENT"
 CHANNEL = "C0BUSY"

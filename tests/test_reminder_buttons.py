@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from blocks import assert_valid_blocks, text_of
 from freezegun import freeze_time
 from sqlmodel import select
-from test_reminders import MON, THU, WED, at, make_services, posts, reminders, run_pass, seed
 
 from bot.messages import ids
 from storage.models import AuditEvent, Step
+from tests.support.blocks import assert_valid_blocks, text_of
+from tests.support.reminders import MON, THU, WED, at, make_services, posts, reminders, run_pass, seed
 
 
 def dm_to(bot, user: str) -> tuple[str, str, dict]:

@@ -15,23 +15,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from blocks import assert_valid_blocks, text_of
 from freezegun import freeze_time
-from harness import HOME_TEAM, HOME_TOKEN, SECRET
 from slack_sdk import WebClient
-from slack_stub import SlackStub
 from sqlmodel import select
 
 from bot.core import projects
 from bot.core import steps as step_rules
-from bot.core.steps import assign_step, complete_steps
 from bot.core.reminders import CLAIM_FOR, Outbox, PassReport, remind
+from bot.core.steps import assign_step, complete_steps
 from bot.messages.reminders import DueStep, assignee_dm, channel_digest, escalation
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.scheduler import ReminderScheduler
 from storage.db import Database
 from storage.models import Deliverable, Project, Reminder, Step, utcnow
+from tests.support.blocks import assert_valid_blocks, text_of
+from tests.support.harness import HOME_TEAM, HOME_TOKEN, SECRET
+from tests.support.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parent.parent
 

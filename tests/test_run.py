@@ -13,7 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from slack_requests import SlackSender, command_body
+
+from tests.support.slack_requests import SlackSender, command_body
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "run-test-secret"

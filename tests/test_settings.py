@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError
+from tests.support.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parent.parent
 HTTP = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
@@ -113,8 +114,6 @@ def test_a_port_already_in_use_is_one_clear_line(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         stub_env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"}
-        from slack_stub import SlackStub
-
         with SlackStub() as slack:
             result = subprocess.run(
                 [sys.executable, "-m", "bot"],
@@ -130,8 +129,6 @@ def test_a_port_already_in_use_is_one_clear_line(tmp_path):
 
 
 def test_a_rejected_app_token_in_socket_mode_is_one_clear_line(tmp_path):
-    from slack_stub import SlackStub
-
     with SlackStub() as slack:
         slack.fail("apps.connections.open", error="invalid_auth", times=10)
         env = {

@@ -12,11 +12,12 @@ from urllib.parse import parse_qs
 
 import pytest
 from slack_bolt import App, BoltRequest
-from slack_requests import SlackSender, block_actions_body, command_body, sign, view_submission_body
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
-from slack_stub import SlackStub
+
+from tests.support.slack_requests import SlackSender, block_actions_body, command_body, sign, view_submission_body
+from tests.support.slack_stub import SlackStub
 
 SECRET = "test-signing-secret"
 

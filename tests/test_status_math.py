@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from blocks import assert_valid_blocks, text_of
-
 from bot.core.status import Health, forecast_date, slip, summarize
 from bot.messages.views import status_card
 from storage.models import Deliverable, Project, Step
+from tests.support.blocks import assert_valid_blocks, text_of
 
 TODAY = date(2026, 11, 26)
 NOW = datetime(2026, 11, 26, 10, tzinfo=UTC)

@@ -9,14 +9,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_requests import Reply, SlackSender
-from slack_stub import SlackStub
-
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
 from bot.slack.server import create_server, wsgi_app
 from storage.db import Database
+from tests.support.slack_requests import Reply, SlackSender
+from tests.support.slack_stub import SlackStub
 
 SECRET = "test-signing-secret"
 HOME_TOKEN, HOME_TEAM = "xoxb-test", "T_HOME"
@@ -79,7 +78,7 @@ def start_bot(
     )
     services = Services(settings, db)
     app = create_app(services)
-    server = create_server(wsgi_app(app, db))
+    server = create_server(wsgi_app(app, db, signing_secret=SECRET))
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
