@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
+import freezegun
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
@@ -21,6 +22,10 @@ from bot.slack.server import stop_server
 from storage.db import Database
 from tests.support.harness import HOME_TEAM, HOME_TOKEN, OTHER_TEAM, OTHER_TOKEN, Bot, start_bot
 from tests.support.slack_stub import SlackStub
+
+# pytest times each phase through _pytest.timing; a clock frozen across a phase would otherwise be
+# reported as a duration of decades by --durations.
+freezegun.configure(extend_ignore_list=["_pytest.timing"])
 
 PG_URL_VARIABLE = "SHEPHERD_TEST_POSTGRES_URL"
 PG_URL = os.environ.get(PG_URL_VARIABLE)
