@@ -45,8 +45,9 @@ def register(app: App, services: Services) -> None:
         click = read_click(body, context)
         tell = Answer(client, click.user_id, respond=respond)
         if click.deliverable_id is None:
-            return tell(reply(STALE_BUTTON))
-        decide(services, client, click, Verdict.APPROVED, reason=None, tell=tell)
+            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Approve")
+            return
+        services.work.submit(lambda: decide(services, client, click, Verdict.APPROVED, reason=None, tell=tell), "Approve")
 
     @app.action(ids.REJECT_ACTION)
     def reject_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
@@ -54,8 +55,10 @@ def register(app: App, services: Services) -> None:
         click = read_click(body, context)
         tell = Answer(client, click.user_id, respond=respond)
         if click.deliverable_id is None:
-            return tell(reply(STALE_BUTTON))
-        open_reject_modal(services, client, click, trigger_id=body.get("trigger_id", ""), tell=tell)
+            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Reject")
+            return
+        trigger_id = body.get("trigger_id", "")
+        services.work.submit(lambda: open_reject_modal(services, client, click, trigger_id=trigger_id, tell=tell), "Reject")
 
     @app.view(ids.REJECT_VIEW)
     def reject_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -67,7 +70,12 @@ def register(app: App, services: Services) -> None:
             return
         ack()  # the decision itself is checked again below, atomically: the modal may be minutes old
         click = Click(installation_team(context), body["user"]["id"], deliverable_id, utcnow())
-        decide(services, client, click, Verdict.REJECTED, reason=reason, tell=answer_in_channel(services, client, click))
+        services.work.submit(
+            lambda: decide(
+                services, client, click, Verdict.REJECTED, reason=reason, tell=answer_in_channel(services, client, click)
+            ),
+            "a rejection",
+        )
 
 
 # --- reading payloads --------------------------------------------------------------------------

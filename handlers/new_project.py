@@ -53,40 +53,46 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(error_text(error)), FIELD_ERROR_MAX)})
             return
         ack()
-        answer = Answer(client, user_id, channel_id=channel_id, response_url=metadata.get("response_url"))
-        facts = person_facts(services.db, client, team_id=team_id, user_id=user_id, now=now)
-        found = audience(home_team=team_id, payload_team=body["user"].get("team_id"), facts=facts, named_client=False)
-        if found is Audience.CLIENT:  # only a team member can open this form, but a payload can be replayed
-            answer(refusal(TeamOnly("new")))
-            return
-        hints = None
-        try:
-            tz = user_tz(services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now)
-            with services.db.transaction() as session:
-                project = projects.create_project(
-                    session,
-                    team_id=team_id,
-                    channel_id=channel_id,
-                    owner_id=user_id,
-                    name=form["name"],
-                    client=form["client"],
-                    target_date=form["target"],
-                    tz=tz,
-                    approvers=form["approvers"],
-                    now=now,
+
+        def create() -> None:
+            answer = Answer(client, user_id, channel_id=channel_id, response_url=metadata.get("response_url"))
+            facts = person_facts(services.db, client, team_id=team_id, user_id=user_id, now=now)
+            found = audience(home_team=team_id, payload_team=body["user"].get("team_id"), facts=facts, named_client=False)
+            if found is Audience.CLIENT:  # only a team member can open this form, but a payload can be replayed
+                answer(refusal(TeamOnly("new")))
+                return
+            hints = None
+            try:
+                tz = user_tz(
+                    services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now
                 )
-                project_id = project.id
-            assert project_id is not None
-            message, hints = announce(services, client, project_id=project_id, approvers=form["approvers"], now=now)
-        except UserError as error:  # someone created the same project between the check and now
-            message = refusal(error)
-        except Exception:
-            log.exception("creating a project from the modal failed")
-            message = reply(OOPS)
-        # The form's command may be minutes old: its response_url lasts 30 minutes.
-        answer(message)
-        if hints is not None:
-            answer(hints)
+                with services.db.transaction() as session:
+                    project = projects.create_project(
+                        session,
+                        team_id=team_id,
+                        channel_id=channel_id,
+                        owner_id=user_id,
+                        name=form["name"],
+                        client=form["client"],
+                        target_date=form["target"],
+                        tz=tz,
+                        approvers=form["approvers"],
+                        now=now,
+                    )
+                    project_id = project.id
+                assert project_id is not None
+                message, hints = announce(services, client, project_id=project_id, approvers=form["approvers"], now=now)
+            except UserError as error:  # someone created the same project between the check and now
+                message = refusal(error)
+            except Exception:
+                log.exception("creating a project from the modal failed")
+                message = reply(OOPS)
+            # The form's command may be minutes old: its response_url lasts 30 minutes.
+            answer(message)
+            if hints is not None:
+                answer(hints)
+
+        services.work.submit(create, "a project from the form")
 
 
 def read_form(view: dict) -> dict:

@@ -30,12 +30,12 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.STEP_DONE_ACTION)
     def mark_done(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
         ack()
-        _click(services, body, client, context, respond, _mark_done)
+        services.work.submit(lambda: _click(services, body, client, context, respond, _mark_done), "Mark done")
 
     @app.action(ids.STEP_SNOOZE_ACTION)
     def snooze(ack: Ack, body: dict, client: WebClient, context: BoltContext, respond: Respond) -> None:
         ack()
-        _click(services, body, client, context, respond, _snooze)
+        services.work.submit(lambda: _click(services, body, client, context, respond, _snooze), "Snooze")
 
 
 def _click(services: Services, body: dict, client: WebClient, context: BoltContext, respond: Respond, act) -> None:  # type: ignore[no-untyped-def]

@@ -364,18 +364,26 @@ def test_the_same_payload_delivered_twice_makes_one_decision(bot, slack):
         response_url=slack.response_url("retry"),
         team_id=bot.team_id,
     )
-    for retry in (None, "1"):
-        headers = {**sign(SECRET, body), "Content-Type": "application/x-www-form-urlencoded"}
+
+    def deliver(signed: dict[str, str], retry: str | None) -> None:
+        headers = {**signed, "Content-Type": "application/x-www-form-urlencoded"}
         if retry:
             headers |= {"X-Slack-Retry-Num": retry, "X-Slack-Retry-Reason": "http_timeout"}
         request = urllib.request.Request(bot.sender.url, data=body.encode(), headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=10) as response:
             assert response.status == 200
-        if retry is None:
-            slack.wait_for("chat.update")
+
+    now = int(time.time())
+    first = sign(SECRET, body, timestamp=now)
+    deliver(first, None)
+    slack.wait_for("chat.update")
+    deliver(first, "1")  # the very same signed request again (a replay): not run at all
+    time.sleep(0.3)
+    assert slack.responses("retry") == [] and len(decisions(bot.db)) == 1
+    deliver(sign(SECRET, body, timestamp=now + 1), "2")  # signed anew: run, and told the decision stands
     [answer] = slack.wait_for_responses(1, key="retry")
-    assert len(decisions(bot.db)) == 1 and len(slack.calls_to("chat.update")) == 1
     assert "You already approved" in answer["text"]
+    assert len(decisions(bot.db)) == 1 and len(slack.calls_to("chat.update")) == 1
     assert [a for a in audit_actions(bot.db) if a[0] == "deliverable.approved"] == [("deliverable.approved", CLIENT)]
 
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,6 +18,8 @@ from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
 from storage.models import Approver, AuditEvent, Deliverable, Project, Step, utcnow
 from tests.support.blocks import text_of
+from tests.support.harness import SECRET
+from tests.support.slack_requests import command_body, sign
 
 OWNER, BOB, CLIENT = "U0OWNER", "U0BOB", "U0CLIENT"
 CHANNEL = "C0BUSY"
@@ -131,3 +137,97 @@ def test_an_approval_message_whose_update_failed_is_repaired_by_the_scheduler(bo
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
     assert "*Approved* by" in text_of(fixed.params) and not [b for b in blocks if b["type"] == "actions"]
     assert the_deliverable(bot).refresh_due_at is None
+
+
+# --- the door: forged, malformed and replayed requests --------------------------------------------
+
+
+def post(bot, body: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(bot.sender.url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_unsigned_garbage_is_refused_with_401_and_at_most_one_log_line_without_a_traceback(bot, caplog):
+    garbage = [
+        ("payload=%7Bnot-json", {"X-Slack-Request-Timestamp": "soon", "X-Slack-Signature": "v0=abc"}),
+        ("payload=%7Bnot-json", {"X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=abc"}),
+        ("command=%2Fproject&text=new+X", {}),
+        ("\xff\xfe", {"X-Slack-Request-Timestamp": "1" * 40, "X-Slack-Signature": "x" * 500}),
+    ]
+    statuses = [post(bot, body, {**FORM, **headers}) for body, headers in garbage * 25]
+    assert set(statuses) == {401}
+    assert not any(r.exc_info for r in caplog.records) and not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len([r for r in caplog.records if "did not sign" in r.getMessage()]) == 1
+    with bot.db.reader() as session:
+        assert session.exec(select(func.count()).select_from(Project)).one() == 0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "payload=%7Bnot-json",
+        "payload=" + urllib.parse.quote(json.dumps({"type": "block_actions", "actions": [], "user": {"id": "U1"}})),
+        "payload=" + urllib.parse.quote(json.dumps({"type": "block_actions", "actions": [{"action_id": "x"}]})),
+        "payload=" + urllib.parse.quote(json.dumps(["a list"])),
+        "command=%2Fproject&text=help",
+    ],
+)
+def test_signed_requests_shepherd_cannot_read_get_400_and_one_line(bot, caplog, payload):
+    statuses = [post(bot, payload, {**FORM, **sign(SECRET, payload, timestamp=int(time.time()) + n)}) for n in range(3)]
+    assert statuses == [400, 400, 400]
+    assert not any(r.exc_info for r in caplog.records)
+    assert len([r for r in caplog.records if "can't read" in r.getMessage()]) == 1
+
+
+def test_a_replayed_signed_command_runs_once(bot):
+    bot.run("new Busy", user=OWNER, channel=CHANNEL)
+    body = command_body("step add Once", response_url=bot.slack.response_url("replay"), user_id=OWNER, channel_id=CHANNEL)
+    signed = {**FORM, **sign(SECRET, body)}
+    assert [post(bot, body, signed) for _ in range(3)] == [200, 200, 200]
+    bot.slack.wait_for_responses(1, key="replay")
+    time.sleep(0.3)
+    with bot.db.reader() as session:
+        assert session.exec(select(Step.title)).all() == ["Once"]
+
+
+def test_control_characters_in_typed_text_are_dropped_before_storage(bot):
+    bot.run("new Busy", user=OWNER, channel=CHANNEL)
+    reply = bot.run("step add Brief\x00 for\x07 the\x1b client", user=OWNER, channel=CHANNEL)
+    assert "Added #1" in text_of(reply)
+    with bot.db.reader() as session:
+        assert session.exec(select(Step.title)).one() == "Brief for the client"
+
+
+# --- acks never wait on Slack ---------------------------------------------------------------------
+
+
+def test_thirty_two_clicks_are_all_acknowledged_before_slack_answers_any_of_their_updates(bot, slack):
+    """Slack takes 2 s per chat.update and every click needs one: Bolt's listener threads (16)
+    must never hold those calls, or the later clicks' acks would wait for the first updates.
+    Ordering, not a time limit: every ack has returned before the first update could finish."""
+    bot.run("new Busy", user=OWNER, channel=CHANNEL)
+    bot.run(f"approver add <@{CLIENT}>", user=OWNER, channel=CHANNEL)
+    for n in range(32):
+        bot.run(f"deliverable Piece {n}", user=OWNER, channel=CHANNEL)
+    with bot.db.reader() as session:
+        ids_ = list(session.exec(select(Deliverable.id).order_by(Deliverable.id)))
+    slack.delay("chat.update", 2)
+
+    def click(deliverable_id: int) -> float:
+        reply = approve(bot, slack, deliverable_id, CLIENT, f"k{deliverable_id}")
+        assert reply.status == 200
+        return time.monotonic()
+
+    with ThreadPoolExecutor(max_workers=32) as pool:
+        acked = list(pool.map(click, ids_))
+    updates = slack.wait_for("chat.update", 32, timeout=30)
+    first_update_done = min(u.at for u in updates) + 2
+    assert max(acked) < first_update_done, "an ack waited for a thread that was waiting on Slack"
+    bot.services.work.shutdown(wait=True)  # let the slow updates finish before the stand-in stops

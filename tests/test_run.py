@@ -70,7 +70,8 @@ def test_the_bot_serves_slack_over_http_and_keeps_its_data_across_a_restart(tmp_
     sender = SlackSender(url, SECRET)
     process = start(tmp_path, slack, port)
     try:
-        assert wait_healthy(url, process) == {"ok": True}
+        health = wait_healthy(url, process)
+        assert health["ok"] is True and set(health["work"]) == {"queued", "running", "done"}
         created = sender.command(
             'new "Acme website"', user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new")
         )

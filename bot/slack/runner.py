@@ -79,13 +79,17 @@ def run(settings: Settings) -> int:
         else:
             log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
             try:
-                serve(wsgi_app(app, services.db), port=settings.port)
+                serve(
+                    wsgi_app(app, services.db, signing_secret=settings.signing_secret or "", work=services.work),
+                    port=settings.port,
+                )
             except OSError as error:  # the port is taken, or needs privileges
                 raise StartupError(f"PORT: cannot listen on port {settings.port} ({error.strerror or error})") from None
     except StartupError as error:
         return _fail(error)
     finally:
         scheduler.stop()
+        services.work.shutdown(wait=True)  # what was acknowledged still happens
     return 0
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from waitress import wasyncore
 
 from bot.slack.gate import gate
+from bot.work import Backlog
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -26,19 +27,21 @@ EVENTS_PATH = "/slack/events"
 SERVER_THREADS = 16
 
 
-def wsgi_app(app: App, db: Database, *, signing_secret: str) -> Callable[..., Iterable[bytes]]:
+def wsgi_app(app: App, db: Database, *, signing_secret: str, work: Backlog | None = None) -> Callable[..., Iterable[bytes]]:
     """`POST /slack/events` through the gate into Bolt, and `GET /healthz`."""
     slack = gate(SlackRequestHandler(app, path=EVENTS_PATH), signing_secret=signing_secret, db=db)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            return healthz(db, start_response)
+            return healthz(db, start_response, work=work)
         return slack(environ, start_response)
 
     return application
 
 
-def healthz(db: Database, start_response: Callable[..., Any]) -> Iterable[bytes]:
+def healthz(db: Database, start_response: Callable[..., Any], *, work: Backlog | None = None) -> Iterable[bytes]:
+    """200 when the database answers (503 when not), with the backlog of work waiting on Slack."""
+    body: dict[str, Any]
     try:
         with db.reader() as session:  # a read: a probe must never queue behind writers
             session.exec(text("SELECT 1"))
@@ -46,6 +49,8 @@ def healthz(db: Database, start_response: Callable[..., Any]) -> Iterable[bytes]
     except Exception as error:  # the database is what the bot cannot work without
         log.warning("health check failed: %s", error)
         status, body = "503 Service Unavailable", {"ok": False, "error": "database unavailable"}
+    if work is not None:
+        body["work"] = work.stats()
     payload = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [payload]

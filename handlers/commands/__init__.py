@@ -60,17 +60,22 @@ def register(app: App, services: Services) -> None:
         known = req.facts is not None or (req.payload_team is not None and req.payload_team != req.team_id)
         if verb.kind is Kind.READ and known:
             ack(**(run(verb, req, args) or reply(OOPS)))
-            for work in req.after_ack:
-                work()
+            if req.after_ack:
+                services.work.submit(lambda: [work() for work in req.after_ack], f"/project {verb.name}")
             return
-        ack()  # writes, Slack calls and first-time lookups happen after Slack has its answer
-        if not known:  # users.info once, then cached for a day; None (Slack can't say) fails closed
-            req.facts = person_facts(services.db, client, team_id=req.team_id, user_id=req.user_id, now=req.now)
-        message = run(verb, req, args)
-        if message is not None:
-            Answer(client, req.user_id, req.channel_id, respond=respond)(message)
-        for work in req.after_ack:
-            work()
+        ack()  # writes, Slack calls and first-time lookups happen on the work threads
+        services.work.submit(lambda: finish(verb, req, args, known=known), f"/project {verb.name}")
+
+
+def finish(verb: Verb, req: Request, args: object, *, known: bool) -> None:
+    """The part of a command after its ack: who is asking (once), the verb, the answer."""
+    if not known:  # users.info once, then cached for a day; None (Slack can't say) fails closed
+        req.facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=req.user_id, now=req.now)
+    message = run(verb, req, args)
+    if message is not None:
+        Answer(req.client, req.user_id, req.channel_id, respond=req.respond)(message)
+    for work in req.after_ack:
+        work()
 
 
 def run(verb: Verb, req: Request, args: object) -> Message | None:
