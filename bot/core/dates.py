@@ -1,4 +1,15 @@
-"""Date words as people type them (`fri`, `+3d`, `2026-12-01`) and working-day arithmetic."""
+"""Date words as people type them (`fri`, `+3d`, `2026-12-01`) and working-day arithmetic.
+
+Working days are a set of weekday numbers, Monday = 0:
+
+    >>> thursday, weekdays = date(2026, 11, 26), frozenset(range(5))
+    >>> parse_date("+2w", thursday)
+    datetime.date(2026, 12, 10)
+    >>> next_working_day(date(2026, 11, 27), weekdays)     # Friday → Monday
+    datetime.date(2026, 11, 30)
+    >>> working_days_between(thursday, date(2026, 12, 3), weekdays)
+    5
+"""
 
 from __future__ import annotations
 

@@ -2,6 +2,15 @@
 
 Forecast rule: an open step can't finish before today, and the project can't finish before its
 last open step. Slip is the forecast minus the target date, in calendar days.
+
+    >>> today = date(2026, 11, 26)
+    >>> forecast = forecast_date([date(2026, 11, 20), None, date(2026, 12, 4)], today)
+    >>> forecast, slip(forecast, date(2026, 12, 1)), slip(forecast, None)
+    (datetime.date(2026, 12, 4), 3, None)
+    >>> project = Project(team_id="T1", name="Acme", channel_id="C1", owner_id="U1", target_date=date(2026, 12, 1))
+    >>> status = summarize(project, [Step(number=1, title="Wireframes", due_date=date(2026, 11, 24))], [], today)
+    >>> status.done, status.total, [line.days for line in status.overdue], status.health
+    (0, 1, [2], <Health.BEHIND: 'behind'>)
 """
 
 from __future__ import annotations
