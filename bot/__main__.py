@@ -11,8 +11,19 @@ from bot.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Shepherd: client projects in Slack.")
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind"])
+    parser = argparse.ArgumentParser(
+        prog="shepherd",
+        description="Shepherd: client projects in Slack. Settings come from the environment and .env.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=(
+            "commands:\n"
+            "  run      (default) migrate the database, then serve Slack: Socket Mode when\n"
+            "           SLACK_APP_TOKEN is set, else HTTP on HOST:PORT; reminders run inside\n"
+            "  migrate  bring the database schema up to date, then exit\n"
+            "  remind   run one reminder pass, print what was sent and held back, then exit"
+        ),
+    )
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind"], help="see below")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A line per migration step, per pass, or per pass skipped because the last one still runs

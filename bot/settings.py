@@ -29,6 +29,7 @@ class Settings:
     signing_secret: str | None = None
     app_token: str | None = None
     port: int = 3000
+    host: str = "0.0.0.0"
     database_url: str = "sqlite:///shepherd.db"
     slack_api_url: str | None = None
     default_tz: str = "UTC"
@@ -88,6 +89,7 @@ class Settings:
             signing_secret=signing_secret,
             app_token=app_token,
             port=_int("PORT", get("PORT"), 3000, low=1, high=65535),
+            host=_host(get("HOST") or "0.0.0.0"),
             database_url=_database_url(get("DATABASE_URL") or "sqlite:///shepherd.db"),
             slack_api_url=slack_api_url,
             default_tz=_tz("DEFAULT_TZ", get("DEFAULT_TZ") or "UTC"),
@@ -121,10 +123,14 @@ def _clock(name: str, raw: str) -> time:
 
 
 def _work_hours(raw: str) -> tuple[time, time]:
-    parts = raw.replace(" ", "").split("-")
+    parts = raw.replace(" ", "").replace("–", "-").split("-")
+    form = f"WORK_HOURS must be two 24-hour times like 09:00-18:00, got {raw!r}."
     if len(parts) != 2:
-        raise SettingsError(f"WORK_HOURS must look like 09:00-18:00, got {raw!r}.")
-    start, end = (_clock("WORK_HOURS", part) for part in parts)
+        raise SettingsError(form)
+    try:
+        start, end = (_clock("WORK_HOURS", part) for part in parts)
+    except SettingsError:
+        raise SettingsError(form) from None
     if start >= end:
         raise SettingsError(f"WORK_HOURS must start before it ends, got {raw!r}.")
     return start, end
@@ -143,6 +149,12 @@ def _work_days(raw: str) -> frozenset[int]:
             day = (day + 1) % 7
             days.add(day)
     return frozenset(days)
+
+
+def _host(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]{1,255}", raw):
+        raise SettingsError(f"HOST must be an address to listen on, like 0.0.0.0 or 127.0.0.1, got {raw!r}.")
+    return raw.strip("[]")
 
 
 def _tz(name: str, raw: str) -> str:

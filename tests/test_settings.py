@@ -124,8 +124,10 @@ def test_a_port_already_in_use_is_one_clear_line(tmp_path):
                 timeout=60,
             )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[-1].startswith(f"shepherd: PORT: cannot listen on port {port}")
+    assert result.stderr.strip().splitlines()[-1].startswith(f"shepherd: PORT: cannot listen on 0.0.0.0:{port}")
     assert "Traceback" not in result.stderr
+    assert "listening" not in result.stderr  # said only once it is true
+    assert "will be unused" not in result.stderr  # Bolt's warning about the token we pass as a client
 
 
 def test_a_rejected_app_token_in_socket_mode_is_one_clear_line(tmp_path):
@@ -145,3 +147,32 @@ def test_a_rejected_app_token_in_socket_mode_is_one_clear_line(tmp_path):
         result.stderr.strip().splitlines()[-1]
         == "shepherd: SLACK_APP_TOKEN: Slack did not accept the app-level token (invalid_auth)"
     )
+
+
+def test_work_hours_typed_loosely_get_the_accepted_form():
+    with pytest.raises(SettingsError) as error:
+        Settings.from_mapping({**HTTP, "WORK_HOURS": "9-5"})
+    assert str(error.value) == "WORK_HOURS must be two 24-hour times like 09:00-18:00, got '9-5'."
+
+
+def test_host_binds_the_http_server_to_an_address():
+    assert Settings.from_mapping(HTTP).host == "0.0.0.0"
+    assert Settings.from_mapping({**HTTP, "HOST": "127.0.0.1"}).host == "127.0.0.1"
+    with pytest.raises(SettingsError):
+        Settings.from_mapping({**HTTP, "HOST": "not an address!"})
+
+
+def test_when_slack_is_unreachable_start_up_names_slack_or_the_configured_url():
+    from bot.slack.runner import unreachable
+
+    error = OSError("Connection refused")
+    assert unreachable(Settings.from_mapping(HTTP), error).startswith("cannot reach Slack (https://slack.com/api/)")
+    custom = Settings.from_mapping({**HTTP, "SLACK_API_URL": "http://127.0.0.1:9/api"})
+    assert unreachable(custom, error).startswith("SLACK_API_URL: cannot reach the Web API at http://127.0.0.1:9/api/")
+
+
+def test_shepherd_help_describes_its_three_commands():
+    result = subprocess.run([sys.executable, "-m", "bot", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("run", "migrate", "remind"):
+        assert f"  {command}  " in result.stdout

@@ -37,15 +37,26 @@ def listener_client(settings: Settings) -> WebClient:
     return client
 
 
+class _TokenGivenTwice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that the `client` we
+    give it (with our base URL and retries) wins. That is the intent: drop the warning."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(services: Services, *, client: WebClient | None = None) -> App:
     settings = services.settings
+    bolt_log = logging.getLogger("shepherd.bolt")
+    if not any(isinstance(f, _TokenGivenTwice) for f in bolt_log.filters):
+        bolt_log.addFilter(_TokenGivenTwice())
     app = App(
         client=client or listener_client(settings),
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
         listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="shepherd-listener"),
-        logger=logging.getLogger("shepherd.bolt"),
+        logger=bolt_log,
     )
     handlers.register(app, services)
     return app

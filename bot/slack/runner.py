@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import signal
 import sys
+import threading
 
 from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
@@ -18,7 +19,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_client
 from bot.slack.scheduler import ReminderScheduler
-from bot.slack.server import serve, wsgi_app
+from bot.slack.server import create_server, wsgi_app
 from storage.db import Database
 from storage.models import utcnow
 
@@ -56,7 +57,7 @@ def run(settings: Settings) -> int:
         except BoltError as error:
             raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({_first_line(error)})") from None
         except OSError as error:  # URLError, timeouts: Slack (or SLACK_API_URL) is unreachable
-            raise StartupError(f"SLACK_API_URL: cannot reach Slack's Web API ({_first_line(error)})") from None
+            raise StartupError(unreachable(settings, error)) from None
     except StartupError as error:
         return _fail(error)
 
@@ -69,22 +70,24 @@ def run(settings: Settings) -> int:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-            log.info("Shepherd is running in Socket Mode")
             try:
-                SocketModeHandler(app, settings.app_token).start()
+                handler = SocketModeHandler(app, settings.app_token)
+                handler.connect()  # raises when Slack refuses the app-level token
+                log.info("Shepherd is running in Socket Mode")
+                threading.Event().wait()  # the handler's own threads serve; this one waits for SIGTERM
             except SlackApiError as error:
                 raise StartupError(
                     f"SLACK_APP_TOKEN: Slack did not accept the app-level token ({error.response.get('error')})"
                 ) from None
         else:
-            log.info("Shepherd is listening on port %s (POST /slack/events, GET /healthz)", settings.port)
+            application = wsgi_app(app, services.db, signing_secret=settings.signing_secret or "", work=services.work)
+            where = f"{settings.host}:{settings.port}"
             try:
-                serve(
-                    wsgi_app(app, services.db, signing_secret=settings.signing_secret or "", work=services.work),
-                    port=settings.port,
-                )
+                server = create_server(application, host=settings.host, port=settings.port)
             except OSError as error:  # the port is taken, or needs privileges
-                raise StartupError(f"PORT: cannot listen on port {settings.port} ({error.strerror or error})") from None
+                raise StartupError(f"PORT: cannot listen on {where} ({error.strerror or error})") from None
+            log.info("Shepherd is listening on %s (POST /slack/events, GET /healthz)", where)  # bound: true now
+            server.run()
     except StartupError as error:
         return _fail(error)
     finally:
@@ -103,7 +106,7 @@ def remind_once(settings: Settings) -> int:
         except SlackApiError as error:
             raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
         except OSError as error:
-            raise StartupError(f"SLACK_API_URL: cannot reach Slack's Web API ({_first_line(error)})") from None
+            raise StartupError(unreachable(settings, error)) from None
     except StartupError as error:
         return _fail(error)
     try:
@@ -112,6 +115,13 @@ def remind_once(settings: Settings) -> int:
         services.db.dispose()
     log.info("reminder pass: %s", report)
     return 0
+
+
+def unreachable(settings: Settings, error: Exception) -> str:
+    """Name what could not be reached: the configured SLACK_API_URL, or Slack itself."""
+    if settings.slack_api_url:
+        return f"SLACK_API_URL: cannot reach the Web API at {settings.slack_api_url} ({_first_line(error)})"
+    return f"cannot reach Slack (https://slack.com/api/): check this machine's internet access ({_first_line(error)})"
 
 
 def _exit_on_sigterm(_signum: int, _frame: object) -> None:

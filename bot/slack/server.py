@@ -1,6 +1,7 @@
 """HTTP mode: Bolt behind a production WSGI server (waitress), with `GET /healthz`.
 
-serve(wsgi_app(app, db), port=3000)
+server = create_server(wsgi_app(app, db, signing_secret="…"), host="0.0.0.0", port=3000)
+server.run()
 """
 
 from __future__ import annotations
@@ -54,10 +55,6 @@ def healthz(db: Database, start_response: Callable[..., Any], *, work: Backlog |
     payload = json.dumps(body).encode()
     start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
     return [payload]
-
-
-def serve(application: Callable[..., Iterable[bytes]], *, port: int, host: str = "0.0.0.0") -> None:
-    waitress.serve(application, host=host, port=port, threads=SERVER_THREADS, ident="shepherd")
 
 
 def create_server(application: Callable[..., Iterable[bytes]], *, port: int = 0, host: str = "127.0.0.1") -> Any:
