@@ -212,3 +212,40 @@ def test_every_declared_verb_has_a_help_line_a_grammar_and_a_handler():
     shown = help_message([(v.usage, v.does) for v in verbs])["text"]
     for verb in verbs:
         assert f"/project {verb.usage}" in shown
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("next fri", date(2026, 12, 4)),  # `fri` is tomorrow (27th); `next fri` the one after
+        ("next thu", date(2026, 12, 10)),
+        ("eow", date(2026, 11, 27)),
+        ("+1m", date(2026, 12, 26)),
+        ("dec 5", date(2026, 12, 5)),
+        ("5 Dec", date(2026, 12, 5)),
+        ("december 5th", date(2026, 12, 5)),
+        ("nov 20", date(2027, 11, 20)),  # the next such date: this year's has passed
+        ("nov 26", THURSDAY),
+        ("feb 29", date(2028, 2, 29)),
+    ],
+)
+def test_the_date_words_people_type(word, expected):
+    assert parse_date(word, THURSDAY) == expected
+
+
+def test_a_month_later_keeps_the_day_or_takes_the_months_last():
+    assert parse_date("+1m", date(2027, 1, 31)) == date(2027, 2, 28)
+    assert parse_date("+2m", date(2026, 12, 31)) == date(2027, 2, 28)
+
+
+def test_end_of_week_follows_the_working_week():
+    sun_thu = frozenset({6, 0, 1, 2, 3})
+    assert parse_date("eow", date(2026, 11, 23), sun_thu) == date(2026, 11, 26)
+    assert parse_date("eow", date(2026, 11, 28)) == date(2026, 12, 4)  # on a Saturday: the coming week's end
+
+
+@pytest.mark.parametrize("word", ["next", "dec 32", "feb 30", "next month", "5", "dec"])
+def test_unreadable_date_words_name_the_word(word):
+    with pytest.raises(UserError) as error:
+        parse_date(word, THURSDAY)
+    assert f"`{word}`" in error_text(error.value)

@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from bot.core.dates import incomplete
 from bot.core.errors import BadInput
 from bot.core.text import channel_id, cut, link_url, mention_id, plain
 from storage.models import Stage
@@ -129,7 +130,8 @@ SINGLE_VALUE_OPTIONS = ("due", "budget", "internal")  # one word each; `client:`
 def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
     """Split `words key:value words…` into plain words and options.
 
-    `due:` and `budget:` take one word (`due:fri`, or `due: fri`); `client:` runs until the next
+    `due:` and `budget:` take one word (`due:fri`, or `due: fri`; two for `due:next fri` or
+    `due:dec 5`); `client:` runs until the next
     option or mention. Everything else, wherever it stands, belongs to the words.
     """
     words: list[Token] = []
@@ -142,15 +144,20 @@ def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
             if key in options:
                 raise BadInput("{word} is given twice; give it once.", f"{key}:")
             options[key] = [Token(value, token.quoted)] if value else []
-            taking = None if value and key in SINGLE_VALUE_OPTIONS else key
+            taking = None if value and key in SINGLE_VALUE_OPTIONS and not _needs_more(key, options[key]) else key
         elif taking and not mention_id(token.raw):
             options[taking].append(token)
-            if taking in SINGLE_VALUE_OPTIONS:
+            if taking in SINGLE_VALUE_OPTIONS and not _needs_more(taking, options[taking]):
                 taking = None
         else:
             taking = None
             words.append(token)
     return words, options
+
+
+def _needs_more(key: str, values: list[Token]) -> bool:
+    """`due:next fri`, `due:dec 5`, `due:5 dec`: a date's first word that needs its second."""
+    return key == "due" and len(values) == 1 and incomplete(values[0].raw)
 
 
 def _hours(raw: str, what: str) -> float:

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from bot.messages.blocks import Message, reply
 from bot.messages.format import code
 
-DATE_HELP = "Dates: `2026-12-01`, `today`, `tomorrow`, `fri` (the next Friday), `+3d`, `+2w`."
+DATE_HELP = (
+    "Dates: `2026-12-01`, `today`, `tomorrow`, `fri` (the next Friday), `next fri` (the one after), "
+    "`+3d`, `+2w`, `+1m`, `eow` (end of this working week), `dec 5` or `5 dec`."
+)
 
 
 def help_message(lines: Sequence[tuple[str, str]], *, unknown: str | None = None, suggestion: str | None = None) -> Message:

@@ -51,7 +51,7 @@ def new_project(req: Request, args: grammar.New) -> Message | None:
         req.services.db, req.client, team_id=req.team_id, user_id=req.user_id, default_tz=settings.default_tz, now=req.now
     )
     today = projects.local_today(tz, req.now)
-    target = parse_date(args.due_word, today) if args.due_word else None
+    target = parse_date(args.due_word, today, req.services.settings.work_days) if args.due_word else None
     with req.services.db.transaction() as session:
         project = projects.create_project(
             session, team_id=req.team_id, channel_id=req.channel_id, owner_id=req.user_id, name=args.name,

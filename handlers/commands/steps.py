@@ -20,7 +20,7 @@ def only_own(req: Request, numbers: tuple[int, ...]) -> None:
 
 
 def _date(req: Request, word: str | None, today: date) -> date | None:
-    return parse_date(word, today) if word else None
+    return parse_date(word, today, req.services.settings.work_days) if word else None
 
 
 @verb("step add", grammar.step_add, usage="step add <title> [@person] [due:<date>]", does="add a step to the current stage")
