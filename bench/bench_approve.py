@@ -42,7 +42,7 @@ WARM_UP = 20
 
 
 def serve(app: App, db: Database) -> tuple[SlackSender, Any]:
-    server = create_server(wsgi_app(app, db))
+    server = create_server(wsgi_app(app, db, signing_secret=SECRET))
     threading.Thread(target=server.run, name="waitress", daemon=True).start()
     return SlackSender(f"http://127.0.0.1:{server.effective_port}", SECRET), server
 
