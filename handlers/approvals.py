@@ -141,6 +141,8 @@ def decide(services: Services, client: WebClient, click: Click, verdict: Verdict
 
 
 def record_refusal(services: Services, click: Click, verdict: Verdict, refused: NotADecider) -> None:
+    if click.deliverable_id is None:
+        return
     try:
         with services.db.transaction() as session:
             approvals.record_refusal(

@@ -123,7 +123,7 @@ def pending_by_project(session: Session, *, team_id: str, project_ids: list[int]
             col(Deliverable.project_id).in_(project_ids),
             Deliverable.state == DeliverableState.PENDING.value,
         )
-        .group_by(Deliverable.project_id)
+        .group_by(col(Deliverable.project_id))
     ).all()
     return {pid: (count, oldest) for pid, count, oldest in rows}
 
@@ -319,7 +319,7 @@ def decide(
         raise already_decided(session, deliverable, actor) from None
     result = session.execute(
         update(Deliverable)
-        .where(col(Deliverable.id) == deliverable_id, Deliverable.state == DeliverableState.PENDING.value)
+        .where(col(Deliverable.id) == deliverable_id, col(Deliverable.state) == DeliverableState.PENDING.value)
         .values(state=verdict.value, refresh_due_at=now)  # the message must show it: see `messages_to_repair`
         .execution_options(synchronize_session=False)
     )

@@ -68,7 +68,9 @@ def cached_facts(session: Session, *, team_id: str, user_ids: Iterable[str]) -> 
 
 
 def client_contacts(session: Session, project: Project) -> list[str]:
-    rows = session.exec(select(ClientContact.user_id).where(ClientContact.project_id == project.id).order_by(ClientContact.id))
+    rows = session.exec(
+        select(ClientContact.user_id).where(ClientContact.project_id == project.id).order_by(col(ClientContact.id))
+    )
     return list(rows)
 
 

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import InternalIsProjectChannel, NotClients, OwnerIsTeam
 from bot.core.projects import (
+    _id,
     audit,
     audit_project,
     insert_once,
@@ -34,7 +35,7 @@ def add_clients(
         raise OwnerIsTeam(project.owner_id)
     added, existing = [], []
     for user_id in dict.fromkeys(user_ids):
-        row = ClientContact(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now)
+        row = ClientContact(team_id=project.team_id, project_id=_id(project), user_id=user_id, added_by=actor, added_at=now)
         if insert_once(session, row):
             added.append(user_id)
             audit_project(session, project, actor=actor, action="client.added", now=now, user=user_id)

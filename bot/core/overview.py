@@ -66,7 +66,7 @@ def _open_due_dates(session: Session, project_ids: list[int]) -> dict[int, tuple
     rows = session.exec(
         select(Step.project_id, func.min(case((open_step, Step.due_date))), func.max(case((open_step, Step.due_date))))
         .where(col(Step.project_id).in_(project_ids))
-        .group_by(Step.project_id)
+        .group_by(col(Step.project_id))
     ).all()
     return {pid: (first, last) for pid, first, last in rows}
 

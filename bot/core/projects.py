@@ -112,7 +112,7 @@ def require_open(project: Project) -> None:
 
 
 def approver_ids(session: Session, project: Project) -> list[str]:
-    rows = session.exec(select(Approver.user_id).where(Approver.project_id == project.id).order_by(Approver.id))
+    rows = session.exec(select(Approver.user_id).where(Approver.project_id == project.id).order_by(col(Approver.id)))
     return list(rows)
 
 
@@ -161,8 +161,9 @@ def create_project(
         session.rollback()
         check_new_project(session, team_id=team_id, channel_id=channel_id, name=name)
         raise
+    project_id = _id(project)
     for user_id in dict.fromkeys(approvers):
-        session.add(Approver(team_id=team_id, project_id=project.id, user_id=user_id, added_by=owner_id, added_at=now))
+        session.add(Approver(team_id=team_id, project_id=project_id, user_id=user_id, added_by=owner_id, added_at=now))
     audit(
         session, team_id=team_id, project_id=project.id, actor=owner_id, action="project.created", now=now,
         name=name, client=client, target_date=target_date, approvers=list(approvers),
@@ -217,7 +218,7 @@ def gate_blockers(session: Session, *, project: Project, stage: Stage) -> list[D
             Deliverable.stage == stage.value,
             Deliverable.state.in_([DeliverableState.PENDING.value, DeliverableState.REJECTED.value]),  # type: ignore[attr-defined]
         )
-        .order_by(Deliverable.submitted_at)
+        .order_by(col(Deliverable.submitted_at))
     )
     return list(rows)
 
@@ -285,13 +286,19 @@ def add_approvers(
     require_owner(project, actor, "choose approvers")
     added, existing = [], []
     for user_id in dict.fromkeys(user_ids):
-        row = Approver(team_id=project.team_id, project_id=project.id, user_id=user_id, added_by=actor, added_at=now)
+        row = Approver(team_id=project.team_id, project_id=_id(project), user_id=user_id, added_by=actor, added_at=now)
         if insert_once(session, row):
             added.append(user_id)
             audit_project(session, project, actor=actor, action="approver.added", now=now, user=user_id)
         else:  # already one, or added by a concurrent command a moment ago
             existing.append(user_id)
     return added, existing
+
+
+def _id(project: Project) -> int:
+    """A saved project's id (every project the core is handed has been flushed)."""
+    assert project.id is not None
+    return project.id
 
 
 def insert_once(session: Session, row: SQLModel) -> bool:

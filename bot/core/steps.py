@@ -18,7 +18,7 @@ from storage.models import Project, Step
 
 
 def steps_of(session: Session, project: Project) -> list[Step]:
-    return list(session.exec(select(Step).where(Step.project_id == project.id).order_by(Step.number)))
+    return list(session.exec(select(Step).where(Step.project_id == project.id).order_by(col(Step.number))))
 
 
 def step_numbered(session: Session, project: Project, number: int) -> Step:

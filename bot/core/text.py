@@ -70,7 +70,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def clean(text: str) -> str:
-    """User text without NUL and other control characters (a database refuses NUL; none is meant).
+    r"""User text without NUL and other control characters (a database refuses NUL; none is meant).
 
     >>> clean("Brief\x00 for\tann")
     'Brief for\tann'

@@ -84,8 +84,8 @@ def approval_message(card: ApprovalCard) -> Message:
     if card.decision is not None:
         blocks.append(section(decision_line(card.decision)))
     if card.replaced_by is not None:
-        before_decision = "" if card.decision else " before a decision was taken"
-        blocks.append(context(f":arrows_counterclockwise: Superseded by v{card.replaced_by}{before_decision}."))
+        undecided = "" if card.decision else " before a decision was taken"
+        blocks.append(context(f":arrows_counterclockwise: Superseded by v{card.replaced_by}{undecided}."))
     elif card.decision is None and d.state == DeliverableState.PENDING:
         blocks.append(
             {

@@ -45,7 +45,7 @@ def healthz(db: Database, start_response: Callable[..., Any], *, work: Backlog |
     body: dict[str, Any]
     try:
         with db.reader() as session:  # a read: a probe must never queue behind writers
-            session.exec(text("SELECT 1"))
+            session.execute(text("SELECT 1"))
         status, body = "200 OK", {"ok": True}
     except Exception as error:  # the database is what the bot cannot work without
         log.warning("health check failed: %s", error)

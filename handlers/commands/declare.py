@@ -87,7 +87,7 @@ class Request:
         return projects.local_today(project.tz, self.now)
 
 
-Handler = Callable[[Request, Any], Message]
+Handler = Callable[[Request, Any], Message | None]  # None: nothing to say (e.g. a form was opened)
 
 
 @dataclass(frozen=True)

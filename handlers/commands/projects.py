@@ -122,10 +122,10 @@ def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
 def show_list(req: Request, args: grammar.ListScope) -> Message:
     assert req.session is not None
     if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
-        rows, total = clients.client_projects(
+        theirs, count = clients.client_projects(
             req.session, team_id=req.team_id, user_id=req.user_id, include_closed=args.scope == "all", limit=LIST_SHOWN
         )
-        return client_view.client_project_list([(p, p.target_date) for p in rows], total=total)
+        return client_view.client_project_list([(p, p.target_date) for p in theirs], total=count)
     rows, total = overview.overview(
         req.session, team_id=req.team_id, user_id=req.user_id, scope=args.scope, now=req.now, limit=LIST_SHOWN
     )
