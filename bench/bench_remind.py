@@ -28,9 +28,10 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests
 from slack_sdk import WebClient  # noqa: E402
 from sqlalchemy import event, insert, text  # noqa: E402
 
-from bot.core.reminders import Outbox, remind  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.slack.outbox import Outbox  # noqa: E402
+from bot.slack.reminder_pass import remind  # noqa: E402
 from storage.db import Database  # noqa: E402
 from storage.models import Project, Step, UserProfile  # noqa: E402
 from tests.support.slack_stub import SlackStub  # noqa: E402

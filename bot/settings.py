@@ -38,6 +38,7 @@ class Settings:
     work_days: frozenset[int] = frozenset(range(5))  # Monday=0 … Friday=4
     nudge_time: time = time(9, 30)
     reminder_interval: int = 60
+    reminder_concurrency: int = 8
     approval_chase_days: int = 2
     escalate_after_days: int = 3
 
@@ -98,6 +99,7 @@ class Settings:
             work_days=_work_days(get("WORK_DAYS") or "mon-fri"),
             nudge_time=nudge_time,
             reminder_interval=_int("REMINDER_INTERVAL", get("REMINDER_INTERVAL"), 60, low=5, high=86400),
+            reminder_concurrency=_int("REMINDER_CONCURRENCY", get("REMINDER_CONCURRENCY"), 8, low=1, high=64),
             approval_chase_days=_int("APPROVAL_CHASE_DAYS", get("APPROVAL_CHASE_DAYS"), 2, low=0, high=60),
             escalate_after_days=_int("ESCALATE_AFTER_DAYS", get("ESCALATE_AFTER_DAYS"), 3, low=0, high=60),
         )

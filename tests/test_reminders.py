@@ -21,92 +21,45 @@ from sqlmodel import select
 
 from bot.core import projects
 from bot.core import steps as step_rules
-from bot.core.reminders import CLAIM_FOR, Outbox, PassReport, remind
+from bot.core.reminders.model import DueStep, PassReport
 from bot.core.steps import assign_step, complete_steps
-from bot.messages.reminders import DueStep, assignee_dm, channel_digest, escalation
+from bot.messages.reminders import assignee_dm, channel_digest, escalation
 from bot.services import Services
-from bot.settings import Settings
+from bot.slack.outbox import Outbox
+from bot.slack.reminder_pass import remind
 from bot.slack.scheduler import ReminderScheduler
 from storage.db import Database
-from storage.models import Deliverable, Project, Reminder, Step, utcnow
+from storage.ledger import CLAIM_FOR
+from storage.models import Deliverable, Project, Step, utcnow
 from tests.support.blocks import assert_valid_blocks, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN, SECRET
+from tests.support.reminders import (
+    FRI,
+    MON,
+    NEXT_MON,
+    SAT,
+    START,
+    SUN,
+    THU,
+    TUE,
+    WED,
+    Sleeps,
+    at,
+    make_services,
+    posts,
+    reminders,
+    run_pass,
+    seed,
+)
 from tests.support.slack_stub import SlackStub
 
 ROOT = Path(__file__).resolve().parent.parent
-
-# A week in December 2026: Mon 30 Nov … Fri 4 Dec, the weekend, Mon 7 Dec.
-MON, TUE, WED, THU, FRI, SAT, SUN = (date(2026, 11, 30) + timedelta(days=n) for n in range(7))
-NEXT_MON = date(2026, 12, 7)
-START = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)  # when the projects were set up
-
-
-def at(day: date, clock: str, tz: str = "UTC") -> datetime:
-    """A local wall-clock time in `tz`, as an aware UTC datetime."""
-    from zoneinfo import ZoneInfo
-
-    hour, minute = (int(part) for part in clock.split(":"))
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo(tz)).astimezone(UTC)
-
-
-def make_services(db: Database, slack: SlackStub, **env: str) -> Services:
-    settings = Settings.from_mapping(
-        {"SLACK_BOT_TOKEN": HOME_TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, **env}
-    )
-    return Services(settings, db)
-
-
-class Sleeps:
-    """The pass's sleep, recorded instead of slept (the pacer and Retry-After go through it)."""
-
-    def __init__(self) -> None:
-        self.seconds: list[float] = []
-
-    def __call__(self, seconds: float) -> None:
-        self.seconds.append(seconds)
+WEEKDAYS = frozenset(range(5))
 
 
 @pytest.fixture
 def services(db: Database, slack: SlackStub) -> Services:
     return make_services(db, slack)
-
-
-def run_pass(services: Services, slack: SlackStub, when: datetime, *, sleeps: Sleeps | None = None) -> PassReport:
-    client = WebClient(token=HOME_TOKEN, base_url=slack.api_url)
-    with freeze_time(when):
-        return remind(services, client, utcnow(), outbox=Outbox(client, sleep=sleeps or Sleeps()))
-
-
-def seed(
-    db: Database,
-    *,
-    name: str = "Acme website",
-    channel: str = "C_PROJ",
-    owner: str = "U_OWNER",
-    tz: str = "UTC",
-    steps: list[tuple[str, str | None, date | None]] = (),  # type: ignore[assignment]
-) -> Project:
-    with db.transaction() as session:
-        project = projects.create_project(
-            session, team_id=HOME_TEAM, channel_id=channel, owner_id=owner, name=name, client=None,
-            target_date=None, tz=tz, now=START,
-        )  # fmt: skip
-        for title, assignee, due in steps:
-            step_rules.add_step(session, project=project, actor=owner, title=title, assignee_id=assignee, due_date=due, now=START)
-    return project
-
-
-def posts(slack: SlackStub, channel: str | None = None) -> list[dict[str, Any]]:
-    """The messages Slack accepted (failed attempts left out), optionally to one channel or user."""
-    return [c.params for c in slack.calls_to("chat.postMessage") if not c.failed and channel in (None, c.params["channel"])]
-
-
-def reminders(db: Database) -> dict[str, Reminder]:
-    with db.reader() as session:
-        return {row.key: row for row in session.exec(select(Reminder))}
-
-
-# --- what is sent ----------------------------------------------------------------------------
 
 
 def test_assignee_gets_one_dm_listing_all_their_overdue_steps_across_projects(services, slack, db):
@@ -119,7 +72,7 @@ def test_assignee_gets_one_dm_listing_all_their_overdue_steps_across_projects(se
     assert len(bob) == 1
     text = text_of(bob[0])
     assert "Wireframes" in text and "Copy" in text and "API spec" in text and "Logo" not in text
-    assert "overdue by 2 days" in text and "overdue by 1 day" in text
+    assert "overdue by 2 working days" in text and "overdue by 1 working day" in text
     assert_valid_blocks(bob[0]["blocks"])
     assert len(posts(slack, "U_CAROL")) == 1
     assert report.failed == report.deferred == 0
@@ -142,7 +95,7 @@ def test_overdue_steps_are_reminded_each_working_day_but_not_at_the_weekend(serv
 
     bob = posts(slack, "U_BOB")
     assert len(bob) == 3  # Thursday, Friday, Monday
-    assert "overdue by 7 days" in text_of(bob[-1])  # computed when sent, not when first planned
+    assert "overdue by 5 working days" in text_of(bob[-1])  # computed when sent, not when first planned
 
 
 def test_a_friday_due_step_is_reminded_on_thursday_not_before(services, slack, db):
@@ -176,7 +129,7 @@ def test_a_reminder_outside_working_hours_waits_for_the_persons_next_window(serv
     run_pass(services, slack, at(THU, "09:05", "America/Los_Angeles"))
 
     bob = posts(slack, "U_BOB")
-    assert len(bob) == 1 and "overdue by 3 days" in text_of(bob[0])
+    assert len(bob) == 1 and "overdue by 3 working days" in text_of(bob[0])
 
 
 def test_weekend_reminders_wait_for_monday_morning(services, slack, db):
@@ -457,7 +410,8 @@ def test_a_429_is_waited_out_for_retry_after_then_the_message_goes_once(services
     assert report.sent == 2 and report.deferred == 0
 
 
-def test_a_long_retry_after_delays_the_reminder_to_a_later_pass_without_losing_or_doubling_it(services, slack, db):
+def test_a_long_retry_after_delays_the_reminder_to_a_later_pass_without_losing_or_doubling_it(slack, db):
+    services = make_services(db, slack, REMINDER_CONCURRENCY="1")  # one sender: the hold's effect on the next post
     seed(db, steps=[("Wireframes", "U_BOB", MON)])
     slack.fail("chat.postMessage", status=429, headers={"Retry-After": "120"}, error="ratelimited")
     when = at(WED, "10:00")
@@ -472,9 +426,10 @@ def test_a_long_retry_after_delays_the_reminder_to_a_later_pass_without_losing_o
     assert Counter(p["channel"] for p in posts(slack)) == Counter({"U_BOB": 1, "C_PROJ": 1})
 
 
-def test_while_a_long_retry_after_runs_other_messages_are_deferred_not_slept_on_with_their_claims(services, slack, db):
+def test_while_a_long_retry_after_runs_other_messages_are_deferred_not_slept_on_with_their_claims(slack, db):
     # Sleeping 30 s holding the next message's claim would let it expire under a slow Slack and
     # another process send the same reminder again: the pass hands it to a later pass instead.
+    services = make_services(db, slack, REMINDER_CONCURRENCY="1")  # one sender: the hold's effect on the next post
     seed(db, steps=[("Wireframes", "U_BOB", MON)])
     slack.fail("chat.postMessage", status=429, headers={"Retry-After": "30"}, error="ratelimited", times=1)
     sleeps = Sleeps()
@@ -518,7 +473,8 @@ def test_a_reminder_that_failed_yesterday_goes_out_today_once_not_twice(services
     assert statuses == Counter({"sent": 2, "superseded": 2})  # Tuesday's carried by Wednesday's
 
 
-def test_a_permanent_error_is_recorded_reported_to_the_owner_once_and_not_retried(services, slack, db):
+def test_a_permanent_error_is_recorded_reported_to_the_owner_once_and_not_retried(slack, db):
+    services = make_services(db, slack, REMINDER_CONCURRENCY="1")  # the scripted failure meets the DM, sent first
     seed(db, steps=[("Wireframes", "U_GONE", MON), ("Copy", "U_GONE", TUE)])
     slack.fail("chat.postMessage", error="account_inactive")
 
@@ -553,7 +509,7 @@ def _due(n: int, title: str = "Step", due: date = MON) -> DueStep:
 
 
 def test_a_dm_with_many_steps_stays_within_block_kit_limits_and_escapes_titles():
-    message = assignee_dm([_due(n, "<!channel> " + "x" * 400) for n in range(1, 40)], today=WED)
+    message = assignee_dm([_due(n, "<!channel> " + "x" * 400) for n in range(1, 40)], today=WED, work_days=WEEKDAYS)
 
     assert_valid_blocks(message["blocks"])
     text = text_of(message)
@@ -562,7 +518,7 @@ def test_a_dm_with_many_steps_stays_within_block_kit_limits_and_escapes_titles()
 
 
 def test_the_digest_is_cut_with_and_n_more():
-    message = channel_digest([_due(n) for n in range(1, 30)], today=WED)
+    message = channel_digest([_due(n) for n in range(1, 30)], today=WED, work_days=WEEKDAYS)
     assert_valid_blocks(message["blocks"])
     assert "and 19 more" in text_of(message)
 

@@ -1,58 +1,28 @@
 """Block Kit builders for the scheduler's messages: assignee DMs, channel digests, approver chases,
 escalations and "I couldn't reach …" reports. Pure functions of domain data and the send-time date.
 
-    message = assignee_dm(steps, today=date(2026, 12, 3))   # {"text": …, "blocks": […]}
+    message = assignee_dm(steps, today=date(2026, 12, 3), work_days=frozenset(range(5)))
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
-from bot.core.text import cut, escape, mention, plural
+from bot.core.dates import working_days_between
+from bot.core.reminders.model import DueStep, WaitingDeliverable
 from bot.messages import ids
-from bot.messages.views import Block, Message, bulleted, context, day, section
+from bot.messages.blocks import Block, Message, bulleted, context, section
+from bot.messages.format import day, escape, mention, plural, shown
 
 MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
 
 
-@dataclass(frozen=True)
-class DueStep:
-    """An open step with a due date, with what a reminder needs to say about its project."""
-
-    step_id: int
-    number: int
-    title: str
-    due_date: date
-    assignee_id: str | None
-    project_id: int
-    project_name: str
-    channel_id: str
-    owner_id: str
-    project_tz: str = "UTC"
-    snoozed_until: date | None = None
-    reminded_on: date | None = None  # the assignee's local date of the last sent DM that showed it
-
-
-@dataclass(frozen=True)
-class WaitingDeliverable:
-    """A deliverable still waiting for a decision."""
-
-    deliverable_id: int
-    title: str
-    version: int
-    project_id: int
-    project_name: str
-    channel_id: str
-    owner_id: str
-    submitted_at: datetime
-
-
-def due_phrase(due: date, today: date) -> str:
-    """How a due date reads on the day the message is sent: "overdue by 2 days", "due tomorrow"."""
+def due_phrase(due: date, today: date, work_days: frozenset[int]) -> str:
+    """How a due date reads on the day the message is sent: "overdue by 2 working days", "due tomorrow"."""
     if due < today:
-        return f"*overdue by {plural((today - due).days, 'day')}* (was due {day(due)})"
+        late = max(working_days_between(due, today, work_days), 1)
+        return f"*overdue by {plural(late, 'working day')}* (was due {day(due)})"
     if due == today:
         return "due *today*"
     if (due - today).days == 1:
@@ -61,7 +31,7 @@ def due_phrase(due: date, today: date) -> str:
 
 
 def step_title(step: DueStep) -> str:
-    return f"#{step.number} {escape(cut(step.title, 150))}"
+    return f"#{step.number} {shown(step.title)}"
 
 
 def step_buttons(step_id: int) -> Block:
@@ -95,7 +65,7 @@ def shown_in_dm(steps: Sequence[DueStep]) -> list[DueStep]:
     return _in_dm_order(steps)[:MAX_DM_STEPS]
 
 
-def assignee_dm(steps: Sequence[DueStep], *, today: date) -> Message:
+def assignee_dm(steps: Sequence[DueStep], *, today: date, work_days: frozenset[int]) -> Message:
     """The daily DM to one person: their overdue and soon-due steps, each with Mark done / Snooze."""
     ordered = _in_dm_order(steps)
     overdue = sum(1 for s in ordered if s.due_date < today)
@@ -106,24 +76,31 @@ def assignee_dm(steps: Sequence[DueStep], *, today: date) -> Message:
     summary = " and ".join(parts)
     blocks: list[Block] = [section(f":wave: You have {summary}.")]
     for step in ordered[:MAX_DM_STEPS]:
-        blocks.append(section(f"*{step_title(step)}* · {escape(cut(step.project_name, 80))}\n{due_phrase(step.due_date, today)}"))
+        blocks.append(
+            section(f"*{step_title(step)}* · {shown(step.project_name, 80)}\n{due_phrase(step.due_date, today, work_days)}")
+        )
         blocks.append(step_buttons(step.step_id))
     if len(ordered) > MAX_DM_STEPS:
         blocks.append(context(f"…and {len(ordered) - MAX_DM_STEPS} more. `/project list mine` shows your projects."))
     return {"text": f"You have {summary}.", "blocks": blocks}
 
 
-def channel_digest(steps: Sequence[DueStep], *, today: date) -> Message:
-    """The once-a-day overdue digest posted in a project's channel."""
+def channel_digest(steps: Sequence[DueStep], *, today: date, work_days: frozenset[int]) -> Message:
+    """The once-a-day overdue digest, for the team (its internal channel, or the owner). A step a
+    client owes reads as waiting on the client, not as someone's lateness."""
     ordered = sorted(steps, key=lambda s: (s.due_date, s.number))
-    name = escape(cut(ordered[0].project_name, 80))
-    lines = [
-        f"{step_title(s)}: {mention(s.assignee_id) if s.assignee_id else '_unassigned_'}, {due_phrase(s.due_date, today)}"
-        for s in ordered
-    ]
+    name = shown(ordered[0].project_name, 80)
+
+    def line(s: DueStep) -> str:
+        if s.assignee_is_client and s.assignee_id:
+            return f"{step_title(s)}: waiting on {mention(s.assignee_id)} (client) since {day(s.due_date)}"
+        who = mention(s.assignee_id) if s.assignee_id else "_unassigned_"
+        return f"{step_title(s)}: {who}, {due_phrase(s.due_date, today, work_days)}"
+
+    lines = [line(s) for s in ordered]
     title = f":warning: *{name}* has {plural(len(ordered), 'overdue step')}"
     return {
-        "text": f"{escape(cut(ordered[0].project_name, 80))}: {plural(len(ordered), 'overdue step')}",
+        "text": f"{name}: {plural(len(ordered), 'overdue step')}",
         "blocks": [section(bulleted(title, lines)), context("`/project status` shows the whole project.")],
     }
 
@@ -132,7 +109,7 @@ def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]]) -> Message:
     """A DM to an approver: deliverables waiting for their decision, with working days waited."""
     ordered = sorted(items, key=lambda pair: pair[0].submitted_at)
     lines = [
-        f"*{escape(cut(d.title, 150))}* v{d.version} in *{escape(cut(d.project_name, 80))}* (<#{d.channel_id}>): "
+        f"*{shown(d.title)}* v{d.version} in *{shown(d.project_name, 80)}* (<#{d.channel_id}>): "
         f"waiting {plural(waited, 'working day')}"
         for d, waited in ordered
     ]
@@ -150,7 +127,7 @@ def escalation(items: Sequence[tuple[DueStep, int]]) -> Message:
     if len(ordered) == 1:
         ((step, late),) = ordered
         return {
-            "text": f"#{step.number} in {escape(cut(step.project_name, 80))} is {plural(late, 'working day')} overdue",
+            "text": f"#{step.number} in {shown(step.project_name, 80)} is {plural(late, 'working day')} overdue",
             "blocks": [section(f":rotating_light: {_escalated(step, late)}"), step_buttons(step.step_id)],
         }
     summary = f"{plural(len(ordered), 'step')} in your projects are overdue too long"
@@ -166,14 +143,14 @@ def escalation(items: Sequence[tuple[DueStep, int]]) -> Message:
 def _escalated(step: DueStep, late: int) -> str:
     who = mention(step.assignee_id) if step.assignee_id else "nobody"
     return (
-        f"*{step_title(step)}* in *{escape(cut(step.project_name, 80))}* is "
+        f"*{step_title(step)}* in *{shown(step.project_name, 80)}* is "
         f"{plural(late, 'working day')} overdue (was due {day(step.due_date)}); it is assigned to {who}."
     )
 
 
 def unreachable_report(*, recipient: str, error: str, project_name: str | None) -> Message:
     """Told once to a project owner when Slack will not take a reminder for someone or somewhere."""
-    about = f" about *{escape(cut(project_name, 80))}*" if project_name else ""
+    about = f" about *{shown(project_name, 80)}*" if project_name else ""
     if recipient[:1] in ("C", "G"):
         what = f"I couldn't post reminders{about} in <#{recipient}> (Slack says `{escape(error)}`)."
         fix = "Invite me to the channel with `/invite @Shepherd`, or link the project to a channel I'm in."

@@ -8,9 +8,11 @@ in the database for a day. One fetch serves both reminders (time zones) and the 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
@@ -48,11 +50,7 @@ class SlackUnavailable(Exception):
 def fetch_profile(client: WebClient, user_id: str) -> Profile:
     """Ask Slack; `SlackUnavailable` when it can't answer now (and `GONE_PROFILE` if it says gone)."""
     try:
-        user = client.users_info(user=user_id)["user"]
-        tz = user.get("tz")
-        team = user.get("team_id") or (user.get("profile") or {}).get("team")
-        guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
-        bot = bool(user.get("is_bot") or user.get("is_app_user") or user_id == "USLACKBOT")
+        return profile_of(client.users_info(user=user_id)["user"])
     except SlackApiError as error:
         if error.response.get("error") in GONE:
             return GONE_PROFILE
@@ -61,11 +59,43 @@ def fetch_profile(client: WebClient, user_id: str) -> Profile:
     except (SlackClientError, OSError, KeyError, TypeError, AttributeError) as error:
         log.warning("users.info failed for %s: %s", user_id, error)
         raise SlackUnavailable from error
+
+
+def profile_of(user: dict[str, Any]) -> Profile:
+    """What Shepherd keeps of a Slack user object (from users.info or users.list)."""
+    tz = user.get("tz")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         tz = None
+    team = user.get("team_id") or (user.get("profile") or {}).get("team")
+    guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
+    bot = bool(user.get("is_bot") or user.get("is_app_user") or user.get("id") == "USLACKBOT")
     return Profile(tz, team, guest, bot)
+
+
+LIST_PAGE = 200  # users.list's page size; pages are rate-limited like users.info, so one page answers 200
+WARM_WITH_LIST_OVER = 20  # more people unknown than this: page through users.list instead of users.info each
+
+
+def listed_profiles(client: WebClient, wanted: set[str], *, stop: threading.Event | None = None) -> dict[str, Profile]:
+    """The wanted people's profiles from users.list, page by page (only theirs are kept, so memory
+    follows what the pass needs). Stops early when everyone is found, on `stop`, or when Slack fails."""
+    found: dict[str, Profile] = {}
+    cursor: str | None = None
+    while len(found) < len(wanted) and not (stop and stop.is_set()):
+        try:
+            page = client.users_list(limit=LIST_PAGE, cursor=cursor) if cursor else client.users_list(limit=LIST_PAGE)
+        except (SlackApiError, SlackClientError, OSError) as error:
+            log.warning("users.list failed, asking for the rest one by one: %s", error)
+            break
+        for member in page.get("members") or []:
+            if member.get("id") in wanted:
+                found[member["id"]] = profile_of(member)
+        cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            break
+    return found
 
 
 def _fresh(profile: UserProfile | None, now: datetime) -> bool:
@@ -84,24 +114,32 @@ def _cached(db: Database, *, team_id: str, user_ids: list[str]) -> dict[str, Use
 
 
 def _profiles(
-    db: Database, client: WebClient, *, team_id: str, user_ids: Iterable[str], now: datetime
-) -> dict[str, UserProfile | Profile]:
+    db: Database, client: WebClient, *, team_id: str, user_ids: Iterable[str], now: datetime,
+    stop: threading.Event | None = None,
+) -> dict[str, UserProfile | Profile]:  # fmt: skip
     """Each person's fresh cached row or a new answer from Slack; the stale row when Slack can't
-    answer; nobody we never saw and Slack can't tell us about. Slack is called outside transactions."""
+    answer; nobody we never saw and Slack can't tell us about. Slack is called outside transactions,
+    and no longer once `stop` is set (the process is shutting down)."""
     wanted = sorted(set(user_ids))
     known = _cached(db, team_id=team_id, user_ids=wanted)
-    found: dict[str, UserProfile | Profile] = {}
+    found: dict[str, UserProfile | Profile] = {u: p for u, p in known.items() if _fresh(p, now)}
+    stale = [u for u in wanted if u not in found]
     fetched: dict[str, Profile] = {}
-    for user_id in wanted:
-        profile = known.get(user_id)
-        if profile is not None and _fresh(profile, now):
-            found[user_id] = profile
+    if len(stale) > WARM_WITH_LIST_OVER:
+        fetched.update(listed_profiles(client, set(stale), stop=stop))
+    for user_id in stale:
+        if user_id in fetched:
             continue
+        if stop is not None and stop.is_set():
+            break
         try:
-            fetched[user_id] = found[user_id] = fetch_profile(client, user_id)
+            fetched[user_id] = fetch_profile(client, user_id)
         except SlackUnavailable:
-            if profile is not None:
-                found[user_id] = profile
+            continue
+    found.update(fetched)
+    for user_id in stale:  # Slack couldn't say: what we knew before still serves
+        if user_id not in found and user_id in known:
+            found[user_id] = known[user_id]
     if fetched:
         remember(db, team_id=team_id, profiles=fetched, now=now)
     return found
@@ -113,12 +151,13 @@ def user_tz(db: Database, client: WebClient, *, team_id: str, user_id: str, defa
 
 
 def user_tzs(
-    db: Database, client: WebClient, *, team_id: str, user_ids: Iterable[str], default_tz: str, now: datetime
-) -> dict[str, str]:
+    db: Database, client: WebClient, *, team_id: str, user_ids: Iterable[str], default_tz: str, now: datetime,
+    stop: threading.Event | None = None,
+) -> dict[str, str]:  # fmt: skip
     """Many people's time zones at once (the reminder pass). Someone Slack can't tell us about
     right now and whom we never saw is left out, so a reminder waits rather than going out at a
     guessed hour; someone Slack says is gone gets `default_tz`."""
-    found = _profiles(db, client, team_id=team_id, user_ids=user_ids, now=now)
+    found = _profiles(db, client, team_id=team_id, user_ids=user_ids, now=now, stop=stop)
     return {user_id: profile.tz or default_tz for user_id, profile in found.items()}
 
 

@@ -14,10 +14,10 @@ from slack_bolt.error import BoltError
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.core.reminders import remind
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, web_client
+from bot.slack.reminder_pass import remind
 from bot.slack.scheduler import ReminderScheduler
 from bot.slack.server import create_server, wsgi_app
 from storage.db import Database

@@ -1,5 +1,6 @@
 """The reminder scheduler inside the bot process: an APScheduler 3 background job that runs one
-reminder pass every REMINDER_INTERVAL seconds. Once-only delivery comes from the database, not from here.
+reminder pass every REMINDER_INTERVAL seconds, and repairs approval messages Slack failed to
+update. Once-only delivery comes from the database, not from here.
 
     scheduler = ReminderScheduler(services)
     scheduler.start()
@@ -15,9 +16,11 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.core.reminders import Outbox, remind
 from bot.services import Services
 from bot.slack.app import web_client
+from bot.slack.approvals import repair_messages
+from bot.slack.outbox import Outbox
+from bot.slack.reminder_pass import remind
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,8 @@ class ReminderScheduler:
 
     def __init__(self, services: Services, client: WebClient | None = None) -> None:
         self.services = services
-        self.client = client or web_client(services.settings)
+        # A short timeout: a pass in flight when the process stops ends within seconds, whatever Slack does.
+        self.client = client or web_client(services.settings, timeout=5)
         self.outbox = Outbox(self.client)  # one per process: pacing holds across passes
         self._team_id: str | None = None
         self._scheduler = BackgroundScheduler(timezone=UTC)
@@ -50,7 +54,7 @@ class ReminderScheduler:
         log.info("reminder scheduler started: a pass every %ss", self.services.settings.reminder_interval)
 
     def stop(self) -> None:
-        """Finish the message being sent, skip the rest of the pass (later passes have it), stop."""
+        """Finish the messages being sent, skip the rest of the pass (later passes have it), stop."""
         self.outbox.stopping.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
@@ -60,8 +64,11 @@ class ReminderScheduler:
             if self._team_id is None:
                 self._team_id = self.client.auth_test()["team_id"]
             report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
+            repaired = repair_messages(self.services, self.client, now=utcnow())
         except Exception:  # the next pass tries again; nothing is lost, only delayed
             log.exception("reminder pass failed")
             return
+        if repaired:
+            log.info("repaired %s approval message(s) that Slack had failed to update", repaired)
         if report.sent or report.deferred or report.failed:
             log.info("reminder pass: %s", report)

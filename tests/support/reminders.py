@@ -18,9 +18,11 @@ from sqlmodel import select
 
 from bot.core import projects
 from bot.core import steps as step_rules
-from bot.core.reminders import Outbox, PassReport, remind
+from bot.core.reminders.model import PassReport
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.outbox import Outbox
+from bot.slack.reminder_pass import remind
 from storage.db import Database
 from storage.models import Project, Reminder, utcnow
 from tests.support.harness import HOME_TEAM, HOME_TOKEN, SECRET
