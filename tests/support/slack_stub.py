@@ -100,6 +100,7 @@ class SlackStub:
         self.guests: set[str] = set()
         self.bots: set[str] = set()
         self.shared_channels: set[str] = set()
+        self.members: list[str] = []  # who users.list pages through
         self._cond = threading.Condition()
         self._calls: list[Call] = []
         self._responses: list[tuple[str, JSON]] = []
@@ -202,6 +203,7 @@ class SlackStub:
             self.guests.clear()
             self.bots.clear()
             self.shared_channels.clear()
+            self.members.clear()
             self._calls.clear()
             self._responses.clear()
             self._failures.clear()
@@ -290,6 +292,21 @@ class SlackStub:
             return _Reply(failure.status, failure.body, failure.headers)
         return _Reply(body=self._answer(method, params, token))
 
+    def _user(self, user: str, token: str | None) -> JSON:
+        """A user object as users.info and users.list return it."""
+        return {
+            "id": user,
+            "team_id": self.user_team.get(user) or self.tokens.get(token or "", "T_HOME"),
+            "is_restricted": user in self.guests,
+            "is_ultra_restricted": False,
+            "is_bot": user in self.bots,
+            "name": user.lower(),
+            "real_name": f"User {user}",
+            "tz": self.user_tz.get(user, "UTC"),
+            "tz_offset": 0,
+            "deleted": False,
+        }
+
     def _answer(self, method: str, params: JSON, token: str | None) -> JSON:
         """The canned success body for a Web API method."""
         channel = params.get("channel")
@@ -334,25 +351,21 @@ class SlackStub:
         if method == "conversations.info":
             shared = channel in self.shared_channels
             return {"ok": True, "channel": {"id": channel, "is_shared": shared, "is_ext_shared": shared}}
+        if method == "users.list":  # `members`: who the workspace has, paged like Slack's
+            start = int(str(params.get("cursor") or "0") or 0)
+            size = int(str(params.get("limit") or "200"))
+            page = self.members[start : start + size]
+            more = start + size < len(self.members)
+            return {
+                "ok": True,
+                "members": [self._user(user, token) for user in page],
+                "response_metadata": {"next_cursor": str(start + size) if more else ""},
+            }
         if method == "users.info":
             user = str(params.get("user", ""))
             if user in self.unknown_users:
                 return {"ok": False, "error": "user_not_found"}
-            return {
-                "ok": True,
-                "user": {
-                    "id": user,
-                    "team_id": self.user_team.get(user) or self.tokens.get(token or "", "T_HOME"),
-                    "is_restricted": user in self.guests,
-                    "is_ultra_restricted": False,
-                    "is_bot": user in self.bots,
-                    "name": user.lower(),
-                    "real_name": f"User {user}",
-                    "tz": self.user_tz.get(user, "UTC"),
-                    "tz_offset": 0,
-                    "deleted": False,
-                },
-            }
+            return {"ok": True, "user": self._user(user, token)}
         if method in ("views.open", "views.update", "views.push"):
             view = params.get("view")
             view = dict(view) if isinstance(view, dict) else {}
@@ -392,6 +405,9 @@ class _Handler(BaseHTTPRequestHandler):
                 params = {k: _maybe_json(v) for k, v in params.items()}
                 reply = self.stub._handle_api(url.path[len("/api/") :], params, headers)
             elif url.path.startswith("/response/"):
+                delay = self.stub._delays.get("response", 0.0)  # `delay("response", s)`: a slow response_url
+                if delay:
+                    time.sleep(delay)
                 try:
                     body = json.loads(raw.decode("utf-8")) if raw else {}
                 except ValueError:
