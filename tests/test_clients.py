@@ -261,7 +261,8 @@ def test_a_database_made_before_the_client_boundary_upgrades_in_place(db):
         )
         connection.execute(
             text(
-                "INSERT INTO userprofile (team_id, user_id, tz, fetched_at) VALUES ('T1', 'U1', 'Europe/Paris', '2026-11-27 09:00:00')"
+                "INSERT INTO userprofile (team_id, user_id, tz, fetched_at)"
+                " VALUES ('T1', 'U1', 'Europe/Paris', '2026-11-27 09:00:00')"
             )
         )
         connection.commit()

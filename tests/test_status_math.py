@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.core.status import Health, forecast_date, slip, summarize
-from bot.messages.views import status_card
+from bot.messages.status import status_card
 from storage.models import Deliverable, Project, Step
 from tests.support.blocks import assert_valid_blocks, text_of
 

@@ -1,38 +1,18 @@
-"""User text in and out of Slack: read Slack's markup into plain text, escape plain text for mrkdwn.
+"""Reading what people type: Slack's markup into the plain text they meant, mentions and links
+recognised, control characters dropped, lengths cut. Showing text is `bot.messages.format`'s job.
 
 Slash commands arrive escaped (`should_escape: true`): `&amp; &lt; &gt;`, mentions as `<@U1|ann>`.
-We keep plain text in the database and escape it every time it is shown, so typed text can
-never ping @channel, mention someone or forge a link.
+We keep plain text in the database and escape it every time it is shown.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
 
 _SLACK_TOKEN = re.compile(r"<([^<>]*)>")
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")  # "…and <@U1|ann>."
 _URL = re.compile(r"^https?://[^\s<>|]+$")
-
-
-_BROADCAST = re.compile(r"(?<![\w.])@(channel|here|everyone)\b", re.IGNORECASE)
-
-
-def escape(text: str) -> str:
-    """Plain text → mrkdwn that shows exactly that text and can't notify anyone.
-
-    Besides `& < >`, a typed "@here" gets a zero-width space after its "@", so Slack's automatic
-    parsing of mrkdwn can never turn it into a broadcast.
-    """
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return _BROADCAST.sub("@\u200b\\1", escaped)
-
-
-def plain_text(text: str) -> str:
-    """Text for a `plain_text` object: shown as-is by Slack, so no entities; angle brackets become
-    look-alikes so no Slack markup can appear anywhere in what Shepherd sends."""
-    return text.replace("<", "‹").replace(">", "›")
 
 
 def unescape(text: str) -> str:
@@ -102,17 +82,3 @@ def link_url(token: str) -> str | None:
 def cut(text: str, limit: int) -> str:
     """Shorten to at most `limit` characters, marking the cut with an ellipsis."""
     return text if len(text) <= limit else text[: max(limit - 1, 0)].rstrip() + "…"
-
-
-def mention(user_id: str) -> str:
-    return f"<@{user_id}>" if USER_ID.match(user_id) else escape(user_id)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else (many or word + 's')}"
-
-
-def slack_time(moment: datetime) -> str:
-    """A timestamp Slack shows in each reader's own time zone."""
-    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{fallback}>"

@@ -65,7 +65,7 @@ def profile_of(user: dict[str, Any]) -> Profile:
     """What Shepherd keeps of a Slack user object (from users.info or users.list)."""
     tz = user.get("tz")
     try:
-        ZoneInfo(tz)
+        ZoneInfo(str(tz))
     except (ZoneInfoNotFoundError, ValueError, TypeError):
         tz = None
     team = user.get("team_id") or (user.get("profile") or {}).get("team")
