@@ -67,6 +67,17 @@ def cached_facts(session: Session, *, team_id: str, user_ids: Iterable[str]) -> 
     return {user_id: found.get(user_id) for user_id in ids}
 
 
+def known_clients(session: Session, *, team_id: str, user_ids: Iterable[str]) -> set[str]:
+    """Those of `user_ids` whom Slack has said are clients (another organization, a guest). Unlike
+    the fail-closed rule for who may act, someone not yet known is not *shown* as a client."""
+    facts = cached_facts(session, team_id=team_id, user_ids=user_ids)
+    return {
+        user for user, f in facts.items()
+        if f is not None and f.known
+        and audience(home_team=team_id, payload_team=None, facts=f, named_client=False) is Audience.CLIENT
+    }  # fmt: skip
+
+
 def client_contacts(session: Session, project: Project) -> list[str]:
     rows = session.exec(
         select(ClientContact.user_id).where(ClientContact.project_id == project.id).order_by(col(ClientContact.id))
@@ -91,7 +102,7 @@ def client_facing(session: Session, project: Project) -> bool:
     if client_contacts(session, project):
         return True
     approvers = list(session.exec(select(Approver.user_id).where(Approver.project_id == project.id)))
-    facts = cached_facts(session, team_id=project.team_id, user_ids=approvers)
+    facts = cached_facts(session, team_id=project.team_id, user_ids=approvers)  # unknown counts as a client here
     return any(
         audience(home_team=project.team_id, payload_team=None, facts=facts[a], named_client=False) is Audience.CLIENT
         for a in approvers

@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
-from bot.core.audience import Audience, audience, cached_facts, client_contacts
+from bot.core.audience import client_contacts, known_clients
 from bot.core.projects import local_today
 from bot.core.status import Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
@@ -97,12 +97,7 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
     all_steps = steps_of(session, project)
     named = set(client_contacts(session, project))
     assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
-    facts = cached_facts(session, team_id=project.team_id, user_ids=assignees)
-    clients = named | {viewer} | {  # people Slack says are clients; an unknown assignee isn't shown as one
-        a for a, f in facts.items()
-        if f is not None and f.known
-        and audience(home_team=project.team_id, payload_team=None, facts=f, named_client=False) is Audience.CLIENT
-    }  # fmt: skip
+    clients = named | {viewer} | known_clients(session, team_id=project.team_id, user_ids=assignees)
     since = now - timedelta(days=RECENT_DAYS)
     decided = session.exec(
         select(Deliverable, Decision)

@@ -68,45 +68,39 @@ def complete_steps(
     session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
 ) -> tuple[list[Step], list[Step]]:
     """Mark steps done. Returns (newly done, already done). Unknown numbers refuse the whole command."""
-    require_open(project)
-    steps = [step_numbered(session, project, n) for n in numbers]
-    done, already = [], []
-    for step in steps:
-        # Only the first of concurrent `done`s changes the row; the others find it done.
-        if _set_done(session, step, done_at=now, done_by=actor, was_done=False):
-            done.append(step)
-            audit_project(session, project, actor=actor, action="step.done", now=now, step=step.number)
-        else:
-            already.append(step)
-    return done, already
-
-
-def _set_done(session: Session, step: Step, *, done_at: datetime | None, done_by: str | None, was_done: bool) -> bool:
-    """Flip the step's done state in one conditional update; False if it was already flipped."""
-    is_done = col(Step.done_at).is_not(None) if was_done else col(Step.done_at).is_(None)
-    result = session.execute(
-        update(Step)
-        .where(col(Step.id) == step.id, is_done)
-        .values(done_at=done_at, done_by=done_by)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(step)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    return _flip(session, project=project, actor=actor, numbers=numbers, now=now, done=True)
 
 
 def reopen_steps(
     session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime
 ) -> tuple[list[Step], list[Step]]:
+    """Open done steps again. Returns (reopened, already open)."""
+    return _flip(session, project=project, actor=actor, numbers=numbers, now=now, done=False)
+
+
+def _flip(
+    session: Session, *, project: Project, actor: str, numbers: Sequence[int], now: datetime, done: bool
+) -> tuple[list[Step], list[Step]]:
+    """Set steps done (or open) each in one conditional update: of concurrent commands only the
+    first changes a row, so one audit row is written and the first actor is kept."""
     require_open(project)
     steps = [step_numbered(session, project, n) for n in numbers]
-    reopened, already = [], []
+    changed, already = [], []
     for step in steps:
-        if _set_done(session, step, done_at=None, done_by=None, was_done=True):
-            reopened.append(step)
-            audit_project(session, project, actor=actor, action="step.reopened", now=now, step=step.number)
+        result = session.execute(
+            update(Step)
+            .where(col(Step.id) == step.id, col(Step.done_at).is_(None) if done else col(Step.done_at).is_not(None))
+            .values(done_at=now if done else None, done_by=actor if done else None)
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(step)
+        if getattr(result, "rowcount", 0) == 1:
+            changed.append(step)
+            action = "step.done" if done else "step.reopened"
+            audit_project(session, project, actor=actor, action=action, now=now, step=step.number)
         else:
             already.append(step)
-    return reopened, already
+    return changed, already
 
 
 def assign_step(session: Session, *, project: Project, actor: str, number: int, assignee_id: str, now: datetime) -> Step:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
-from bot.core.audience import Audience, audience, cached_facts, client_contacts, team_only_place
+from bot.core.audience import client_contacts, known_clients, team_only_place
 from bot.core.dates import next_working_day
 from bot.core.reminders.model import DIGEST, DueStep, WaitingDeliverable
 from bot.settings import Settings
@@ -96,12 +96,7 @@ def _client_assignees(
     session: Session, team_id: str, projects: dict[int | None, Project], assignees: set[str]
 ) -> set[tuple[int | None, str | None]]:
     """(project, assignee) pairs where the assignee is a client of that project, as far as is known."""
-    facts = cached_facts(session, team_id=team_id, user_ids=assignees)
-    org_clients = {
-        user for user, f in facts.items()
-        if f is not None and f.known and audience(home_team=team_id, payload_team=None, facts=f, named_client=False)
-        is Audience.CLIENT
-    }  # fmt: skip
+    org_clients = known_clients(session, team_id=team_id, user_ids=assignees)
     pairs: set[tuple[int | None, str | None]] = set()
     for pid, project in projects.items():
         for user in org_clients | (set(client_contacts(session, project)) & assignees):
