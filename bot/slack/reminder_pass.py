@@ -73,7 +73,8 @@ def remind(
     report.unknown_people = len(people - set(zones))
     clock = Clock(settings, now)
     report.snoozed = sum(1 for s in world.steps if not active(s, clock.today(s.project_tz)))
-    outgoing, obsolete = due_now(plan(world, team_id=team_id, zones=zones, clock=clock), world.owed, report)
+    candidates = plan(world, team_id=team_id, zones=zones, clock=clock)
+    outgoing, obsolete = due_now(candidates, world.owed, report, unknown=people - set(zones))
     if obsolete:
         ledger.supersede(db, obsolete, now=now)
         report.superseded += len(obsolete)

@@ -7,7 +7,7 @@ read, the people's time zones and a clock. One function per kind of reminder.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -198,16 +198,19 @@ def waited(deliverable: WaitingDeliverable, tz: str, today: date, work_days: fro
     return working_days_between(deliverable.submitted_at.astimezone(ZoneInfo(tz)).date(), today, work_days)
 
 
-def due_now(candidates: Iterable[Candidate], owed: Iterable[Reminder], report: PassReport) -> tuple[list[Outgoing], list[str]]:
+def due_now(
+    candidates: Iterable[Candidate], owed: Iterable[Reminder], report: PassReport, *, unknown: Collection[str] = ()
+) -> tuple[list[Outgoing], list[str]]:
     """What to send in this pass, and the older keys that need no message any more.
 
     An older reminder still owed (Slack failed yesterday, or its sender died) goes out in its
     recipient's working hours with today's content; if today's reminder of the same kind goes out
-    anyway, or nothing is left to say, it is marked superseded instead of sending twice.
+    anyway, or nothing is left to say, it is marked superseded instead of sending twice. A row for
+    someone whose time zone is `unknown` this pass waits for a pass that knows it.
     """
     candidates = list(candidates)
     fresh = {c.outgoing.key: c.outgoing for c in candidates if c.triggered and c.in_window}
-    report.held_outside_hours += sum(1 for c in candidates if c.triggered and not c.in_window)
+    held = {c.slot for c in candidates if c.triggered and not c.in_window}
     by_slot = {c.slot: c for c in candidates}
     obsolete: list[str] = []
     for row in owed:
@@ -215,12 +218,16 @@ def due_now(candidates: Iterable[Candidate], owed: Iterable[Reminder], report: P
             continue
         slot = row.key if row.kind in (ESCALATION, UNREACHABLE) else row.key.rsplit(":", 1)[0]
         candidate = by_slot.get(slot)
+        if candidate is None and row.recipient in unknown:
+            continue  # not planned because we can't place them in time yet, not because nothing is owed
         if candidate is None:
             obsolete.append(row.key)  # done, closed, decided, snoozed: nothing left to remind
         elif not candidate.in_window:
-            continue  # counted above, as held until their working hours
+            held.add(slot)  # waits for their working hours
+            continue
         elif candidate.triggered and candidate.outgoing.key != row.key:
             obsolete.append(row.key)  # today's reminder of the same kind carries it
         else:
             fresh[row.key] = replace(candidate.outgoing, key=row.key)
+    report.held_outside_hours += len(held)
     return list(fresh.values()), obsolete
