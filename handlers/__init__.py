@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import approvals, commands, new_project, reminders
+from handlers import approvals, commands, new_project, proposals, reminders
 
 
 def register(app: App, services: Services) -> None:
@@ -11,3 +11,4 @@ def register(app: App, services: Services) -> None:
     new_project.register(app, services)
     approvals.register(app, services)
     reminders.register(app, services)
+    proposals.register(app, services)

@@ -93,6 +93,10 @@ class Project(ProjectBase, table=True):
     # What conversations.info last said: is the project channel shared with another organization?
     channel_shared: bool | None = None
     channel_checked_at: datetime | None = None
+    # Stages jumped over by a stage move (comma-separated), shown as skipped, not done.
+    skipped_stages: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
+    # The highest budget alert sent (0, 80 or 100 %): each is sent once, however many `log`s race.
+    budget_alerted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class StepBase(SQLModel):
@@ -121,6 +125,9 @@ class Step(StepBase, table=True):
     snoozed_until: date | None = None
     # The assignee's local date of the last sent reminder DM that showed this step (None: never).
     reminded_on: date | None = None
+    # `step remove`: out of the plan and reminders, kept in history and the report.
+    removed_at: datetime | None = None
+    removed_by: str | None = Field(default=None, max_length=32)
 
 
 class Approver(SQLModel, table=True):
@@ -159,6 +166,8 @@ class Deliverable(SQLModel, table=True):
     # Set with every change the message must show, cleared once chat.update succeeded: the
     # scheduler repairs any message left behind (Slack failing, a crash after the commit).
     refresh_due_at: datetime | None = None
+    # `deliverable … for:#n`: approving it completes this step of the project.
+    step_number: int | None = None
 
 
 class Decision(SQLModel, table=True):
@@ -245,3 +254,74 @@ class SeenRequest(SQLModel, table=True):
 
     signature: str = Field(primary_key=True, max_length=80)
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Hold(SQLModel, table=True):
+    """A stretch of time the project waited on the client for a step (`step wait #n client`)."""
+
+    __table_args__ = (Index("ix_hold_project", "project_id", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    step_id: int = Field(foreign_key="step.id", ondelete="CASCADE")
+    reason: str | None = Field(default=None, max_length=200)
+    started_by: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=utcnow)
+    ended_at: datetime | None = None
+
+
+class Baseline(SQLModel, table=True):
+    """An agreed target date; every one is kept (the first is what the client was first promised)."""
+
+    __table_args__ = (Index("ix_baseline_project", "project_id", "agreed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    target_date: date
+    reason: str | None = Field(default=None, max_length=500)
+    agreed_by: str = Field(max_length=32)
+    agreed_at: datetime = Field(default_factory=utcnow)
+    proposal_id: int | None = Field(default=None, foreign_key="proposal.id")
+
+
+class ProposalState(StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    DISCUSS = "discuss"  # an approver wants to talk it over first: the target stays
+    SUPERSEDED = "superseded"
+
+
+class Proposal(SQLModel, table=True):
+    """A change of the target date put to the approvers (`/project due <date> [reason]`)."""
+
+    __table_args__ = (
+        Index("ix_proposal_project_state", "project_id", "state"),
+        # One proposal waits per project: a new one supersedes it.
+        Index(
+            "uq_proposal_project_pending",
+            "project_id",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    old_target: date | None = None
+    new_target: date
+    reason: str | None = Field(default=None, max_length=500)
+    slip_days: int | None = None  # working days of slip when proposed
+    held_days: int = 0  # working days the client held the project up, when proposed
+    proposed_by: str = Field(max_length=32)
+    proposed_at: datetime = Field(default_factory=utcnow)
+    state: str = Field(default=ProposalState.PENDING.value, max_length=16)
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = None
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    refresh_due_at: datetime | None = None

@@ -499,7 +499,7 @@ def test_status_and_list_show_pending_approvals_and_how_long_they_waited(bot, sl
     with bot.db.transaction() as session:
         session.execute(update(Deliverable).values(submitted_at=utcnow() - timedelta(days=3, hours=2)))
     card = text_of(bot.run("status", user=PM, channel=CHANNEL))
-    assert "Waiting for approval (1)" in card and "Homepage design v1: waiting 3 days" in card
+    assert "Waiting for a decision (1)" in card and "Homepage design v1: waiting 3 days" in card
     listed = text_of(bot.run("list", user=PM, channel=CHANNEL))
     assert "1 awaiting sign-off, oldest 3 days" in listed
 

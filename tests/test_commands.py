@@ -265,7 +265,7 @@ def test_step_commands_outside_a_project_channel_say_how_to_start(bot, frozen):
 def test_the_new_user_walkthrough_status_card_tells_the_truth(bot, slack, frozen):
     slack.user_tz[ALICE] = "Europe/London"
     new_project(bot, 'new "Acme website" client:Acme Corp due:2026-12-01')
-    run(bot, f"step add Kick-off call <@{BOB}|bob> due:2026-11-23")  # 3 days late on Thu 26th
+    run(bot, f"step add Kick-off call <@{BOB}|bob> due:2026-11-23")  # 3 working days late on Thu 26th
     run(bot, f"step add Sitemap <@{CAROL}|carol> due:2026-11-30")
     run(bot, f"step add Wireframes <@{BOB}|bob> due:2026-12-03")  # 2 days past the target
     assert "#2 Sitemap is done" in run(bot, "step done #2", user=BOB)["text"]
@@ -276,10 +276,10 @@ def test_the_new_user_walkthrough_status_card_tells_the_truth(bot, slack, frozen
     assert card["blocks"][0]["text"]["text"] == "Acme website"
     assert ":arrow_forward: *Initiation*" in shown
     assert "*Steps*\n1/3 done" in shown
-    assert f"Overdue (1)*\n• #1 Kick-off call: <@{BOB}>, *3 days late*" in shown
+    assert f"Overdue (1)*\n• #1 Kick-off call: <@{BOB}>, *3 working days late*" in shown
     assert "*Target*\nTue 1 Dec 2026" in shown
     assert "*Forecast*\nThu 3 Dec 2026" in shown
-    assert "*Slip*\n*2 days late*" in shown
+    assert "*Slip*\n*2 working days late*" in shown
     assert f"Due in the next 7 days (1)*\n• #3 Wireframes: <@{BOB}>, due Thu 3 Dec 2026" in shown
     assert "Sitemap" not in shown
     assert ":red_circle: behind" in shown
@@ -296,7 +296,7 @@ def test_status_uses_the_projects_local_date_for_overdue_days(bot, slack):
         new_project(bot, "new West")
         run(bot, "step add Proposal due:2026-11-24")
         shown = text_of(run(bot, "status"))
-    assert "*1 day late*" in shown
+    assert "*1 working day late*" in shown
 
 
 def test_status_of_a_named_project_from_another_channel_and_of_an_unknown_one(bot, frozen):

@@ -33,15 +33,15 @@ def test_forecast_is_today_at_best_and_never_before_the_last_open_step():
     assert forecast_date([date(2026, 12, 9), date(2026, 12, 2)], TODAY) == date(2026, 12, 9)
 
 
-def test_slip_counts_days_past_the_target_and_never_goes_negative():
-    assert slip(date(2026, 12, 9), date(2026, 12, 1)) == 8
+def test_slip_counts_working_days_past_the_target_and_never_goes_negative():
+    assert slip(date(2026, 12, 9), date(2026, 12, 1)) == 6  # Tue 1 → Wed 9 Dec: the weekend doesn't count
     assert slip(date(2026, 11, 26), date(2026, 12, 1)) == 0
     assert slip(date(2026, 12, 9), None) is None
 
 
 def test_summary_splits_overdue_and_due_soon_and_ignores_done_steps():
     steps = [
-        make_step(1, date(2026, 11, 20)),  # 6 days late
+        make_step(1, date(2026, 11, 20)),  # 4 working days late (a Friday, read on Thursday)
         make_step(2, date(2026, 11, 25)),  # 1 day late
         make_step(3, date(2026, 11, 10), done=True),
         make_step(4, TODAY),  # due today: not late yet
@@ -50,7 +50,7 @@ def test_summary_splits_overdue_and_due_soon_and_ignores_done_steps():
         make_step(7, None),
     ]
     status = summarize(make_project(target_date=date(2026, 12, 1)), steps, [], TODAY)
-    assert [(x.step.number, x.days) for x in status.overdue] == [(1, 6), (2, 1)]
+    assert [(x.step.number, x.days) for x in status.overdue] == [(1, 4), (2, 1)]
     assert [(x.step.number, x.days) for x in status.due_soon] == [(4, 0), (5, 7)]
     assert (status.done, status.total) == (1, 7)
     assert status.forecast == TODAY + timedelta(days=8) and status.slip_days == 3
@@ -77,3 +77,20 @@ def test_card_shows_budget_when_set_and_a_hint_when_there_are_no_steps():
     shown = text_of(card)
     assert "*Budget*\n10h of 40h (25%)" in shown and "No steps yet" in shown
     assert "*Slip*\nno target date" in shown
+
+
+def test_hours_burning_ahead_of_progress_put_a_project_at_risk_and_past_budget_behind():
+    steps = [make_step(1, None, done=True), make_step(2, None), make_step(3, None), make_step(4, None)]  # 25 % done
+    on_track = make_project(budget_hours=100.0, hours_used=35.0)  # 35 % burnt: 10 points ahead
+    at_risk = make_project(budget_hours=100.0, hours_used=45.0)  # 20 points ahead
+    behind = make_project(budget_hours=100.0, hours_used=101.0)
+    assert summarize(on_track, steps, [], TODAY).health == Health.ON_TRACK
+    assert summarize(at_risk, steps, [], TODAY).health == Health.AT_RISK
+    assert summarize(behind, steps, [], TODAY).health == Health.BEHIND
+
+
+def test_removed_steps_leave_the_plan_and_the_counts():
+    removed = make_step(2, date(2026, 11, 20))
+    removed.removed_at = datetime(2026, 11, 25, tzinfo=UTC)
+    status = summarize(make_project(), [make_step(1, None, done=True), removed], [], TODAY)
+    assert (status.done, status.total, status.overdue) == (1, 1, [])

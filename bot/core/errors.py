@@ -9,7 +9,7 @@ turns them into the sentence a person reads. Nothing here knows Slack's markup.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 
@@ -232,3 +232,69 @@ class NotClients(UserError):
 @dataclass(eq=False)
 class InternalIsProjectChannel(UserError):
     pass
+
+
+# --- changing the plan -----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class TargetInPast(UserError):
+    target: date
+
+
+@dataclass(eq=False)
+class SameTarget(UserError):
+    target: date
+
+
+@dataclass(eq=False)
+class ProposalGone(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class ProposalDecided(UserError):
+    state: str  # accepted | discuss | superseded
+    decided_by: str | None
+
+
+@dataclass(eq=False)
+class ProposedJustNow(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class NotProposalDecider(UserError):
+    deciders: list[str]
+
+
+@dataclass(eq=False)
+class StepIsDone(UserError):
+    """`step remove` or `step wait` of a done step."""
+
+    number: int
+    verb: str
+
+
+@dataclass(eq=False)
+class StepRemoved(UserError):
+    number: int
+
+
+@dataclass(eq=False)
+class NotWaiting(UserError):
+    number: int
+
+
+@dataclass(eq=False)
+class AlreadyWaiting(UserError):
+    number: int
+
+
+@dataclass(eq=False)
+class OpenStepsGate(UserError):
+    """A stage can't close with open steps, unless the owner forces it (they are carried)."""
+
+    stage_label: str
+    steps: list[tuple[int, str]]
+    retry: str

@@ -10,17 +10,43 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.audience import client_contacts, known_clients
 from bot.core.projects import local_today
-from bot.core.status import Health, Status, Waiting, forecast_date, project_health, slip, summarize
-from bot.core.steps import steps_of
-from storage.models import Approver, Decision, Deliverable, DeliverableState, Project, Step
+from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
+from bot.core.steps import steps_of, waiting_step_ids
+from bot.core.targets import baselines_of, client_hold_spans, held_days, pending_proposal
+from storage.models import Approver, Decision, Deliverable, DeliverableState, Project, Proposal, Stage, Step
 
 
-def status_of(session: Session, project: Project, now: datetime) -> Status:
+def status_of(session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> Status:
     """The numbers of the status card, in the project's local today."""
     waiting = session.exec(
         select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == DeliverableState.PENDING.value)
     ).all()
-    return summarize(project, steps_of(session, project), waiting, local_today(project.tz, now))
+    return summarize(project, steps_of(session, project), waiting, local_today(project.tz, now), work_days)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the team card shows beyond the step math: the promise and how it moved, and the client's part."""
+
+    original_target: date | None  # the first agreed target, when the current one differs
+    baselines: int  # how many targets were agreed
+    proposal: Proposal | None  # a date change waiting for the approvers
+    held_days: int  # working days the client held the project up
+    waiting_on_client: list[Step]  # steps marked `wait … client`
+
+
+def plan_of(session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> Plan:
+    today = local_today(project.tz, now)
+    agreed = baselines_of(session, project)
+    first = agreed[0].target_date if agreed else None
+    waiting_ids = waiting_step_ids(session, project)
+    return Plan(
+        original_target=first if first is not None and first != project.target_date else None,
+        baselines=len(agreed),
+        proposal=pending_proposal(session, project),
+        held_days=held_days(client_hold_spans(session, project, today=today), work_days),
+        waiting_on_client=[s for s in steps_of(session, project) if s.id in waiting_ids and s.done_at is None],
+    )
 
 
 def overview(
@@ -118,3 +144,20 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
         decided=[(d, decision) for d, decision in decided],
         done_recently=[s for s in all_steps if s.done_at is not None and s.done_at >= since],
     )
+
+
+def steps_listing(session: Session, project: Project, *, scope: str, user_id: str, stage: Stage | None) -> tuple[list[Step], str]:
+    """`steps`: open steps by default (dated first, then undated), someone's, a stage's, or all."""
+    live = [s for s in steps_of(session, project) if s.removed_at is None]
+    if scope == "all":
+        chosen, title = live, "all steps"
+    elif scope in ("mine", "user"):
+        chosen = [s for s in live if s.assignee_id == user_id and s.done_at is None]
+        title = "your open steps" if scope == "mine" else "open steps of one person"
+    elif scope == "stage" and stage is not None:
+        chosen, title = [s for s in live if s.stage == stage.value and s.done_at is None], f"open steps in {stage.label}"
+    else:
+        chosen, title = [s for s in live if s.done_at is None], "open steps"
+    order = [st.value for st in Stage]
+    chosen.sort(key=lambda s: (order.index(s.stage), s.due_date is None, s.due_date or date.max, s.number))
+    return chosen, title.capitalize()

@@ -36,6 +36,7 @@ from bot.core.errors import (
 from storage.models import (
     Approver,
     AuditEvent,
+    Baseline,
     Deliverable,
     DeliverableState,
     Project,
@@ -162,6 +163,13 @@ def create_project(
         check_new_project(session, team_id=team_id, channel_id=channel_id, name=name)
         raise
     project_id = _id(project)
+    if target_date is not None:  # what the client was first promised: the first baseline
+        session.add(
+            Baseline(
+                team_id=team_id, project_id=project_id, target_date=target_date, reason="at kick-off",
+                agreed_by=owner_id, agreed_at=now,
+            )  # fmt: skip
+        )
     for user_id in dict.fromkeys(approvers):
         session.add(Approver(team_id=team_id, project_id=project_id, user_id=user_id, added_by=owner_id, added_at=now))
     audit(

@@ -12,9 +12,19 @@ from datetime import date, datetime
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from bot.core.errors import NoSuchStep, NotStepsPerson, NotYourStep, StepAlreadyDone, StepGone
+from bot.core.errors import (
+    AlreadyWaiting,
+    NoSuchStep,
+    NotStepsPerson,
+    NotWaiting,
+    NotYourStep,
+    StepAlreadyDone,
+    StepGone,
+    StepIsDone,
+    StepRemoved,
+)
 from bot.core.projects import audit_project, require_open
-from storage.models import Project, Step
+from storage.models import Hold, Project, Step
 
 
 def steps_of(session: Session, project: Project) -> list[Step]:
@@ -84,7 +94,7 @@ def _flip(
     """Set steps done (or open) each in one conditional update: of concurrent commands only the
     first changes a row, so one audit row is written and the first actor is kept."""
     require_open(project)
-    steps = [step_numbered(session, project, n) for n in numbers]
+    steps = [live_step(session, project, n) for n in numbers]
     changed, already = [], []
     for step in steps:
         result = session.execute(
@@ -105,7 +115,7 @@ def _flip(
 
 def assign_step(session: Session, *, project: Project, actor: str, number: int, assignee_id: str, now: datetime) -> Step:
     require_open(project)
-    step = step_numbered(session, project, number)
+    step = live_step(session, project, number)
     old = step.assignee_id
     step.assignee_id = assignee_id
     step.reminded_on = None  # the new assignee has never been reminded of it
@@ -125,7 +135,7 @@ def assign_step(session: Session, *, project: Project, actor: str, number: int, 
 
 def set_step_due(session: Session, *, project: Project, actor: str, number: int, due_date: date | None, now: datetime) -> Step:
     require_open(project)
-    step = step_numbered(session, project, number)
+    step = live_step(session, project, number)
     old = step.due_date
     step.due_date = due_date
     step.snoozed_until = step.reminded_on = None  # a new date starts the reminders afresh
@@ -171,3 +181,86 @@ def require_assigned(session: Session, *, project: Project, numbers: Sequence[in
     for number in numbers:
         if step_numbered(session, project, number).assignee_id != user_id:
             raise NotYourStep(number)
+
+
+def rename_step(session: Session, *, project: Project, actor: str, number: int, title: str, now: datetime) -> Step:
+    require_open(project)
+    step = live_step(session, project, number)
+    old, step.title = step.title, title
+    session.add(step)
+    audit_project(session, project, actor=actor, action="step.renamed", now=now, step=number, old=old, new=title)
+    return step
+
+
+def remove_step(session: Session, *, project: Project, actor: str, number: int, now: datetime) -> Step:
+    """Out of the plan and reminders; kept, with who removed it and when, for the history and report."""
+    require_open(project)
+    step = live_step(session, project, number)
+    if step.done_at is not None:
+        raise StepIsDone(number, "removed")
+    step.removed_at, step.removed_by = now, actor
+    session.add(step)
+    _end_hold(session, step, now)
+    audit_project(session, project, actor=actor, action="step.removed", now=now, step=number, title=step.title)
+    return step
+
+
+def wait_on_client(session: Session, *, project: Project, actor: str, number: int, reason: str | None, now: datetime) -> Step:
+    """The step can't move until the client does something: its days count as client-held."""
+    require_open(project)
+    step = live_step(session, project, number)
+    if step.done_at is not None:
+        raise StepIsDone(number, "waiting")
+    if _open_hold(session, step) is not None:
+        raise AlreadyWaiting(number)
+    session.add(
+        Hold(
+            team_id=project.team_id,
+            project_id=_id(project),
+            step_id=step.id or 0,
+            reason=reason,
+            started_by=actor,
+            started_at=now,
+        )
+    )
+    audit_project(session, project, actor=actor, action="step.waiting", now=now, step=number, reason=reason)
+    return step
+
+
+def resume(session: Session, *, project: Project, actor: str, number: int, now: datetime) -> Step:
+    require_open(project)
+    step = live_step(session, project, number)
+    if not _end_hold(session, step, now):
+        raise NotWaiting(number)
+    audit_project(session, project, actor=actor, action="step.resumed", now=now, step=number)
+    return step
+
+
+def waiting_step_ids(session: Session, project: Project) -> set[int]:
+    rows = session.exec(select(Hold.step_id).where(Hold.project_id == project.id, col(Hold.ended_at).is_(None)))
+    return set(rows)
+
+
+def live_step(session: Session, project: Project, number: int) -> Step:
+    step = step_numbered(session, project, number)
+    if step.removed_at is not None:
+        raise StepRemoved(number)
+    return step
+
+
+def _open_hold(session: Session, step: Step) -> Hold | None:
+    return session.exec(select(Hold).where(Hold.step_id == step.id, col(Hold.ended_at).is_(None))).first()
+
+
+def _end_hold(session: Session, step: Step, now: datetime) -> bool:
+    hold = _open_hold(session, step)
+    if hold is None:
+        return False
+    hold.ended_at = now
+    session.add(hold)
+    return True
+
+
+def _id(project: Project) -> int:
+    assert project.id is not None
+    return project.id

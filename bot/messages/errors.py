@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.core import errors as e
 from bot.messages.blocks import Message, bulleted, reply
-from bot.messages.format import code, escape, mention, mentions, shown, slack_time
+from bot.messages.format import code, day, escape, mention, mentions, shown, slack_time
 
 TEAM_ONLY = (
     "That's for the project team, so nothing was changed. As the client you can use `/project status`, "
@@ -111,6 +111,35 @@ def error_text(error: e.UserError) -> str:
             return (
                 "The internal channel is for the team only, so it can't be the project channel (clients may read it). "
                 "Pick a team channel, e.g. `/project internal #acme-team`."
+            )
+        case e.TargetInPast(target=target):
+            return f"{day(target)} has already passed: a new target date must be today or later."
+        case e.SameTarget(target=target):
+            return f"The target is already {day(target)}."
+        case e.ProposalGone():
+            return "I can't find this date proposal any more, so nothing was changed."
+        case e.ProposalDecided(state=state, decided_by=who):
+            by = f" by {mention(who)}" if who else ""
+            outcome = {"accepted": "accepted", "discuss": "sent back for discussion", "superseded": "replaced by a newer one"}
+            return f"This date proposal was already {outcome.get(state, state)}{by}. That stands."
+        case e.NotProposalDecider(deciders=deciders):
+            who = mentions(deciders, last="or")
+            return f"Only the project's approvers ({who}) can answer a date proposal. Your click changed nothing."
+        case e.ProposedJustNow():
+            return "Someone proposed a new date at the same moment; look in the channel."
+        case e.StepIsDone(number=number, verb=verb):
+            return f"Step #{number} is done, so it can't be {verb}. `/project step reopen #{number}` first if it isn't."
+        case e.StepRemoved(number=number):
+            return f"Step #{number} was removed from the plan."
+        case e.NotWaiting(number=number):
+            return f"Step #{number} isn't waiting on the client."
+        case e.AlreadyWaiting(number=number):
+            return f"Step #{number} is already waiting on the client."
+        case e.OpenStepsGate(stage_label=label, steps=open_steps, retry=retry):
+            lines = [f"#{n} {shown(title)}" for n, title in open_steps]
+            return (
+                bulleted(f"{label} still has open steps:", lines)
+                + f"\nFinish them first, or carry them into the next stage with `{retry}` (owner)."
             )
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 

@@ -20,3 +20,10 @@ REJECT_REASON_BLOCK, REJECT_REASON_INPUT = "reject_reason", "reason"
 STEP_DONE_ACTION = "reminder_step_done"
 STEP_SNOOZE_ACTION = "reminder_step_snooze"
 REMINDER_STEP_BLOCK = "reminder_step_"  # + the step id: one actions block per step
+
+# Date-change proposals
+PROPOSAL_ACCEPT_ACTION = "proposal_accept"
+PROPOSAL_DISCUSS_ACTION = "proposal_discuss"
+PROPOSAL_ACTIONS_BLOCK = "proposal_decide"
+DISCUSS_VIEW = "proposal_discuss_comment"
+DISCUSS_COMMENT_BLOCK, DISCUSS_COMMENT_INPUT = "discuss_comment", "comment"

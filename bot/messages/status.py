@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.overview import Plan
 from bot.core.status import Status, StepLine
 from bot.core.text import cut
 from bot.messages.blocks import Block, Message, bulleted, context, header, section
@@ -16,10 +17,13 @@ from bot.messages.limits import FALLBACK_MAX, LABEL_MAX
 from storage.models import Stage
 
 
-def stage_track(current: Stage, closed: bool) -> str:
+def stage_track(current: Stage, closed: bool, skipped: str = "") -> str:
     parts = []
+    jumped = {name for name in skipped.split(",") if name}
     for stage in Stage:
-        if closed or stage.order < current.order:
+        if stage.value in jumped and stage != current:
+            parts.append(f":fast_forward: ~{stage.label}~")
+        elif closed or stage.order < current.order:
             parts.append(f":white_check_mark: {stage.label}")
         elif stage == current:
             parts.append(f":arrow_forward: *{stage.label}*")
@@ -30,7 +34,7 @@ def stage_track(current: Stage, closed: bool) -> str:
 
 def _overdue_line(line: StepLine) -> str:
     who = mention(line.step.assignee_id) if line.step.assignee_id else "_unassigned_"
-    return f"{step_label(line.step)}: {who}, *{days_text(line.days)} late* (due {day(line.step.due_date)})"
+    return f"{step_label(line.step)}: {who}, *{plural(line.days, 'working day')} late* (due {day(line.step.due_date)})"
 
 
 def _due_soon_line(line: StepLine) -> str:
@@ -39,7 +43,9 @@ def _due_soon_line(line: StepLine) -> str:
     return f"{step_label(line.step)}: {who}, due {when}"
 
 
-def status_card(status: Status, *, now: datetime) -> Message:
+def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> Message:
+    """The team's card: stages, the agreed target (and the original when it moved), forecast and
+    slip in working days, steps, health from slip and burn, what is late, due, waiting and held."""
     project = status.project
     closed = project.closed_at is not None
     stage = Stage(project.stage)
@@ -48,9 +54,12 @@ def status_card(status: Status, *, now: datetime) -> Message:
     elif status.slip_days == 0:
         slip_text = "on time"
     else:
-        slip_text = f"*{days_text(status.slip_days)} late*"
+        slip_text = f"*{plural(status.slip_days, 'working day')} late*"
+    target = day(project.target_date)
+    if plan is not None and plan.original_target is not None:
+        target += f"\n_first promised {day(plan.original_target)}_"
     fields = [
-        f"*Target*\n{day(project.target_date)}",
+        f"*Target*\n{target}",
         f"*Forecast*\n{day(status.forecast)}",
         f"*Slip*\n{slip_text}",
         f"*Steps*\n{status.done}/{status.total} done",
@@ -58,13 +67,15 @@ def status_card(status: Status, *, now: datetime) -> Message:
     ]
     if project.budget_hours:
         used = project.hours_used or 0
-        fields.append(f"*Budget*\n{used:g}h of {project.budget_hours:g}h ({used / project.budget_hours:.0%})")
+        fields.append(f"*Budget*\n{used:g}h of {project.budget_hours:g}h ({status.burn}%) · {status.progress}% of steps done")
+    if plan is not None and plan.held_days:
+        fields.append(f"*Client-held*\n{plural(plan.held_days, 'working day')}")
     owner = f"Owner {mention(project.owner_id)}"
     client = f"Client *{escape(project.client)}*" if project.client else "No client named"
     blocks: list[Block] = [
         header(project.name),
         context(f"{client} · {owner} · started {day(project.start_date)}" + (" · *closed*" if closed else "")),
-        section(stage_track(stage, closed)),
+        section(stage_track(stage, closed, skipped=project.skipped_stages)),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
     if status.overdue:
@@ -72,19 +83,25 @@ def status_card(status: Status, *, now: datetime) -> Message:
             section(bulleted(f":warning: *Overdue ({len(status.overdue)})*", [_overdue_line(x) for x in status.overdue]))
         )
     if status.due_soon:
-        blocks.append(
-            section(
-                bulleted(
-                    f":calendar: *Due in the next 7 days ({len(status.due_soon)})*", [_due_soon_line(x) for x in status.due_soon]
-                )
-            )
-        )
-    if status.waiting:
-        lines = [
-            f"{escape(cut(w.deliverable.title, LABEL_MAX))} v{w.deliverable.version}: waiting {waited(w.since, now)}"
-            for w in status.waiting
-        ]
-        blocks.append(section(bulleted(f":hourglass_flowing_sand: *Waiting for approval ({len(status.waiting)})*", lines)))
+        title = f":calendar: *Due in the next 7 days ({len(status.due_soon)})*"
+        blocks.append(section(bulleted(title, [_due_soon_line(x) for x in status.due_soon])))
+    shown_soon = {line.step.number for line in [*status.overdue, *status.due_soon]}
+    later = [s for s in status.next_open if s.number not in shown_soon]
+    if later:
+        lines = [f"{step_label(s)}" + (f", due {day(s.due_date)}" if s.due_date else ", no date yet") for s in later]
+        blocks.append(section(bulleted(":arrow_right: *Next up*", lines)))
+    waiting = [
+        f"{escape(cut(w.deliverable.title, LABEL_MAX))} v{w.deliverable.version}: waiting {waited(w.since, now)}"
+        for w in status.waiting
+    ]
+    if plan is not None and plan.proposal is not None:
+        p = plan.proposal
+        waiting.append(f"New target {day(p.new_target)} (from {day(p.old_target)}): waiting {waited(p.proposed_at, now)}")
+    if waiting:
+        blocks.append(section(bulleted(f":hourglass_flowing_sand: *Waiting for a decision ({len(waiting)})*", waiting)))
+    if plan is not None and plan.waiting_on_client:
+        held = [f"{step_label(s)}" for s in plan.waiting_on_client]
+        blocks.append(section(bulleted(f":pause_button: *Waiting on the client ({len(held)})*", held)))
     if not status.total:
         blocks.append(context("No steps yet. Add one: `/project step add Kick-off call @person due:fri`"))
     text = (

@@ -152,6 +152,8 @@ def resolve(tokens: list[Token]) -> tuple[Verb, list[Token]] | Unknown:
     if _is_family(family):
         if len(tokens) > 1 and f"{family} {tokens[1].lower}" in VERBS:
             return VERBS[f"{family} {tokens[1].lower}"], tokens[2:]
+        if first in VERBS:  # `steps` lists the steps; `steps done #3` still reads as `step done #3`
+            return VERBS[first], tokens[1:]
         raise _family_error(family, tokens[1].raw if len(tokens) > 1 else None)
     if first in VERBS:
         return VERBS[first], tokens[1:]

@@ -104,7 +104,9 @@ def show_status(req: Request, args: grammar.StatusArgs) -> Message:
         )
         req.after_ack.append(lambda: share_in_channel(req, project.channel_id, shared))
         return reply(f"Posting the client view of {project_label(project)} in <#{project.channel_id}>.")
-    return status_card(overview.status_of(session, project, req.now), now=req.now)
+    work_days = req.services.settings.work_days
+    card = overview.status_of(session, project, req.now, work_days)
+    return status_card(card, now=req.now, plan=overview.plan_of(session, project, req.now, work_days))
 
 
 def share_in_channel(req: Request, channel_id: str, message: Message) -> None:

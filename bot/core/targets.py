@@ -1,0 +1,223 @@
+"""The target date and what moves it: baselines (every agreed target, kept), date-change
+proposals the approvers accept or want to discuss, and the working days the client held the
+project up. Plain Python over a session.
+
+    outcome = change_target(session, project=project, actor="U_PM", new_target=date(2027, 2, 1),
+                            reason="Client asked for a new section", today=today, now=utcnow())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from bot.core.approvals import deciders_of
+from bot.core.audience import client_contacts, known_clients
+from bot.core.dates import is_working_day
+from bot.core.errors import NotProposalDecider, ProposalDecided, ProposalGone, ProposedJustNow, SameTarget, TargetInPast
+from bot.core.projects import audit_project, require_open, require_owner
+
+__all__ = ["require_open", "require_owner"]  # re-exported for the `due` handler
+from storage.models import Baseline, Decision, Deliverable, Hold, Project, Proposal, ProposalState, Step
+
+
+def baselines_of(session: Session, project: Project) -> list[Baseline]:
+    return list(session.exec(select(Baseline).where(Baseline.project_id == project.id).order_by(col(Baseline.agreed_at))))
+
+
+def first_baseline(session: Session, *, project: Project, now: datetime) -> None:
+    """What the client was first promised: the target a project starts with."""
+    if project.target_date is not None and project.id is not None:
+        session.add(
+            Baseline(
+                team_id=project.team_id,
+                project_id=project.id,
+                target_date=project.target_date,
+                reason="at kick-off",
+                agreed_by=project.owner_id,
+                agreed_at=now,
+            )  # fmt: skip
+        )
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    """What `due` did: changed the target at once (no approvers), or put a proposal to them."""
+
+    old: date | None
+    new: date
+    baseline: Baseline | None
+    proposal: Proposal | None
+    replaced: Proposal | None  # an earlier pending proposal this one supersedes
+
+
+def change_target(
+    session: Session, *, project: Project, actor: str, new_target: date, reason: str | None, today: date,
+    now: datetime, held_days: int, slip_days: int | None,
+) -> TargetChange:  # fmt: skip
+    require_open(project)
+    require_owner(project, actor, "change the target date")
+    if new_target < today:
+        raise TargetInPast(new_target)
+    if new_target == project.target_date:
+        raise SameTarget(new_target)
+    assert project.id is not None
+    old = project.target_date
+    deciders = deciders_of(session, project)
+    if deciders.owner_decides:  # no approvers: the owner's change takes effect at once
+        project.target_date = new_target
+        project.updated_at = now
+        session.add(project)
+        baseline = Baseline(
+            team_id=project.team_id, project_id=project.id, target_date=new_target, reason=reason, agreed_by=actor,
+            agreed_at=now,
+        )  # fmt: skip
+        session.add(baseline)
+        audit_project(session, project, actor=actor, action="target.changed", now=now, old=old, new=new_target, reason=reason)
+        return TargetChange(old, new_target, baseline, None, None)
+    replaced = session.exec(
+        select(Proposal).where(Proposal.project_id == project.id, Proposal.state == ProposalState.PENDING.value)
+    ).first()
+    if replaced is not None:
+        replaced.state, replaced.refresh_due_at = ProposalState.SUPERSEDED.value, now
+        session.add(replaced)
+        session.flush()
+    proposal = Proposal(
+        team_id=project.team_id, project_id=project.id, old_target=old, new_target=new_target, reason=reason,
+        slip_days=slip_days, held_days=held_days, proposed_by=actor, proposed_at=now,
+    )  # fmt: skip
+    try:
+        with session.begin_nested():
+            session.add(proposal)
+            session.flush()
+    except IntegrityError:  # another `due` at the same moment: one proposal waits per project
+        raise ProposedJustNow() from None
+    audit_project(session, project, actor=actor, action="target.proposed", now=now, old=old, new=new_target, reason=reason)
+    return TargetChange(old, new_target, None, proposal, replaced)
+
+
+def proposal_by_id(session: Session, *, team_id: str, proposal_id: int) -> tuple[Proposal, Project]:
+    row = session.exec(
+        select(Proposal, Project)
+        .join(Project, col(Project.id) == col(Proposal.project_id))
+        .where(Proposal.id == proposal_id, Proposal.team_id == team_id)
+    ).first()
+    if row is None:
+        raise ProposalGone()
+    return row
+
+
+def check_may_decide(session: Session, *, proposal: Proposal, project: Project, actor: str) -> None:
+    deciders = deciders_of(session, project)
+    if actor not in deciders.user_ids:
+        raise NotProposalDecider(deciders.user_ids)
+    if proposal.state != ProposalState.PENDING:
+        raise ProposalDecided(proposal.state, proposal.decided_by)
+    require_open(project)
+
+
+def decide_proposal(
+    session: Session, *, team_id: str, proposal_id: int, actor: str, accept: bool, comment: str | None, now: datetime
+) -> Proposal:
+    """Accept (the target moves, a baseline is kept) or ask to discuss it: one outcome, however
+    many clicks — the conditional update from pending decides who was first."""
+    proposal, project = proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
+    check_may_decide(session, proposal=proposal, project=project, actor=actor)
+    state = ProposalState.ACCEPTED if accept else ProposalState.DISCUSS
+    result = session.execute(
+        update(Proposal)
+        .where(col(Proposal.id) == proposal_id, col(Proposal.state) == ProposalState.PENDING.value)
+        .values(state=state.value, decided_by=actor, decided_at=now, comment=comment, refresh_due_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        session.rollback()
+        proposal, _ = proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
+        raise ProposalDecided(proposal.state, proposal.decided_by)
+    session.refresh(proposal)
+    if accept:
+        project.target_date = proposal.new_target
+        project.updated_at = now
+        session.add(project)
+        session.add(
+            Baseline(
+                team_id=team_id,
+                project_id=proposal.project_id,
+                target_date=proposal.new_target,
+                reason=proposal.reason,
+                agreed_by=actor,
+                agreed_at=now,
+                proposal_id=proposal.id,
+            )  # fmt: skip
+        )
+    audit_project(session, project, actor=actor, action=f"target.{state.value}", now=now, proposal=proposal_id, comment=comment)
+    return proposal
+
+
+def pending_proposal(session: Session, project: Project) -> Proposal | None:
+    return session.exec(
+        select(Proposal).where(Proposal.project_id == project.id, Proposal.state == ProposalState.PENDING.value)
+    ).first()
+
+
+# --- client-held time ------------------------------------------------------------------------
+
+
+def held_days(spans: Iterable[tuple[date, date]], work_days: frozenset[int]) -> int:
+    """Working days on which at least one hold was active; `spans` are [first day, last day].
+    Overlapping holds count once.
+
+    >>> held_days([(date(2026, 11, 23), date(2026, 11, 25)), (date(2026, 11, 25), date(2026, 11, 30))], frozenset(range(5)))
+    6
+    """
+    days: set[date] = set()
+    for first, last in spans:
+        day = first
+        while day <= last:
+            if is_working_day(day, work_days):
+                days.add(day)
+            day += timedelta(days=1)
+    return len(days)
+
+
+def client_hold_spans(session: Session, project: Project, *, today: date) -> list[tuple[date, date]]:
+    """Every stretch the project waited on the client: deliverables pending their decision, date
+    proposals pending, steps marked `wait … client`, and steps assigned to a client left overdue."""
+    zone = ZoneInfo(project.tz)
+
+    def tz_date(moment: datetime) -> date:
+        return moment.astimezone(zone).date()
+
+    spans: list[tuple[date, date]] = []
+    decided = dict(
+        session.exec(
+            select(Decision.deliverable_id, Decision.decided_at)
+            .join(Deliverable, col(Deliverable.id) == col(Decision.deliverable_id))
+            .where(Deliverable.project_id == project.id)
+        ).all()
+    )
+    for d in session.exec(select(Deliverable).where(Deliverable.project_id == project.id)):
+        end = decided.get(d.id or 0)
+        if end is not None:
+            spans.append((tz_date(d.submitted_at), tz_date(end) - timedelta(days=1)))
+        elif d.state == "pending":
+            spans.append((tz_date(d.submitted_at), today))
+    for p in session.exec(select(Proposal).where(Proposal.project_id == project.id)):
+        end_at = p.decided_at
+        spans.append((tz_date(p.proposed_at), tz_date(end_at) - timedelta(days=1) if end_at else today))
+    for h in session.exec(select(Hold).where(Hold.project_id == project.id)):
+        spans.append((tz_date(h.started_at), tz_date(h.ended_at) - timedelta(days=1) if h.ended_at else today))
+    steps = list(session.exec(select(Step).where(Step.project_id == project.id, col(Step.removed_at).is_(None))))
+    assignees = {s.assignee_id for s in steps if s.assignee_id}
+    clients = set(client_contacts(session, project)) | known_clients(session, team_id=project.team_id, user_ids=assignees)
+    for s in steps:
+        if s.assignee_id in clients and s.due_date is not None:
+            last = tz_date(s.done_at) - timedelta(days=1) if s.done_at else today
+            spans.append((s.due_date + timedelta(days=1), last))
+    return [(first, last) for first, last in spans if first <= last]

@@ -1,0 +1,175 @@
+"""What changing the plan reads like: the steps list, replies to step edits and target changes,
+the date-change proposal message in every state, and the Discuss form."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.core.targets import TargetChange
+from bot.messages import ids
+from bot.messages.blocks import Block, Message, bulleted, context, header, reply, section
+from bot.messages.format import day, escape, mention, mentions, plural, shown, slack_time
+from bot.messages.labels import project_label, step_label
+from bot.messages.limits import LIST_MAX
+from storage.models import Project, Proposal, ProposalState, Stage, Step
+
+STEPS_SHOWN = 40  # per list; more is "and N more" (a phone screen, and Slack's 50 blocks)
+
+
+def steps_list(project: Project, steps: Sequence[Step], *, title: str, waiting: set[int]) -> Message:
+    """Open steps grouped by stage, each with its number, assignee and due date."""
+    if not steps:
+        return reply(f"{project_label(project)} has no {title.lower()}. `/project step add <title>` adds one.")
+    blocks: list[Block] = [header(f"{project.name}: {title}")]
+    by_stage: dict[str, list[Step]] = {}
+    for step in steps[:STEPS_SHOWN]:
+        by_stage.setdefault(step.stage, []).append(step)
+    for stage in Stage:
+        if stage.value not in by_stage:
+            continue
+        lines = [_step_line(s, waiting) for s in by_stage[stage.value]]
+        blocks.append(section(bulleted(f"*{stage.label}*", lines, limit=STEPS_SHOWN)))
+    if len(steps) > STEPS_SHOWN:
+        blocks.append(context(f"…and {len(steps) - STEPS_SHOWN} more. Narrow it: `/project steps mine` or `steps @person`."))
+    return {"response_type": "ephemeral", "text": f"{project.name}: {plural(len(steps), 'step')}", "blocks": blocks[:50]}
+
+
+def _step_line(step: Step, waiting: set[int]) -> str:
+    who = mention(step.assignee_id) if step.assignee_id else "_unassigned_"
+    when = f"due {day(step.due_date)}" if step.due_date else "no date"
+    done = " :white_check_mark:" if step.done_at else ""
+    held = " · :pause_button: waiting on the client" if step.id in waiting else ""
+    return f"{step_label(step)}: {who}, {when}{done}{held}"
+
+
+def step_renamed(step: Step) -> Message:
+    return reply(f"Step #{step.number} is now {step_label(step)}.")
+
+
+def step_removed(step: Step) -> Message:
+    return reply(f"Removed {step_label(step)} from the plan. It stays in the project's history.")
+
+
+def step_waiting(step: Step) -> Message:
+    return reply(f":pause_button: {step_label(step)} waits on the client; its days count as client-held.")
+
+
+def step_resumed(step: Step) -> Message:
+    return reply(f":arrow_forward: {step_label(step)} no longer waits on the client.")
+
+
+def target_changed(project: Project, change: TargetChange, actor: str) -> Message:
+    reason = f" ({escape(change.baseline.reason)})" if change.baseline and change.baseline.reason else ""
+    return reply(
+        f":calendar: {mention(actor)} moved the target of {project_label(project)} from {day(change.old)} "
+        f"to *{day(change.new)}*{reason}.",
+        in_channel=True,
+    )
+
+
+def proposal_posted(project: Project, proposal: Proposal) -> Message:
+    return reply(
+        f"Proposed *{day(proposal.new_target)}* as the new target of {project_label(project)} to its approvers. "
+        "The target changes when one of them accepts."
+    )
+
+
+def proposal_message(proposal: Proposal, project: Project, deciders: Sequence[str]) -> Message:
+    """The proposal in the project channel: old → new, the reason, slip and client-held days, and
+    Accept / Discuss for the approvers while it waits; what was decided afterwards."""
+    lines = [f":calendar: *New target date proposed* for *{shown(project.name)}*"]
+    lines.append(f"{day(proposal.old_target)} → *{day(proposal.new_target)}*")
+    if proposal.reason:
+        lines.append(f">{escape(proposal.reason)}")
+    facts = []
+    if proposal.slip_days:
+        facts.append(f"forecast {plural(proposal.slip_days, 'working day')} past the target")
+    if proposal.held_days:
+        facts.append(f"{plural(proposal.held_days, 'working day')} waiting on the client so far")
+    blocks: list[Block] = [section("\n".join(lines))]
+    if facts:
+        blocks.append(context("What changed: " + "; ".join(facts) + "."))
+    state = ProposalState(proposal.state)
+    if state is ProposalState.PENDING:
+        blocks.append(context(f"Proposed by {mention(proposal.proposed_by)} · approvers: {mentions(list(deciders))}"))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ids.PROPOSAL_ACTIONS_BLOCK,
+                "elements": [
+                    _button("Accept", ids.PROPOSAL_ACCEPT_ACTION, proposal, "primary"),
+                    _button("Discuss", ids.PROPOSAL_DISCUSS_ACTION, proposal, None),
+                ],
+            }
+        )
+    elif state is ProposalState.ACCEPTED and proposal.decided_by and proposal.decided_at:
+        blocks.append(
+            section(f":white_check_mark: *Accepted* by {mention(proposal.decided_by)} {slack_time(proposal.decided_at)}")
+        )
+    elif state is ProposalState.DISCUSS and proposal.decided_by and proposal.decided_at:
+        comment = f"\n>{escape(proposal.comment)}" if proposal.comment else ""
+        blocks.append(
+            section(
+                f":speech_balloon: {mention(proposal.decided_by)} wants to discuss it {slack_time(proposal.decided_at)}{comment}"
+            )
+        )
+    else:
+        blocks.append(context(":arrows_counterclockwise: Replaced by a newer proposal."))
+    text = f"New target date proposed for {project.name}: {day(proposal.new_target)}"
+    return {"text": escape(text), "blocks": blocks}
+
+
+def _button(label: str, action_id: str, proposal: Proposal, style: str | None) -> Block:
+    button: Block = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": label},
+        "value": str(proposal.id),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def discuss_modal(proposal: Proposal, project_name: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": ids.DISCUSS_VIEW,
+        "private_metadata": json.dumps({"proposal_id": proposal.id}),
+        "title": {"type": "plain_text", "text": "Discuss the new date"},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(
+                f"The new target {day(proposal.new_target)} for *{shown(project_name, 80)}*. What would you like to discuss?"
+            ),
+            {
+                "type": "input",
+                "block_id": ids.DISCUSS_COMMENT_BLOCK,
+                "label": {"type": "plain_text", "text": "Your comment"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.DISCUSS_COMMENT_INPUT,
+                    "multiline": True,
+                    "max_length": 2000,
+                },
+            },
+        ],
+    }
+
+
+def discussed_note(proposal: Proposal, project: Project) -> Message:
+    """To the owner: an approver wants to talk the new date over."""
+    comment = f"\n>{escape(proposal.comment)}" if proposal.comment else ""
+    text = (
+        f":speech_balloon: {mention(proposal.decided_by or '')} wants to discuss the new target {day(proposal.new_target)} "
+        f"for {project_label(project)}:{comment}\nThe target stays {day(project.target_date)} until a new date is agreed."
+    )
+    return {"text": text, "blocks": [section(text)]}
+
+
+def baselines_line(targets: Sequence[date]) -> str:
+    return " → ".join(day(t) for t in targets[:LIST_MAX])

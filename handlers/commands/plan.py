@@ -1,0 +1,98 @@
+"""`/project` verbs that change the plan: `steps`, `step rename|remove|wait|resume`, and `due`."""
+
+from __future__ import annotations
+
+from bot.core import overview, plan_grammar, steps, targets
+from bot.core.dates import parse_date
+from bot.core.status import slip
+from bot.messages import plan as plan_messages
+from bot.messages.blocks import Message, reply
+from bot.slack.proposals import post_proposal, refresh_proposal
+from handlers.answer import Answer
+from handlers.commands.declare import Kind, Request, Who, verb
+
+
+@verb(
+    "steps", plan_grammar.steps, usage="steps [project] [mine|@person|all|<stage>]",
+    does="the plan: open steps by stage, with number, assignee and due date", kind=Kind.READ,
+)  # fmt: skip
+def list_steps(req: Request, args: plan_grammar.StepsScope) -> Message:
+    assert req.session is not None
+    project = req.project(args.project)
+    found, title = overview.steps_listing(
+        req.session, project, scope=args.scope, user_id=args.user_id or req.user_id, stage=args.stage
+    )
+    return plan_messages.steps_list(project, found, title=title, waiting=steps.waiting_step_ids(req.session, project))
+
+
+@verb("step rename", plan_grammar.step_rename, usage="step rename #3 <title>", does="give a step a new title")
+def rename(req: Request, args: plan_grammar.StepTitle) -> Message:
+    assert req.session is not None
+    step = steps.rename_step(
+        req.session, project=req.project(), actor=req.user_id, number=args.number, title=args.title, now=req.now
+    )
+    return plan_messages.step_renamed(step)
+
+
+@verb(
+    "step remove", plan_grammar.step_one("/project step remove #3"), usage="step remove #3",
+    does="take a step out of the plan (kept in history)", aliases=("step rm", "step delete"),
+)  # fmt: skip
+def remove(req: Request, args: plan_grammar.StepNumbers) -> Message:
+    assert req.session is not None
+    step = steps.remove_step(req.session, project=req.project(), actor=req.user_id, number=args.numbers[0], now=req.now)
+    return plan_messages.step_removed(step)
+
+
+@verb(
+    "step wait", plan_grammar.step_wait, usage="step wait #3 client [reason]",
+    does="the step waits on the client: its days count as client-held",
+)  # fmt: skip
+def wait(req: Request, args: plan_grammar.StepWait) -> Message:
+    assert req.session is not None
+    step = steps.wait_on_client(
+        req.session, project=req.project(), actor=req.user_id, number=args.number, reason=args.reason, now=req.now
+    )
+    return plan_messages.step_waiting(step)
+
+
+@verb("step resume", plan_grammar.step_one("/project step resume #3"), usage="step resume #3", does="it no longer waits")
+def resume(req: Request, args: plan_grammar.StepNumbers) -> Message:
+    assert req.session is not None
+    step = steps.resume(req.session, project=req.project(), actor=req.user_id, number=args.numbers[0], now=req.now)
+    return plan_messages.step_resumed(step)
+
+
+@verb(
+    "due", plan_grammar.target_date, usage="due <date> [reason]",
+    does="change the target date: proposed to the approvers when there are any (owner)",
+    who=Who.OWNER, owner_action="change the target date", kind=Kind.SLACK,
+)  # fmt: skip
+def change_target(req: Request, args: plan_grammar.TargetDate) -> Message:
+    db, work_days = req.services.db, req.services.settings.work_days
+    with db.transaction() as session:
+        req.session = session
+        project = req.project()
+        targets.require_open(project)
+        targets.require_owner(project, req.user_id, "change the target date")
+        today = req.today(project)
+        new_target = parse_date(args.due_word, today, work_days)
+        status = overview.status_of(session, project, req.now, work_days)
+        held = overview.plan_of(session, project, req.now, work_days).held_days
+        change = targets.change_target(
+            session, project=project, actor=req.user_id, new_target=new_target, reason=args.reason, today=today,
+            now=req.now, held_days=held, slip_days=slip(status.forecast, project.target_date, work_days),
+        )  # fmt: skip
+        proposal_id = change.proposal.id if change.proposal else None
+        replaced_id = change.replaced.id if change.replaced else None
+    req.session = None
+    if replaced_id is not None:
+        refresh_proposal(req.services, req.client, team_id=req.team_id, proposal_id=replaced_id)
+    if proposal_id is None:
+        return plan_messages.target_changed(project, change, req.user_id)
+    if not post_proposal(req.services, req.client, team_id=req.team_id, proposal_id=proposal_id):
+        Answer(req.client, req.user_id, req.channel_id, respond=req.respond)(
+            reply(":warning: Slack wouldn't let me post the proposal in the project channel; invite me with `/invite @Shepherd`.")
+        )
+    assert change.proposal is not None
+    return plan_messages.proposal_posted(project, change.proposal)

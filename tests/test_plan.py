@@ -1,0 +1,204 @@
+"""Changing the plan with the client, through signed HTTP: seeing the steps, editing them, moving
+the target date (at once, or by a proposal the approvers accept or want to discuss), baselines kept,
+and the days the client held the project up."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import func, select
+
+from bot.messages import ids
+from storage.models import AuditEvent, Baseline, Project, Proposal, Step
+from tests.support.blocks import assert_valid_blocks, text_of
+
+OWNER, BOB, CLIENT, CLIENT2 = "U0OWNER", "U0BOB", "U0CLIENT", "U0CLIENT2"
+CHANNEL = "C0ACME"
+NOW = "2026-11-26 10:00:00"  # a Thursday
+
+
+@pytest.fixture
+def frozen():
+    with freeze_time(NOW, tick=True) as clock:
+        yield clock
+
+
+def run(bot, text, user=OWNER):
+    return bot.run(text, user=user, channel=CHANNEL)
+
+
+def rows(db, model):
+    with db.reader() as session:
+        return list(session.exec(select(model).order_by(model.id)))
+
+
+def count(db, model, *where) -> int:
+    with db.reader() as session:
+        return session.exec(select(func.count()).select_from(model).where(*where)).one()
+
+
+def target(db):
+    with db.reader() as session:
+        return str(session.exec(select(Project.target_date)).one())
+
+
+def start(bot, *approvers):
+    run(bot, 'new "Acme website" client:Acme due:2026-12-18')
+    if approvers:
+        run(bot, "approver add " + " ".join(f"<@{a}>" for a in approvers))
+
+
+def proposal_post(slack) -> dict:
+    [post] = [c.params for c in slack.calls_to("chat.postMessage") if "New target date proposed" in str(c.params.get("text"))]
+    return post
+
+
+def click(bot, slack, action: str, proposal_id: int, user: str, key: str):
+    return bot.action(
+        action_id=action, value=str(proposal_id), user_id=user, channel_id=CHANNEL, message_ts="1700000000.000009",
+        response_url=slack.response_url(key), block_id=ids.PROPOSAL_ACTIONS_BLOCK,
+    )  # fmt: skip
+
+
+def test_without_approvers_the_owners_new_date_takes_effect_with_its_reason_and_the_original_stays_on_the_card(bot, frozen):
+    start(bot)
+    reply = run(bot, "due 2027-01-15 the client added a blog section")
+    assert "to *Fri 15 Jan 2027*" in text_of(reply) and "blog section" in text_of(reply)
+    assert target(bot.db) == "2027-01-15"
+    assert [(str(b.target_date), b.reason) for b in rows(bot.db, Baseline)] == [
+        ("2026-12-18", "at kick-off"),
+        ("2027-01-15", "the client added a blog section"),
+    ]
+    card = text_of(run(bot, "status"))
+    assert "Fri 15 Jan 2027" in card and "first promised Fri 18 Dec 2026" in card
+
+
+def test_with_approvers_a_proposal_is_posted_and_accepting_makes_a_new_baseline(bot, slack, frozen):
+    start(bot, CLIENT)
+    assert "Proposed *Fri 15 Jan 2027*" in text_of(run(bot, "due 2027-01-15 more pages"))
+    assert target(bot.db) == "2026-12-18"  # nothing changes until an approver accepts
+    post = proposal_post(slack)
+    shown = text_of(post)
+    assert "Fri 18 Dec 2026 → *Fri 15 Jan 2027*" in shown and "more pages" in shown
+    assert_valid_blocks(post["blocks"] if isinstance(post["blocks"], list) else json.loads(post["blocks"]))
+    [proposal] = rows(bot.db, Proposal)
+    click(bot, slack, ids.PROPOSAL_ACCEPT_ACTION, proposal.id, CLIENT, "accept")
+    [update] = slack.wait_for("chat.update")
+    assert "*Accepted* by <@U0CLIENT>" in text_of(update.params)
+    assert target(bot.db) == "2027-01-15"
+    assert [b.agreed_by for b in rows(bot.db, Baseline)] == [OWNER, CLIENT]
+
+
+def test_twenty_concurrent_clicks_on_a_proposal_make_one_outcome_and_one_baseline(bot, slack, frozen):
+    start(bot, CLIENT, CLIENT2)
+    run(bot, "due 2027-01-15")
+    [proposal] = rows(bot.db, Proposal)
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        list(
+            pool.map(
+                lambda n: click(bot, slack, ids.PROPOSAL_ACCEPT_ACTION, proposal.id, [CLIENT, CLIENT2][n % 2], f"k{n}"), range(20)
+            )
+        )
+    slack.wait_for_responses(19, timeout=15)
+    assert count(bot.db, Baseline) == 2  # kick-off, and the one accepted
+    assert count(bot.db, AuditEvent, AuditEvent.action == "target.accepted") == 1
+    assert rows(bot.db, Proposal)[0].state == "accepted"
+
+
+def test_a_non_approver_click_changes_nothing_and_says_who_decides(bot, slack, frozen):
+    start(bot, CLIENT)
+    run(bot, "due 2027-01-15")
+    [proposal] = rows(bot.db, Proposal)
+    click(bot, slack, ids.PROPOSAL_ACCEPT_ACTION, proposal.id, BOB, "bob")
+    [answer] = slack.wait_for_responses(1, key="bob")
+    assert "Only the project's approvers (<@U0CLIENT>)" in answer["text"]
+    assert target(bot.db) == "2026-12-18" and rows(bot.db, Proposal)[0].state == "pending"
+
+
+def test_discuss_asks_for_a_comment_that_reaches_the_owner_and_keeps_the_target(bot, slack, frozen):
+    start(bot, CLIENT)
+    run(bot, "due 2027-01-15")
+    [proposal] = rows(bot.db, Proposal)
+    click(bot, slack, ids.PROPOSAL_DISCUSS_ACTION, proposal.id, CLIENT, "discuss")
+    [opened] = slack.wait_for("views.open")
+    assert opened.params["view"]["callback_id"] == ids.DISCUSS_VIEW
+    bot.view_submission(
+        callback_id=ids.DISCUSS_VIEW, user_id=CLIENT, private_metadata=json.dumps({"proposal_id": proposal.id}),
+        values={
+            ids.DISCUSS_COMMENT_BLOCK: {ids.DISCUSS_COMMENT_INPUT: {"type": "plain_text_input", "value": "Can we keep Dec?"}}
+        },
+    )  # fmt: skip
+    note = [c for c in slack.wait_for("chat.postMessage", 2) if c.params["channel"] == OWNER]
+    assert note and "Can we keep Dec?" in text_of(note[0].params)
+    assert target(bot.db) == "2026-12-18" and rows(bot.db, Proposal)[0].state == "discuss"
+
+
+@pytest.mark.parametrize(
+    ("text", "user", "expected"),
+    [
+        ("due 2026-11-01", OWNER, "has already passed"),
+        ("due 2026-12-18", OWNER, "already Fri 18 Dec 2026"),
+        ("due someday", OWNER, "I couldn't read the date `someday`"),
+        ("due 2027-01-15", BOB, "Only the project owner"),
+        ("due", OWNER, "Give the new target date"),
+    ],
+)
+def test_target_changes_that_cannot_be_made_explain_and_change_nothing(bot, frozen, text, user, expected):
+    start(bot, CLIENT)
+    assert expected in text_of(run(bot, text, user=user))
+    assert target(bot.db) == "2026-12-18" and rows(bot.db, Proposal) == []
+
+
+def test_steps_lists_open_steps_by_stage_including_undated_and_far_off_ones(bot, frozen):
+    start(bot)
+    run(bot, f"step add Kick-off call <@{BOB}> due:fri")
+    run(bot, "step add Sitemap")  # no date
+    run(bot, "step add Launch due:2027-03-01")  # far off
+    run(bot, "step done #1")
+    shown = text_of(run(bot, "steps"))
+    assert "Initiation" in shown and "#2 Sitemap" in shown and "no date" in shown and "#3 Launch" in shown
+    assert "#1 Kick-off" not in shown
+    assert "#1 Kick-off" in text_of(run(bot, "steps all"))
+    mine = text_of(run(bot, f"steps <@{BOB}>"))
+    assert "Sitemap" not in mine
+
+
+def test_steps_can_be_renamed_removed_and_held_on_the_client(bot, frozen):
+    start(bot)
+    run(bot, "step add Draft brief due:2026-11-24")
+    run(bot, "step add Logo files")
+    assert "#1 Final brief" in text_of(run(bot, "step rename #1 Final brief"))
+    assert "Removed #1 Final brief" in text_of(run(bot, "step remove #1"))
+    card = text_of(run(bot, "status"))
+    assert "Final brief" not in card and "0/1 done" in card
+    with bot.db.reader() as session:
+        assert session.exec(select(Step.removed_by).where(Step.number == 1)).one() == OWNER  # kept in history
+    assert "waits on the client" in text_of(run(bot, "step wait #2 client logo files from Acme"))
+    assert "Waiting on the client (1)" in text_of(run(bot, "status"))
+    assert "no longer waits" in text_of(run(bot, "step resume #2"))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("step remove #2", "is done, so it can't be removed"),
+        ("step wait #1", "Say who it waits on"),
+        ("step wait #1 boss", "Say who it waits on"),
+        ("step resume #1", "isn't waiting on the client"),
+        ("step rename #9 New", "has no step #9"),
+        ("step done #3", "was removed from the plan"),
+    ],
+)
+def test_step_edits_that_cannot_be_made_explain_and_change_nothing(bot, frozen, text, expected):
+    start(bot)
+    run(bot, "step add Brief")
+    run(bot, "step add Done already")
+    run(bot, "step add Gone")
+    run(bot, "step done #2")
+    run(bot, "step remove #3")
+    before = [(s.title, s.done_at, s.removed_at) for s in rows(bot.db, Step)]
+    assert expected in text_of(run(bot, text))
+    assert [(s.title, s.done_at, s.removed_at) for s in rows(bot.db, Step)] == before
