@@ -284,9 +284,13 @@ def test_the_new_user_walkthrough_status_card_tells_the_truth(bot, slack, frozen
     assert "Sitemap" not in shown
     assert ":red_circle: behind" in shown
 
-    moved = run(bot, "stage next")
+    held = run(bot, "stage next")  # open steps keep the stage open...
+    assert held["response_type"] == "ephemeral" and "#1 Kick-off call" in text_of(held) and "--force" in text_of(held)
+    assert project(bot.db).stage == "initiation"
+    moved = run(bot, "stage next --force")  # ...unless the owner carries them on
     assert moved["response_type"] == "in_channel" and "to *Planning*" in moved["text"]
-    assert project(bot.db).stage == "planning"
+    assert "Carried into Planning: #1 Kick-off call, #3 Wireframes." in moved["text"]
+    assert project(bot.db).stage == "planning" and {s.stage for s in steps(bot.db) if not s.done_at} == {"planning"}
     assert ":white_check_mark: Initiation  ›  :arrow_forward: *Planning*" in text_of(run(bot, "status"))
 
 

@@ -202,3 +202,46 @@ def test_step_edits_that_cannot_be_made_explain_and_change_nothing(bot, frozen, 
     before = [(s.title, s.done_at, s.removed_at) for s in rows(bot.db, Step)]
     assert expected in text_of(run(bot, text))
     assert [(s.title, s.done_at, s.removed_at) for s in rows(bot.db, Step)] == before
+
+
+def test_a_stage_jumped_over_shows_as_skipped_not_done(bot, frozen):
+    start(bot)
+    assert "Skipped: Planning." in text_of(run(bot, "stage execution"))
+    card = text_of(run(bot, "status"))
+    assert ":white_check_mark: Initiation" in card and ":fast_forward: ~Planning~" in card
+
+
+def test_moving_on_past_the_budget_tells_the_owner_alone(bot, slack, frozen):
+    run(bot, 'new "Acme website" budget:10h')
+    run(bot, "log 12h")
+    moved = run(bot, "stage next")
+    assert moved["response_type"] == "in_channel" and "budget" not in text_of(moved)
+    warned = [r for r in slack.wait_for_responses(4) if "past its budget" in text_of(r)]
+    assert warned and warned[0]["response_type"] == "ephemeral" and "12h of 10h (120%)" in text_of(warned[0])
+
+
+def test_approving_a_deliverable_for_a_step_completes_the_step(bot, slack, frozen):
+    start(bot, CLIENT)
+    run(bot, "step add Wireframes due:fri")
+    assert "Posted" in text_of(run(bot, "deliverable Wireframes https://x.example/w for:#1"))
+    with bot.db.reader() as session:
+        from storage.models import Deliverable
+
+        deliverable = session.exec(select(Deliverable)).one()
+    bot.action(
+        action_id=ids.APPROVE_ACTION, value=str(deliverable.id), user_id=CLIENT, channel_id=CHANNEL,
+        message_ts="1700000000.000001", response_url=slack.response_url("ok"), block_id=ids.APPROVAL_ACTIONS_BLOCK,
+    )  # fmt: skip
+    slack.wait_for("chat.update")
+    [step] = rows(bot.db, Step)
+    assert step.done_at is not None and step.done_by == CLIENT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("deliverable Wireframes for:#7", "has no step #7"), ("deliverable X for:seven", "isn't a step number")],
+)
+def test_a_deliverable_for_a_missing_step_is_refused_and_nothing_is_posted(bot, slack, frozen, text, expected):
+    start(bot, CLIENT)
+    assert expected in text_of(run(bot, text))
+    assert [c for c in slack.calls_to("chat.postMessage") if "for sign-off" in str(c.params)] == []

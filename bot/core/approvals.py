@@ -8,6 +8,7 @@ Plain Python over a session; the database, not the caller, decides who decided f
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -21,11 +22,14 @@ from bot.core.errors import (
     AlreadyDecided,
     BeingPosted,
     DeliverableGone,
+    NoSuchStep,
     NotADecider,
     ReasonRequired,
+    StepRemoved,
     SubmittedJustNow,
 )
 from bot.core.projects import approver_ids, audit, name_key, require_open
+from bot.core.steps import complete_steps, live_step
 from bot.core.text import cut
 from storage.models import Decision, Deliverable, DeliverableState, Project
 
@@ -138,7 +142,10 @@ class Submission:
     repost: bool  # the same version again: its first approval message never reached Slack
 
 
-def submit(session: Session, *, project: Project, actor: str, title: str, link: str | None, now: datetime) -> Submission:
+def submit(
+    session: Session, *, project: Project, actor: str, title: str, link: str | None, now: datetime,
+    step_number: int | None = None,
+) -> Submission:  # fmt: skip
     """A new deliverable version awaiting sign-off.
 
     The same title again supersedes the latest version (pending or rejected) with the next
@@ -146,6 +153,8 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
     rather than bumped, so a failed post costs nothing but a retry.
     """
     require_open(project)
+    if step_number is not None:
+        live_step(session, project, step_number)  # a missing or removed step is refused before anything is written
     key = name_key(title, limit=200)
     latest = session.exec(
         select(Deliverable)
@@ -157,7 +166,9 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
             raise BeingPosted(latest.title)
         if link and link != latest.link:
             latest.link = link
-            session.add(latest)
+        if step_number is not None:
+            latest.step_number = step_number
+        session.add(latest)
         audit(
             session, team_id=project.team_id, project_id=project.id, actor=actor, action="deliverable.reposted", now=now,
             deliverable=latest.id, title=latest.title, version=latest.version,
@@ -177,6 +188,7 @@ def submit(session: Session, *, project: Project, actor: str, title: str, link: 
         state=DeliverableState.PENDING.value,
         submitted_by=actor,
         submitted_at=now,
+        step_number=step_number if step_number is not None else (latest.step_number if latest else None),
         post_claimed_at=now,  # this request posts its message; a concurrent repost waits for it
     )
     session.add(deliverable)
@@ -327,6 +339,9 @@ def decide(
         session.rollback()
         raise already_decided(session, deliverable_by_id(session, team_id=team_id, deliverable_id=deliverable_id), actor)
     session.refresh(deliverable)
+    if verdict == Verdict.APPROVED and deliverable.step_number is not None:  # `for:#n`: the work is signed off
+        with suppress(StepRemoved, NoSuchStep):  # removed from the plan since: the sign-off stands alone
+            complete_steps(session, project=project, actor=actor, numbers=[deliverable.step_number], now=now)
     audit(
         session, team_id=team_id, project_id=project.id, actor=actor, action=f"deliverable.{verdict.value}", now=now,
         deliverable=deliverable_id, title=deliverable.title, version=deliverable.version, reason=decision.reason,

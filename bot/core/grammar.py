@@ -31,7 +31,7 @@ STAGE_WORDS: dict[str, Stage] = {
     "closure": Stage.CLOSURE, "closing": Stage.CLOSURE,
 }  # fmt: skip
 LIST_SCOPES = ("mine", "all", "overdue")
-_OPTION = re.compile(r"^(client|due|budget|internal):(.*)$", re.IGNORECASE | re.DOTALL)
+_OPTION = re.compile(r"^(client|due|budget|internal|for):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
 _HOURS = re.compile(r"^(\d{1,5}(?:\.\d{1,2})?)\s*h?(?:ours?|rs?)?$", re.IGNORECASE)
 _FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
@@ -124,7 +124,7 @@ def _numbers(tokens: list[Token], usage: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
-SINGLE_VALUE_OPTIONS = ("due", "budget", "internal")  # one word each; `client:` may run to several
+SINGLE_VALUE_OPTIONS = ("due", "budget", "internal", "for")  # one word each; `client:` may run to several
 
 
 def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
@@ -263,6 +263,7 @@ class Person:
 class Submit:
     title: str
     link: str | None = None
+    step_number: int | None = None  # `for:#n`: approving it completes step #n
 
 
 @dataclass(frozen=True)
@@ -400,11 +401,16 @@ def owner(tokens: list[Token]) -> Person:
 
 
 def deliverable(tokens: list[Token]) -> Submit:
-    link = link_url(tokens[-1].raw) if tokens else None
-    title = _join(tokens[:-1] if link else tokens)
+    words, options = _options(tokens)
+    for key in options:
+        if key != "for":
+            raise BadInput("{word} doesn't apply to deliverables; use `for:#3` to tie it to a step.", f"{key}:")
+    link = link_url(words[-1].raw) if words else None
+    title = _join(words[:-1] if link else words)
     if not title:
         raise BadInput('Name the deliverable: `/project deliverable "Homepage design" https://link`.')
-    return Submit(cut(title, TITLE_MAX), link)
+    step = _numbers(options["for"], "for:#3")[0] if "for" in options else None
+    return Submit(cut(title, TITLE_MAX), link, step)
 
 
 def hours(usage: str, what: str) -> Callable[[list[Token]], Hours]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -29,6 +30,7 @@ from bot.core.errors import (
     NotApprovers,
     NotInDirectMessage,
     NotOwner,
+    OpenStepsGate,
     ProjectClosed,
     ProjectNotFound,
     StageGate,
@@ -41,6 +43,7 @@ from storage.models import (
     DeliverableState,
     Project,
     Stage,
+    Step,
 )
 
 
@@ -166,8 +169,12 @@ def create_project(
     if target_date is not None:  # what the client was first promised: the first baseline
         session.add(
             Baseline(
-                team_id=team_id, project_id=project_id, target_date=target_date, reason="at kick-off",
-                agreed_by=owner_id, agreed_at=now,
+                team_id=team_id,
+                project_id=project_id,
+                target_date=target_date,
+                reason="at kick-off",
+                agreed_by=owner_id,
+                agreed_at=now,
             )  # fmt: skip
         )
     for user_id in dict.fromkeys(approvers):
@@ -189,11 +196,19 @@ def check_new_project(session: Session, *, team_id: str, channel_id: str, name: 
         raise NameTaken(name)
 
 
-def move_stage(
-    session: Session, *, project: Project, actor: str, target: Stage | None, force: bool, now: datetime
-) -> tuple[Stage, Stage, list[Deliverable]]:
-    """Move to `target` (None → the next stage). The current stage's deliverables gate a move
-    forward; returns (old, new, the waiting deliverables `force` overrode)."""
+@dataclass(frozen=True)
+class StageMove:
+    old: Stage
+    new: Stage
+    overridden: list[Deliverable]  # waiting deliverables `--force` went past
+    carried: list[Step]  # open steps `--force` carried into the new stage
+    skipped: list[Stage]  # stages jumped over, shown as skipped
+
+
+def move_stage(session: Session, *, project: Project, actor: str, target: Stage | None, force: bool, now: datetime) -> StageMove:
+    """Move to `target` (None → the next stage). A move forward waits for the current stage's
+    deliverables to be approved and its steps done; the owner's `--force` goes past them, and
+    the open steps are carried into the new stage."""
     require_open(project)
     require_owner(project, actor, "change the stage")
     current = Stage(project.stage)
@@ -203,18 +218,41 @@ def move_stage(
     if new == current:
         raise AlreadyInStage(project.name, current.label)
     forward = new.order > current.order
+    again = "/project stage next --force" if target is None else f"/project stage {new.value} --force"
     waiting = gate_blockers(session, project=project, stage=current) if forward else []
     if waiting and not force:
-        again = "/project stage next --force" if target is None else f"/project stage {new.value} --force"
         raise StageGate(current.label, [Blocker(d.title, d.version, d.state) for d in waiting], again)
+    passed = [s for s in Stage if current.order <= s.order < new.order] if forward else []
+    open_steps = list(
+        session.exec(
+            select(Step)
+            .where(
+                Step.project_id == project.id,
+                col(Step.stage).in_([s.value for s in passed]),
+                col(Step.done_at).is_(None),
+                col(Step.removed_at).is_(None),
+            )  # fmt: skip
+            .order_by(col(Step.number))
+        )
+    )
+    if open_steps and not force:
+        raise OpenStepsGate(current.label, [(s.number, s.title) for s in open_steps], again)
+    for step in open_steps:
+        step.stage = new.value
+        session.add(step)
+    skipped = [s for s in passed if s != current]
+    marks = {m for m in project.skipped_stages.split(",") if m}
+    marks = marks | {s.value for s in skipped} if forward else {m for m in marks if Stage(m).order < new.order}
+    project.skipped_stages = ",".join(s.value for s in Stage if s.value in marks)
     project.stage = new.value
     project.updated_at = now
     session.add(project)
     audit_project(session, project, actor=actor, now=now,
-        action="stage.forced" if waiting else "stage.changed",
-        old=current.value, new=new.value, overridden=[d.id for d in waiting],
+        action="stage.forced" if waiting or open_steps else "stage.changed",
+        old=current.value, new=new.value, overridden=[d.id for d in waiting], carried=[s.number for s in open_steps],
+        skipped=[s.value for s in skipped],
     )  # fmt: skip
-    return current, new, waiting
+    return StageMove(current, new, waiting, open_steps, skipped)
 
 
 def gate_blockers(session: Session, *, project: Project, stage: Stage) -> list[Deliverable]:

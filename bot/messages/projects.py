@@ -10,11 +10,12 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.core.grammar import NAME_MAX
-from bot.core.status import Health
+from bot.core.projects import StageMove
+from bot.core.status import Health, burn_percent
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, packed, reply
 from bot.messages.format import day, mention, mentions, plural
-from bot.messages.labels import project_label
+from bot.messages.labels import project_label, step_label
 from bot.messages.limits import LIST_SHOWN, METADATA_MAX
 from bot.messages.status import waited
 from storage.models import Project, Stage
@@ -139,12 +140,18 @@ def setup_hints(project: Project, *, today: date) -> Message:
 # --- replies to project commands ---------------------------------------------------------
 
 
-def stage_moved(actor: str, project: Project, old: Stage, new: Stage, *, overridden: int) -> Message:
-    forced = f" (overriding the sign-off of {plural(overridden, 'waiting deliverable')})" if overridden else ""
-    return reply(
-        f":arrow_forward: {mention(actor)} moved {project_label(project)} from {old.label} to *{new.label}*{forced}.",
-        in_channel=True,
-    )
+def stage_moved(actor: str, project: Project, moved: StageMove) -> Message:
+    """In the channel: who moved the project on, and what the move went past."""
+    forced = f" (overriding the sign-off of {plural(len(moved.overridden), 'waiting deliverable')})" if moved.overridden else ""
+    lines = [
+        f":arrow_forward: {mention(actor)} moved {project_label(project)} from {moved.old.label} to *{moved.new.label}*{forced}."
+    ]
+    if moved.skipped:
+        lines.append(f"Skipped: {', '.join(s.label for s in moved.skipped)}.")
+    if moved.carried:
+        lines.append(f"Carried into {moved.new.label}: {', '.join(step_label(s) for s in moved.carried[:10])}"
+                     + (f" and {len(moved.carried) - 10} more." if len(moved.carried) > 10 else "."))  # fmt: skip
+    return reply("\n".join(lines), in_channel=True)
 
 
 def handed_over(actor: str, project: Project, new_owner: str) -> Message:
@@ -172,6 +179,16 @@ def approvers_removed(project: Project, removed: Sequence[str], *, none_left: bo
 def budget_set(project: Project) -> Message:
     return reply(
         f"Budget of {project_label(project)}: {project.budget_hours or 0:g}h ({project.hours_used or 0:g}h used so far)."
+    )
+
+
+def past_budget(project: Project) -> Message | None:
+    """Said to the owner alone (the project channel may be client-facing): the move went past budget."""
+    burn = burn_percent(project)
+    if burn is None or burn <= 100:
+        return None
+    return reply(
+        f":warning: {project_label(project)} is past its budget: {project.hours_used:g}h of {project.budget_hours:g}h ({burn}%)."
     )
 
 

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 def submit_and_post(
     services: Services, client: WebClient, *, team_id: str, channel_id: str, user_id: str, now: datetime,
-    project_name: str | None, title: str, link: str | None,
+    project_name: str | None, title: str, link: str | None, step_number: int | None = None,
 ) -> Message:  # fmt: skip
     """Save the deliverable, post its approval message, then remember where that message is.
 
@@ -34,7 +34,9 @@ def submit_and_post(
     """
     with services.db.transaction() as session:
         project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
-        submission = approvals.submit(session, project=project, actor=user_id, title=title, link=link, now=now)
+        submission = approvals.submit(
+            session, project=project, actor=user_id, title=title, link=link, now=now, step_number=step_number
+        )
         deliverable_id = submission.deliverable.id
         replaced_id = submission.replaced.id if submission.replaced else None
     assert deliverable_id is not None

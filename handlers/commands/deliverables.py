@@ -9,11 +9,12 @@ from handlers.commands.declare import Kind, Request, verb
 
 
 @verb(
-    "deliverable", grammar.deliverable, usage="deliverable <title> [link]", does="ask the approvers to approve it",
+    "deliverable", grammar.deliverable, usage="deliverable <title> [link] [for:#n]",
+    does="ask the approvers to approve it; approving it completes step #n",
     kind=Kind.SLACK,
 )  # fmt: skip
 def submit(req: Request, args: grammar.Submit) -> Message:
     return submit_and_post(
         req.services, req.client, team_id=req.team_id, channel_id=req.channel_id, user_id=req.user_id, now=req.now,
-        project_name=None, title=args.title, link=args.link,
+        project_name=None, title=args.title, link=args.link, step_number=args.step_number,
     )  # fmt: skip

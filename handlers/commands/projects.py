@@ -142,10 +142,12 @@ def show_list(req: Request, args: grammar.ListScope) -> Message:
 def move_stage(req: Request, args: grammar.StageMove) -> Message:
     assert req.session is not None
     project = req.project(args.project)
-    old, new, overridden = projects.move_stage(
-        req.session, project=project, actor=req.user_id, target=args.stage, force=args.force, now=req.now
-    )
-    return project_messages.stage_moved(req.user_id, project, old, new, overridden=len(overridden))
+    moved = projects.move_stage(req.session, project=project, actor=req.user_id, target=args.stage, force=args.force, now=req.now)
+    budget = project_messages.past_budget(project)
+    if budget is not None:
+        answer = Answer(req.client, req.user_id, req.channel_id, respond=req.respond)
+        req.after_ack.append(lambda: answer(budget))
+    return project_messages.stage_moved(req.user_id, project, moved)
 
 
 def refresh_approval_messages(req: Request, project: Project) -> None:
