@@ -116,6 +116,7 @@ class ClientView:
     their_steps: list[Step]  # open steps assigned to the client side
     decided: list[tuple[Deliverable, Decision]]  # newest first
     done_recently: list[Step]  # steps done in the last RECENT_DAYS days
+    proposed: date | None = None  # a new target waiting for the approvers
 
 
 def client_view_of(session: Session, project: Project, now: datetime, *, viewer: str) -> ClientView:
@@ -143,6 +144,7 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
         their_steps=[s for s in all_steps if s.done_at is None and s.assignee_id in clients],
         decided=[(d, decision) for d, decision in decided],
         done_recently=[s for s in all_steps if s.done_at is not None and s.done_at >= since],
+        proposed=proposal.new_target if (proposal := pending_proposal(session, project)) else None,
     )
 
 

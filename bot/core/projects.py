@@ -375,3 +375,24 @@ def remove_approvers(session: Session, *, project: Project, actor: str, user_ids
             user=row.user_id,
         )
     return [row.user_id for row in rows]
+
+
+BUDGET_ALERTS = (80, 100)  # percent of the budget at which the team is told, once each
+
+
+def claim_budget_alert(session: Session, *, project: Project) -> int | None:
+    """The budget alert level the hours now reach, if no one has sent it yet (one conditional
+    update: concurrent `log`s send it once)."""
+    if not project.budget_hours:
+        return None
+    burn = 100 * (project.hours_used or 0) / project.budget_hours
+    reached = max((level for level in BUDGET_ALERTS if burn >= level), default=None)
+    if reached is None:
+        return None
+    result = session.execute(
+        update(Project)
+        .where(col(Project.id) == project.id, col(Project.budget_alerted) < reached)
+        .values(budget_alerted=reached)
+        .execution_options(synchronize_session=False)
+    )
+    return reached if getattr(result, "rowcount", 0) == 1 else None

@@ -22,6 +22,8 @@ from storage.models import Project, Stage
 def target_holds(view: ClientView) -> str:
     if view.project.closed_at is not None:
         return "project closed"
+    if view.proposed is not None:
+        return f"new date proposed: {day(view.proposed)}"
     if view.slip_days is None:
         return "no target date set yet"
     return "on track" if view.slip_days == 0 else "running late: the team will propose a new date"

@@ -13,7 +13,7 @@ from bot.core.grammar import NAME_MAX
 from bot.core.projects import StageMove
 from bot.core.status import Health, burn_percent
 from bot.messages import ids
-from bot.messages.blocks import Block, Message, context, header, packed, reply
+from bot.messages.blocks import Block, Message, context, header, packed, reply, section
 from bot.messages.format import day, mention, mentions, plural
 from bot.messages.labels import project_label, step_label
 from bot.messages.limits import LIST_SHOWN, METADATA_MAX
@@ -195,3 +195,13 @@ def past_budget(project: Project) -> Message | None:
 def hours_logged(project: Project, hours: float) -> Message:
     of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
     return reply(f"Logged {hours:g}h on {project_label(project)}: {project.hours_used or 0:g}h{of_budget} used.")
+
+
+def budget_alert(project: Project, level: int) -> Message:
+    """For the team only (the internal channel or the owner): the hours reached 80 % or 100 %."""
+    what = "has used its whole budget" if level >= 100 else f"has used {level}% of its budget"
+    text = (
+        f":money_with_wings: {project_label(project)} {what}: {project.hours_used:g}h of {project.budget_hours or 0:g}h. "
+        "`/project status` compares the burn with progress."
+    )
+    return {"text": text, "blocks": [section(text)]}

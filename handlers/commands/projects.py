@@ -6,8 +6,10 @@ import logging
 
 from bot.core import clients, grammar, overview, projects
 from bot.core.approvals import pending_by_project
+from bot.core.audience import team_only_place
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.projects import claim_budget_alert
 from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
@@ -202,9 +204,25 @@ def set_budget(req: Request, args: grammar.Hours) -> Message:
     return project_messages.budget_set(project)
 
 
+def alert_budget(req: Request, project: Project) -> None:
+    """After hours are logged: the team is told once at 80 % and once at 100 % of the budget,
+    where team-only posts of the project go (never a channel a client reads)."""
+    with req.services.db.transaction() as session:
+        fresh = session.get(Project, project.id)
+        level = claim_budget_alert(session, project=fresh) if fresh else None
+        place = team_only_place(session, fresh) if fresh and level else None
+    if fresh is None or level is None or place is None:
+        return
+    try:
+        req.client.chat_postMessage(channel=place.channel_id, **project_messages.budget_alert(fresh, level))
+    except Exception:
+        log.exception("budget alert for project %s failed", project.id)
+
+
 @verb(
-    "log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"), usage="log <hours>h", does="log hours spent"
-)
+    "log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"), usage="log <hours>h",
+    does="log hours spent", after=alert_budget,
+)  # fmt: skip
 def log_hours(req: Request, args: grammar.Hours) -> Message:
     assert req.session is not None
     project = req.project()
