@@ -41,6 +41,7 @@ class Settings:
     reminder_concurrency: int = 8
     approval_chase_days: int = 2
     escalate_after_days: int = 3
+    slip_alert_days: int = 3
 
     @property
     def socket_mode(self) -> bool:
@@ -102,6 +103,7 @@ class Settings:
             reminder_concurrency=_int("REMINDER_CONCURRENCY", get("REMINDER_CONCURRENCY"), 8, low=1, high=64),
             approval_chase_days=_int("APPROVAL_CHASE_DAYS", get("APPROVAL_CHASE_DAYS"), 2, low=0, high=60),
             escalate_after_days=_int("ESCALATE_AFTER_DAYS", get("ESCALATE_AFTER_DAYS"), 3, low=0, high=60),
+            slip_alert_days=_int("SLIP_ALERT_DAYS", get("SLIP_ALERT_DAYS"), 3, low=1, high=60),
         )
 
 

@@ -5,22 +5,24 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core import targets
-from bot.core.errors import ProposalDecided, UserError
+from bot.core import overview, targets
+from bot.core.errors import NoProjectHere, ProposalDecided, UserError
+from bot.core.projects import require_open, require_owner
 from bot.core.text import clean
 from bot.messages import ids
 from bot.messages import plan as messages
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.services import Services
-from bot.slack.proposals import refresh_proposal, tell_owner_discuss
+from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
-from storage.models import utcnow
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +48,42 @@ def register(app: App, services: Services) -> None:
             return
         trigger_id = body.get("trigger_id", "")
         services.work.submit(lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer), "Discuss")
+
+    @app.action(ids.PROPOSE_DATE_ACTION)
+    def propose_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, project_id = installation_team(context), body["user"]["id"], button_id(body)
+        answer = Answer(client, user_id, respond=respond)
+        trigger_id = body.get("trigger_id", "")
+        if project_id is None:
+            services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Propose")
+            return
+        services.work.submit(
+            lambda: open_propose_form(services, client, team_id, user_id, project_id, trigger_id, answer), "Propose"
+        )
+
+    @app.view(ids.PROPOSE_VIEW)
+    def propose_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+        values = view.get("state", {}).get("values", {})
+        picked = values.get(ids.PROPOSE_DATE_BLOCK, {}).get(ids.PROPOSE_DATE_INPUT, {}).get("selected_date")
+        reason = clean(str(values.get(ids.PROPOSE_REASON_BLOCK, {}).get(ids.PROPOSE_REASON_INPUT, {}).get("value") or "")).strip()
+        try:
+            project_id = int(json.loads(view.get("private_metadata") or "{}")["project_id"])
+            new_target = date.fromisoformat(str(picked))
+        except (ValueError, KeyError, TypeError):
+            ack(response_action="errors", errors={ids.PROPOSE_DATE_BLOCK: "Pick a date (or close the form and click again)."})
+            return
+        ack()
+        team_id, user_id = installation_team(context), body["user"]["id"]
+
+        def propose() -> None:
+            message = propose_target(
+                services, client, team_id=team_id, user_id=user_id, channel_id="", project_name=None,
+                new_target=new_target, reason=reason or None, now=utcnow(), project_id=project_id,
+            )  # fmt: skip
+            Answer(client, user_id)(message)
+
+        services.work.submit(propose, "a proposal from the form")
 
     @app.view(ids.DISCUSS_VIEW)
     def discuss_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
@@ -96,6 +134,28 @@ def open_form(
     except Exception:
         log.exception("views.open for a discussion failed")
         answer(reply("Slack didn't open the form in time. Please click Discuss again."))
+
+
+def open_propose_form(
+    services: Services, client: WebClient, team_id: str, user_id: str, project_id: int, trigger_id: str, answer: Answer
+) -> None:
+    """The owner's form to propose a new target, pre-filled with the forecast."""
+    try:
+        with services.db.reader() as session:
+            project = session.get(Project, project_id)
+            if project is None or project.team_id != team_id:
+                raise NoProjectHere()
+            require_open(project)
+            require_owner(project, user_id, "change the target date")
+            forecast = overview.status_of(session, project, utcnow(), services.settings.work_days).forecast
+    except UserError as error:
+        answer(refusal(error))
+        return
+    try:
+        client.views_open(trigger_id=trigger_id, view=messages.propose_modal(project, forecast))
+    except Exception:
+        log.exception("views.open for a date proposal failed")
+        answer(reply("Slack didn't open the form in time. Please click Propose new date again."))
 
 
 def decide(

@@ -97,6 +97,8 @@ class Project(ProjectBase, table=True):
     skipped_stages: str = Field(default="", max_length=64, sa_column_kwargs={"server_default": ""})
     # The highest budget alert sent (0, 80 or 100 %): each is sent once, however many `log`s race.
     budget_alerted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # Working days of slip the owner was last alerted about (None: not since the target last moved).
+    slip_alerted: int | None = None
 
 
 class StepBase(SQLModel):

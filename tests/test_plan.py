@@ -5,6 +5,7 @@ and the days the client held the project up."""
 from __future__ import annotations
 
 import json
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -265,3 +266,64 @@ def test_the_client_view_says_when_a_new_date_is_proposed(bot, slack, frozen):
     run(bot, "due 2027-01-15")
     card = text_of(run(bot, "status", user=CLIENT))
     assert "new date proposed: Fri 15 Jan 2027" in card and "Budget" not in card
+
+
+# --- slip alerts ---------------------------------------------------------------------------------
+
+
+def alert(bot, slack, when: str) -> int:
+    from slack_sdk import WebClient
+
+    from bot.slack.slip_alerts import alert_slips
+    from storage.models import utcnow
+
+    client = WebClient(token="xoxb-test", base_url=slack.api_url)
+    with freeze_time(when):
+        return alert_slips(bot.services, client, team_id="T_HOME", now=utcnow(), stop=threading.Event())
+
+
+def test_the_owner_is_told_once_when_the_forecast_passes_the_target_and_again_after_further_slip(bot, slack, frozen):
+    start(bot)  # target Fri 18 Dec
+    run(bot, "step add Launch due:2026-12-22")  # forecast Tue 22 Dec: 2 working days late
+    assert alert(bot, slack, "2026-11-27 10:00:00") == 1
+    [dm] = [c.params for c in slack.calls_to("chat.postMessage") if c.params["channel"] == OWNER]
+    assert "2 working days past the agreed Fri 18 Dec 2026" in text_of(dm) and "Propose new date" in text_of(dm)
+    assert alert(bot, slack, "2026-11-27 11:00:00") == 0  # once
+    run(bot, "step due #1 2026-12-29")  # 7 working days: 5 more than when told
+    assert alert(bot, slack, "2026-11-27 12:00:00") == 1
+    assert alert(bot, slack, "2026-11-28 10:00:00") == 0  # a Saturday: and nothing new anyway
+
+
+def test_a_slip_alert_is_sent_once_across_two_processes(bot, slack, frozen):
+    start(bot)
+    run(bot, "step add Launch due:2026-12-22")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        sent = list(pool.map(lambda _: alert(bot, slack, "2026-11-27 10:00:00"), range(2)))
+    assert sum(sent) == 1
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == OWNER]) == 1
+
+
+def test_propose_new_date_opens_the_form_with_the_forecast_and_posts_a_proposal(bot, slack, frozen):
+    start(bot, CLIENT)
+    run(bot, "step add Launch due:2026-12-22")
+    alert(bot, slack, "2026-11-27 10:00:00")
+    with bot.db.reader() as session:
+        project_id = session.exec(select(Project.id)).one()
+    bot.action(
+        action_id=ids.PROPOSE_DATE_ACTION, value=str(project_id), user_id=OWNER, channel_id="D0OWNER",
+        message_ts="1700000000.000002", response_url=slack.response_url("propose"),
+    )  # fmt: skip
+    [opened] = slack.wait_for("views.open")
+    form = opened.params["view"]
+    date_input = [b for b in form["blocks"] if b.get("block_id") == ids.PROPOSE_DATE_BLOCK][0]["element"]
+    assert date_input["initial_date"] == "2026-12-22"
+    bot.view_submission(
+        callback_id=ids.PROPOSE_VIEW, user_id=OWNER, private_metadata=form["private_metadata"],
+        values={
+            ids.PROPOSE_DATE_BLOCK: {ids.PROPOSE_DATE_INPUT: {"type": "datepicker", "selected_date": "2026-12-22"}},
+            ids.PROPOSE_REASON_BLOCK: {ids.PROPOSE_REASON_INPUT: {"type": "plain_text_input", "value": "Launch moved"}},
+        },
+    )  # fmt: skip
+    slack.wait_for("chat.postMessage", 3)
+    assert "Tue 22 Dec 2026" in text_of(proposal_post(slack)) and "Launch moved" in text_of(proposal_post(slack))
+    assert rows(bot.db, Proposal)[0].new_target.isoformat() == "2026-12-22"

@@ -71,7 +71,7 @@ def change_target(
     old = project.target_date
     deciders = deciders_of(session, project)
     if deciders.owner_decides:  # no approvers: the owner's change takes effect at once
-        project.target_date = new_target
+        project.target_date, project.slip_alerted = new_target, None
         project.updated_at = now
         session.add(project)
         baseline = Baseline(
@@ -142,7 +142,7 @@ def decide_proposal(
         raise ProposalDecided(proposal.state, proposal.decided_by)
     session.refresh(proposal)
     if accept:
-        project.target_date = proposal.new_target
+        project.target_date, project.slip_alerted = proposal.new_target, None
         project.updated_at = now
         session.add(project)
         session.add(
@@ -221,3 +221,59 @@ def client_hold_spans(session: Session, project: Project, *, today: date) -> lis
             last = tz_date(s.done_at) - timedelta(days=1) if s.done_at else today
             spans.append((s.due_date + timedelta(days=1), last))
     return [(first, last) for first, last in spans if first <= last]
+
+
+# --- slip alerts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slip:
+    """A project whose forecast passed its agreed target: what the owner's alert says."""
+
+    project: Project
+    forecast: date
+    slip_days: int
+    overdue: int
+    held_days: int
+
+
+def slips_to_alert(session: Session, *, team_id: str, now: datetime, work_days: frozenset[int], every: int) -> list[Slip]:
+    """Open projects whose forecast first passed the agreed target, or slipped `every` more
+    working days since the owner was last told."""
+    from bot.core.overview import status_of  # the card's own math, so the alert and the card agree
+
+    found = []
+    projects = session.exec(
+        select(Project).where(Project.team_id == team_id, col(Project.closed_at).is_(None), col(Project.target_date).is_not(None))
+    )
+    for project in projects:
+        status = status_of(session, project, now, work_days)
+        slip_days = status.slip_days or 0
+        if slip_days <= 0 or (project.slip_alerted is not None and slip_days < project.slip_alerted + every):
+            continue
+        held = held_days(client_hold_spans(session, project, today=status.today), work_days)
+        found.append(Slip(project, status.forecast, slip_days, len(status.overdue), held))
+    return found
+
+
+def claim_slip_alert(session: Session, *, project_id: int, slip_days: int, every: int) -> bool:
+    """One alert per slip level, across processes: the conditional update decides who sends it."""
+    result = session.execute(
+        update(Project)
+        .where(
+            col(Project.id) == project_id,
+            (col(Project.slip_alerted).is_(None)) | (col(Project.slip_alerted) + every <= slip_days),
+        )
+        .values(slip_alerted=slip_days)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_slip_alert(session: Session, *, project_id: int, slip_days: int, previous: int | None) -> None:
+    session.execute(
+        update(Project)
+        .where(col(Project.id) == project_id, col(Project.slip_alerted) == slip_days)
+        .values(slip_alerted=previous)
+        .execution_options(synchronize_session=False)
+    )

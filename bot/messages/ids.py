@@ -27,3 +27,9 @@ PROPOSAL_DISCUSS_ACTION = "proposal_discuss"
 PROPOSAL_ACTIONS_BLOCK = "proposal_decide"
 DISCUSS_VIEW = "proposal_discuss_comment"
 DISCUSS_COMMENT_BLOCK, DISCUSS_COMMENT_INPUT = "discuss_comment", "comment"
+
+# Slip alerts: "Propose new date" and its form
+PROPOSE_DATE_ACTION = "slip_propose_date"
+PROPOSE_VIEW = "slip_propose_form"
+PROPOSE_DATE_BLOCK, PROPOSE_DATE_INPUT = "propose_date", "date"
+PROPOSE_REASON_BLOCK, PROPOSE_REASON_INPUT = "propose_reason", "reason"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.core.targets import TargetChange
+from bot.core.targets import Slip, TargetChange
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, bulleted, context, header, reply, section
 from bot.messages.format import day, escape, mention, mentions, plural, shown, slack_time
@@ -173,3 +173,66 @@ def discussed_note(proposal: Proposal, project: Project) -> Message:
 
 def baselines_line(targets: Sequence[date]) -> str:
     return " → ".join(day(t) for t in targets[:LIST_MAX])
+
+
+def slip_alert(slip: Slip, *, every: int) -> Message:
+    """To the owner: the forecast passed the agreed target; why, and a button to propose a new date."""
+    project = slip.project
+    causes = []
+    if slip.overdue:
+        causes.append(plural(slip.overdue, "overdue step"))
+    if slip.held_days:
+        causes.append(f"{plural(slip.held_days, 'working day')} waiting on the client")
+    why = f" Causes: {', '.join(causes)}." if causes else ""
+    text = (
+        f":chart_with_downwards_trend: {project_label(project)} is forecast to finish {day(slip.forecast)}, "
+        f"{plural(slip.slip_days, 'working day')} past the agreed {day(project.target_date)}.{why}"
+    )
+    button: Block = {
+        "type": "button",
+        "action_id": ids.PROPOSE_DATE_ACTION,
+        "text": {"type": "plain_text", "text": "Propose new date"},
+        "style": "primary",
+        "value": str(project.id),
+    }
+    return {
+        "text": text,
+        "blocks": [
+            section(text),
+            {"type": "actions", "elements": [button]},
+            context(f"You'll hear again only if it slips {plural(every, 'more working day')}."),
+        ],
+    }
+
+
+def propose_modal(project: Project, forecast: date) -> dict[str, Any]:
+    """The proposal form, pre-filled with the forecast: submitting it is `/project due <date> <reason>`."""
+    return {
+        "type": "modal",
+        "callback_id": ids.PROPOSE_VIEW,
+        "private_metadata": json.dumps({"project_id": project.id}),
+        "title": {"type": "plain_text", "text": "Propose a new date"},
+        "submit": {"type": "plain_text", "text": "Propose"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(f"New target date for *{shown(project.name, 80)}* (now {day(project.target_date)})."),
+            {
+                "type": "input",
+                "block_id": ids.PROPOSE_DATE_BLOCK,
+                "label": {"type": "plain_text", "text": "New target"},
+                "element": {"type": "datepicker", "action_id": ids.PROPOSE_DATE_INPUT, "initial_date": forecast.isoformat()},
+            },
+            {
+                "type": "input",
+                "block_id": ids.PROPOSE_REASON_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Why (the approvers will read it)"},
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ids.PROPOSE_REASON_INPUT,
+                    "multiline": True,
+                    "max_length": 500,
+                },
+            },
+        ],
+    }

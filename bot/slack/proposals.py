@@ -4,18 +4,23 @@ so it shows what was decided, and tell the owner when an approver wants to discu
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import col
 
+from bot.core import overview, projects, targets
 from bot.core.approvals import deciders_of
-from bot.core.errors import UserError
+from bot.core.dates import parse_date
+from bot.core.errors import NoProjectHere, UserError
+from bot.core.status import slip
 from bot.core.targets import proposal_by_id
 from bot.messages import plan as messages
+from bot.messages.blocks import Message, reply
+from bot.messages.errors import refusal
 from bot.services import Services
-from storage.models import Proposal
+from storage.models import Project, Proposal
 
 log = logging.getLogger(__name__)
 
@@ -73,3 +78,43 @@ def tell_owner_discuss(services: Services, client: WebClient, *, team_id: str, p
         client.chat_postMessage(channel=project.owner_id, **messages.discussed_note(proposal, project))
     except Exception:
         log.warning("could not tell the owner of project %s about a discussed date", project.id, exc_info=True)
+
+
+def propose_target(
+    services: Services, client: WebClient, *, team_id: str, user_id: str, channel_id: str, project_name: str | None,
+    due_word: str | None = None, new_target: date | None = None, reason: str | None, now: datetime,
+    project_id: int | None = None,
+) -> Message:  # fmt: skip
+    """`/project due` and the slip alert's form: change the target at once (no approvers) or post a
+    proposal to the approvers. Refusals come back as the reply; nothing is half-written."""
+    work_days = services.settings.work_days
+    try:
+        with services.db.transaction() as session:
+            if project_id is not None:
+                project = session.get(Project, project_id)
+                if project is None or project.team_id != team_id:
+                    raise NoProjectHere()
+            else:
+                project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
+            today = projects.local_today(project.tz, now)
+            target = new_target or parse_date(due_word or "", today, work_days)
+            status = overview.status_of(session, project, now, work_days)
+            held = overview.plan_of(session, project, now, work_days).held_days
+            change = targets.change_target(
+                session, project=project, actor=user_id, new_target=target, reason=reason, today=today, now=now,
+                held_days=held, slip_days=slip(status.forecast, project.target_date, work_days),
+            )  # fmt: skip
+            proposal_id = change.proposal.id if change.proposal else None
+            replaced_id = change.replaced.id if change.replaced else None
+    except UserError as error:
+        return refusal(error)
+    if replaced_id is not None:
+        refresh_proposal(services, client, team_id=team_id, proposal_id=replaced_id)
+    if proposal_id is None or change.proposal is None:
+        return messages.target_changed(project, change, user_id)
+    if not post_proposal(services, client, team_id=team_id, proposal_id=proposal_id):
+        return reply(
+            f":warning: I saved the proposal, but Slack wouldn't let me post it in <#{project.channel_id}>. "
+            "Invite me there with `/invite @Shepherd`, then run `/project due` again."
+        )
+    return messages.proposal_posted(project, change.proposal)

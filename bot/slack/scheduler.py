@@ -21,6 +21,7 @@ from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
+from bot.slack.slip_alerts import alert_slips
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -65,6 +66,7 @@ class ReminderScheduler:
                 self._team_id = self.client.auth_test()["team_id"]
             report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
             repaired = repair_messages(self.services, self.client, now=utcnow())
+            alert_slips(self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping)
         except Exception:  # the next pass tries again; nothing is lost, only delayed
             log.exception("reminder pass failed")
             return

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from bot.core import overview, plan_grammar, steps, targets
-from bot.core.dates import parse_date
-from bot.core.status import slip
+from bot.core import overview, plan_grammar, steps
 from bot.messages import plan as plan_messages
-from bot.messages.blocks import Message, reply
-from bot.slack.proposals import post_proposal, refresh_proposal
-from handlers.answer import Answer
+from bot.messages.blocks import Message
+from bot.slack.proposals import propose_target
 from handlers.commands.declare import Kind, Request, Who, verb
 
 
@@ -69,30 +66,7 @@ def resume(req: Request, args: plan_grammar.StepNumbers) -> Message:
     who=Who.OWNER, owner_action="change the target date", kind=Kind.SLACK,
 )  # fmt: skip
 def change_target(req: Request, args: plan_grammar.TargetDate) -> Message:
-    db, work_days = req.services.db, req.services.settings.work_days
-    with db.transaction() as session:
-        req.session = session
-        project = req.project()
-        targets.require_open(project)
-        targets.require_owner(project, req.user_id, "change the target date")
-        today = req.today(project)
-        new_target = parse_date(args.due_word, today, work_days)
-        status = overview.status_of(session, project, req.now, work_days)
-        held = overview.plan_of(session, project, req.now, work_days).held_days
-        change = targets.change_target(
-            session, project=project, actor=req.user_id, new_target=new_target, reason=args.reason, today=today,
-            now=req.now, held_days=held, slip_days=slip(status.forecast, project.target_date, work_days),
-        )  # fmt: skip
-        proposal_id = change.proposal.id if change.proposal else None
-        replaced_id = change.replaced.id if change.replaced else None
-    req.session = None
-    if replaced_id is not None:
-        refresh_proposal(req.services, req.client, team_id=req.team_id, proposal_id=replaced_id)
-    if proposal_id is None:
-        return plan_messages.target_changed(project, change, req.user_id)
-    if not post_proposal(req.services, req.client, team_id=req.team_id, proposal_id=proposal_id):
-        Answer(req.client, req.user_id, req.channel_id, respond=req.respond)(
-            reply(":warning: Slack wouldn't let me post the proposal in the project channel; invite me with `/invite @Shepherd`.")
-        )
-    assert change.proposal is not None
-    return plan_messages.proposal_posted(project, change.proposal)
+    return propose_target(
+        req.services, req.client, team_id=req.team_id, user_id=req.user_id, channel_id=req.channel_id,
+        project_name=None, due_word=args.due_word, reason=args.reason, now=req.now,
+    )  # fmt: skip

@@ -25,6 +25,7 @@ def upgrade() -> None:
             sa.Column("skipped_stages", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default="")
         )
         batch_op.add_column(sa.Column("budget_alerted", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("slip_alerted", sa.Integer(), nullable=True))
     with op.batch_alter_table("deliverable", schema=None) as batch_op:
         batch_op.add_column(sa.Column("step_number", sa.Integer(), nullable=True))
     op.create_table(
@@ -104,6 +105,7 @@ def downgrade() -> None:
     with op.batch_alter_table("deliverable", schema=None) as batch_op:
         batch_op.drop_column("step_number")
     with op.batch_alter_table("project", schema=None) as batch_op:
+        batch_op.drop_column("slip_alerted")
         batch_op.drop_column("budget_alerted")
         batch_op.drop_column("skipped_stages")
     with op.batch_alter_table("step", schema=None) as batch_op:
