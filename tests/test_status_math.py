@@ -69,7 +69,7 @@ def test_card_lists_waiting_deliverables_with_how_long_they_waited():
     )  # fmt: skip
     card = status_card(summarize(make_project(), [], [waiting], TODAY), now=NOW)
     assert_valid_blocks(card["blocks"])
-    assert "Homepage &lt;b&gt; v1: waiting 3 days" in text_of(card)
+    assert "Homepage &lt;b&gt; v1: waiting 3 working days" in text_of(card)  # Mon 08:00 → Thu
 
 
 def test_card_shows_budget_when_set_and_a_hint_when_there_are_no_steps():
@@ -94,3 +94,14 @@ def test_removed_steps_leave_the_plan_and_the_counts():
     removed.removed_at = datetime(2026, 11, 25, tzinfo=UTC)
     status = summarize(make_project(), [make_step(1, None, done=True), removed], [], TODAY)
     assert (status.done, status.total, status.overdue) == (1, 1, [])
+
+
+def test_client_held_days_count_working_days_once_across_overlapping_holds_and_weekends():
+    from bot.core.targets import held_days
+
+    weekdays = frozenset(range(5))
+    fri, mon, tue = date(2026, 11, 27), date(2026, 11, 30), date(2026, 12, 1)
+    assert held_days([(fri, tue)], weekdays) == 3  # Fri, Mon, Tue: the weekend doesn't count
+    assert held_days([(fri, mon), (mon, tue), (tue, tue)], weekdays) == 3  # overlaps count once
+    assert held_days([(date(2026, 11, 28), date(2026, 11, 29))], weekdays) == 0  # a weekend only
+    assert held_days([], weekdays) == 0

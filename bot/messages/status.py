@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.core.dates import working_days_between
 from bot.core.overview import Plan
-from bot.core.status import Status, StepLine
+from bot.core.status import WEEKDAYS, Status, StepLine
 from bot.core.text import cut
 from bot.messages.blocks import Block, Message, bulleted, context, header, section
-from bot.messages.format import day, days_text, escape, mention, plural
+from bot.messages.format import day, escape, mention, plural
 from bot.messages.labels import step_label
 from bot.messages.limits import FALLBACK_MAX, LABEL_MAX
 from storage.models import Stage
@@ -111,10 +112,16 @@ def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> M
     return {"response_type": "ephemeral", "text": escape(cut(text, FALLBACK_MAX)), "blocks": blocks}
 
 
-def waited(since: datetime, now: datetime) -> str:
+def waited(since: datetime, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> str:
+    """How long something has waited: hours within a day, then working days (the one day unit).
+
+    >>> from datetime import UTC
+    >>> waited(datetime(2026, 11, 27, 9, tzinfo=UTC), datetime(2026, 11, 30, 10, tzinfo=UTC))   # Fri → Mon
+    '1 working day'
+    """
     elapsed = now - since
     if elapsed < timedelta(hours=1):
         return "under an hour"
     if elapsed < timedelta(days=1):
         return plural(int(elapsed.total_seconds() // 3600), "hour")
-    return days_text(elapsed.days)
+    return plural(max(working_days_between(since.date(), now.date(), work_days), 1), "working day")
