@@ -1,7 +1,7 @@
 """Who is owed which reminder, and when: the pure planning in `bot.core.reminders.plan`.
 
 Every input is built directly (`DueStep`, `WaitingDeliverable`, `World`, a dict of time zones and
-unsaved `Reminder` rows): no database, no Slack. Planning takes `now` explicitly through
+`Owed` ledger rows): no database, no Slack. Planning takes `now` explicitly through
 `Clock(settings, now)`, so plain aware datetimes stand in for the clock and freezegun is not needed.
 
 Calendar used throughout (WORK_DAYS mon-fri, WORK_HOURS 09:00-18:00, NUDGE_TIME 09:30):
@@ -10,13 +10,13 @@ November 2026 has Mon 23, Tue 24, Wed 25, Thu 26, Fri 27, Sat 28, Sun 29, Mon 30
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.reminders.load import World
 from bot.core.reminders.model import (
     ASSIGNEE,
     CHASE,
@@ -26,12 +26,13 @@ from bot.core.reminders.model import (
     Candidate,
     DueStep,
     Outgoing,
+    Owed,
     PassReport,
     WaitingDeliverable,
+    World,
 )
 from bot.core.reminders.plan import Clock, assignee_dms, chases, digests, due_now, escalations, plan
 from bot.settings import Settings
-from storage.models import Reminder
 
 TEAM = "T1"
 THU_BEFORE, FRI_BEFORE = date(2026, 11, 19), date(2026, 11, 20)
@@ -84,9 +85,9 @@ def deliverable(deliverable_id: int, submitted_at: datetime, *, project_id: int 
     )  # fmt: skip
 
 
-def owed(key: str, kind: str, recipient: str, project_id: int | None = 1) -> Reminder:
+def owed(key: str, kind: str, recipient: str, project_id: int | None = 1) -> Owed:
     """A ledger row still owed: Slack failed it earlier (status "retry")."""
-    return Reminder(key=key, team_id=TEAM, kind=kind, recipient=recipient, project_id=project_id, status="retry")
+    return Owed(key=key, kind=kind, recipient=recipient, project_id=project_id)
 
 
 def dms(steps: list[DueStep], now: datetime, zones: dict[str, str] | None = None) -> list[Candidate]:
@@ -302,7 +303,7 @@ def test_escalation_key_per_step_and_one_batch_per_owner() -> None:
 # --- approval chases ----------------------------------------------------------------------
 
 
-def chase(waiting: list[tuple[WaitingDeliverable, tuple[str, ...]]], now: datetime, zones: dict[str, str]) -> list[Candidate]:
+def chase(waiting: Sequence[tuple[WaitingDeliverable, tuple[str, ...]]], now: datetime, zones: dict[str, str]) -> list[Candidate]:
     return chases(waiting, team_id=TEAM, zones=zones, clock=clock(now))
 
 

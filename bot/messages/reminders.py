@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.core.dates import working_days_between
-from bot.core.reminders.model import DueStep, WaitingDeliverable
+from bot.core.reminders.model import DueStep, WaitingDeliverable, in_dm_order
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, bulleted, context, section
 from bot.messages.format import day, escape, mention, plural, shown
@@ -56,18 +56,9 @@ def step_buttons(step_id: int) -> Block:
     }
 
 
-def _in_dm_order(steps: Sequence[DueStep]) -> list[DueStep]:
-    return sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
-
-
-def shown_in_dm(steps: Sequence[DueStep]) -> list[DueStep]:
-    """The steps `assignee_dm(steps)` shows by name (the rest are "…and N more")."""
-    return _in_dm_order(steps)[:MAX_DM_STEPS]
-
-
 def assignee_dm(steps: Sequence[DueStep], *, today: date, work_days: frozenset[int]) -> Message:
     """The daily DM to one person: their overdue and soon-due steps, each with Mark done / Snooze."""
-    ordered = _in_dm_order(steps)
+    ordered = in_dm_order(steps)
     overdue = sum(1 for s in ordered if s.due_date < today)
     upcoming = len(ordered) - overdue
     parts = [plural(overdue, "overdue step")] if overdue else []

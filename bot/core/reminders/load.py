@@ -4,33 +4,18 @@ of queries whose size follows what is due, not how many steps exist."""
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
 
 from bot.core.audience import client_contacts, known_clients, team_only_place
 from bot.core.dates import next_working_day
-from bot.core.reminders.model import DIGEST, DueStep, WaitingDeliverable
+from bot.core.reminders.model import DueStep, Owed, WaitingDeliverable, World
 from bot.settings import Settings
 from storage.ledger import OPEN_STATES
 from storage.models import Approver, Deliverable, DeliverableState, Project, Reminder, Step
 
 _CHUNK = 500
-
-
-@dataclass
-class World:
-    steps: list[DueStep]
-    waiting: list[tuple[WaitingDeliverable, tuple[str, ...]]]  # with its approvers (the owner if none)
-    owed: list[Reminder]  # retry rows now due, and claims that expired
-    project_names: dict[int, str] = field(default_factory=dict)
-
-    def people(self) -> set[str]:
-        found = {s.assignee_id for s in self.steps if s.assignee_id} | {s.owner_id for s in self.steps}
-        found |= {user for _, approvers in self.waiting for user in approvers}
-        found |= {row.recipient for row in self.owed if row.kind != DIGEST and not row.recipient.startswith(("C", "G"))}
-        return found
 
 
 def load(session: Session, *, team_id: str, now: datetime, settings: Settings) -> World:
@@ -145,14 +130,11 @@ def _waiting(
     ]
 
 
-def _owed(session: Session, team_id: str, now: datetime) -> tuple[list[Reminder], dict[int, str]]:
-    owed = list(
-        session.exec(
-            select(Reminder).where(
-                col(Reminder.status).in_(OPEN_STATES), col(Reminder.next_attempt_at) <= now, col(Reminder.team_id) == team_id
-            )
-        )
+def _owed(session: Session, team_id: str, now: datetime) -> tuple[list[Owed], dict[int, str]]:
+    query = select(Reminder.key, Reminder.kind, Reminder.recipient, Reminder.project_id).where(
+        col(Reminder.status).in_(OPEN_STATES), col(Reminder.next_attempt_at) <= now, col(Reminder.team_id) == team_id
     )
+    owed = [Owed(key, kind, recipient, project_id) for key, kind, recipient, project_id in session.exec(query)]
     wanted = {row.project_id for row in owed if row.project_id}
     names: dict[int, str] = {}
     if wanted:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 ASSIGNEE, DIGEST, CHASE, ESCALATION, UNREACHABLE = "assignee", "digest", "chase", "escalation", "unreachable"
@@ -40,6 +41,37 @@ class WaitingDeliverable:
     channel_id: str
     owner_id: str
     submitted_at: datetime
+
+
+def in_dm_order(steps: Sequence[DueStep]) -> list[DueStep]:
+    """The order an assignee's DM lists steps in (its first MAX_DM_STEPS are shown, and stamped)."""
+    return sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
+
+
+@dataclass(frozen=True)
+class Owed:
+    """A ledger row that still owes a message: a retry now due, or a claim whose claimer died."""
+
+    key: str
+    kind: str
+    recipient: str
+    project_id: int | None
+
+
+@dataclass
+class World:
+    """Everything a pass plans from, as `load` read it."""
+
+    steps: list[DueStep]
+    waiting: list[tuple[WaitingDeliverable, tuple[str, ...]]]  # with its approvers (the owner if none)
+    owed: list[Owed]  # retry rows now due, and claims that expired
+    project_names: dict[int, str] = field(default_factory=dict)
+
+    def people(self) -> set[str]:
+        found = {s.assignee_id for s in self.steps if s.assignee_id} | {s.owner_id for s in self.steps}
+        found |= {user for _, approvers in self.waiting for user in approvers}
+        found |= {row.recipient for row in self.owed if row.kind != DIGEST and not row.recipient.startswith(("C", "G"))}
+        return found
 
 
 @dataclass(frozen=True)

@@ -7,13 +7,12 @@ read, the people's time zones and a clock. One function per kind of reminder.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.core.dates import is_working_day, next_working_day, previous_working_day, working_days_between
-from bot.core.reminders.load import World
 from bot.core.reminders.model import (
     ASSIGNEE,
     CHASE,
@@ -23,11 +22,13 @@ from bot.core.reminders.model import (
     Candidate,
     DueStep,
     Outgoing,
+    Owed,
     PassReport,
     WaitingDeliverable,
+    World,
+    in_dm_order,
 )
 from bot.settings import Settings
-from storage.models import Reminder
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,6 @@ class Clock:
 def active(step: DueStep, today: date) -> bool:
     """Not snoozed past `today`."""
     return step.snoozed_until is None or step.snoozed_until <= today
-
-
-def in_dm_order(steps: Sequence[DueStep]) -> list[DueStep]:
-    return sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
 
 
 def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> list[Candidate]:
@@ -178,7 +175,7 @@ def chases(
     return found
 
 
-def reports(owed: Iterable[Reminder], names: dict[int, str], *, zones: dict[str, str], clock: Clock) -> list[Candidate]:
+def reports(owed: Iterable[Owed], names: dict[int, str], *, zones: dict[str, str], clock: Clock) -> list[Candidate]:
     """Telling owners that Slack refused someone for good: owed rows an earlier pass wrote."""
     found = []
     for row in owed:
@@ -199,7 +196,7 @@ def waited(deliverable: WaitingDeliverable, tz: str, today: date, work_days: fro
 
 
 def due_now(
-    candidates: Iterable[Candidate], owed: Iterable[Reminder], report: PassReport, *, unknown: Collection[str] = ()
+    candidates: Iterable[Candidate], owed: Iterable[Owed], report: PassReport, *, unknown: Collection[str] = ()
 ) -> tuple[list[Outgoing], list[str]]:
     """What to send in this pass, and the older keys that need no message any more.
 
