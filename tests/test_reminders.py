@@ -215,7 +215,7 @@ def test_the_owner_is_told_once_when_a_step_is_overdue_more_than_escalate_after_
 def add_step(db: Database, project: Project, title: str, assignee: str | None, due: date, when: datetime) -> None:
     with db.transaction() as session:
         step_rules.add_step(
-            session, project=session.get(Project, project.id), actor="U_OWNER", title=title, assignee_id=assignee,
+            session, project=session.get_one(Project, project.id), actor="U_OWNER", title=title, assignee_id=assignee,
             due_date=due, now=when,
         )  # fmt: skip
 
@@ -312,6 +312,7 @@ def test_a_grouped_escalation_that_slack_fails_is_retried_as_one_message_for_all
 
 def test_approvers_are_chased_after_approval_chase_days_working_days(services, slack, db):
     project = seed(db)
+    assert project.id is not None
     with db.transaction() as session:
         session.add(
             Deliverable(
@@ -493,7 +494,7 @@ def test_a_permanent_error_is_recorded_reported_to_the_owner_once_and_not_retrie
 def test_the_pacer_keeps_a_second_between_messages_to_the_same_channel(services, slack, db):
     project = seed(db, steps=[("Wireframes", "U_BOB", MON)])
     with db.transaction() as session:  # Bob owns the project: his DM and an escalation, both to him
-        session.get(Project, project.id).owner_id = "U_BOB"  # type: ignore[union-attr]
+        session.get_one(Project, project.id).owner_id = "U_BOB"
     sleeps = Sleeps()
     run_pass(services, slack, at(NEXT_MON, "10:00"), sleeps=sleeps)
 
@@ -565,7 +566,8 @@ def test_two_remind_processes_started_together_send_each_reminder_once(db, slack
     command = [sys.executable, "-m", "bot", "remind"]
 
     running = [subprocess.Popen(command, cwd=tmp_path, env=_env(db, slack), stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [(process.wait(timeout=60), process.stderr.read()) for process in running]  # type: ignore[union-attr]
+    stderrs = [process.communicate(timeout=60)[1] for process in running]  # reads stderr while waiting: no full pipe
+    results = [(process.returncode, stderr) for process, stderr in zip(running, stderrs, strict=True)]
 
     assert [code for code, _ in results] == [0, 0], results
     assert Counter(p["channel"] for p in posts(slack)) == Counter({**{p: 1 for p in people}, "C_PROJ": 1})
