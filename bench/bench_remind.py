@@ -20,7 +20,10 @@ import tempfile
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests.support` imports as a package
@@ -92,14 +95,16 @@ def fill(db: Database, total: int, due: int) -> None:
             connection.execute(text("ANALYZE"))
         return
     raw = db.engine.raw_connection()
+    # The psycopg 3 connection itself (SQLAlchemy types it as any driver's): its cursors have COPY.
+    pg = cast("psycopg.Connection[Any]", raw.driver_connection)
     try:
-        with raw.cursor() as cursor, cursor.copy(f"COPY step ({', '.join(STEP_COLUMNS)}) FROM STDIN") as copy:
+        with pg.cursor() as cursor, cursor.copy(f"COPY step ({', '.join(STEP_COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        raw.commit()
-        with raw.cursor() as cursor:
+        pg.commit()
+        with pg.cursor() as cursor:
             cursor.execute("ANALYZE")
-        raw.commit()
+        pg.commit()
     finally:
         raw.close()
 
