@@ -274,3 +274,10 @@ def test_a_database_made_before_the_client_boundary_upgrades_in_place(db):
         assert (kept.name, kept.stage, kept.hours_used) == ("Kept", "planning", 3.5)
         assert kept.internal_channel_id is None and kept.channel_shared is None
         assert session.exec(select(func.count()).select_from(ClientContact)).one() == 0
+
+
+def test_client_help_speaks_to_the_client(bot, clients, frozen):
+    shown = text_of(bot.run("help", user=ACME, channel=CHANNEL))
+    assert "`/project status [project]`: where your project stands" in shown and "step done #3" in shown
+    for team_only in ("share", "budget", "log", "approver", "deliverable", "stage", "new"):
+        assert f"/project {team_only}" not in shown and "[share]" not in shown, team_only

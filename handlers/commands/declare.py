@@ -103,6 +103,7 @@ class Verb:
     owner_action: str = ""  # for Who.OWNER: "change the stage" in "Only the owner can change the stage"
     aliases: tuple[str, ...] = ()
     after: Callable[[Request, Project], None] | None = None  # after the commit, e.g. refresh messages
+    client_help: tuple[str, str] | None = None  # (usage, does) as a client reads it, where it differs
 
 
 VERBS: dict[str, Verb] = {}  # every name and alias → its verb

@@ -34,7 +34,9 @@ SHARE_FAILED = "Slack wouldn't let me post the client view in the project channe
 )  # fmt: skip
 def show_help(req: Request, args: grammar.Nothing) -> Message:
     if req.org_client:
-        return client_view.client_help([(v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE])
+        return client_view.client_help(
+            [v.client_help or (v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE]
+        )
     return help_messages.help_message([(v.usage, v.does) for v in declared()])
 
 
@@ -82,7 +84,7 @@ def open_new_project_form(req: Request) -> None:
 @verb(
     "status", grammar.status, usage="status [project] [share]",
     does="the status card; `share` posts the client view in the project channel (team)", who=Who.ANYONE, kind=Kind.READ,
-    clients=ClientAccess.VIEW,
+    clients=ClientAccess.VIEW, client_help=("status [project]", "where your project stands: dates, what waits on you, progress"),
 )  # fmt: skip
 def show_status(req: Request, args: grammar.StatusArgs) -> Message:
     session = req.session
@@ -122,6 +124,7 @@ def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
 @verb(
     "list", grammar.list_scope, usage="list [mine|all|overdue]", does="projects with stage and health",
     who=Who.ANYONE, kind=Kind.READ, aliases=("ls",), clients=ClientAccess.VIEW,
+    client_help=("list [all]", "your projects with us"),
 )  # fmt: skip
 def show_list(req: Request, args: grammar.ListScope) -> Message:
     assert req.session is not None
@@ -139,7 +142,8 @@ def show_list(req: Request, args: grammar.ListScope) -> Message:
 
 @verb(
     "stage", grammar.stage_move, usage="stage next · stage <stage>",
-    does="move the project on (owner; `--force` past waiting sign-offs)", who=Who.OWNER, owner_action="change the stage",
+    does="move the project on (owner; `--force` past waiting sign-offs and open steps, which it carries)",
+    who=Who.OWNER, owner_action="change the stage",
 )  # fmt: skip
 def move_stage(req: Request, args: grammar.StageMove) -> Message:
     assert req.session is not None

@@ -37,7 +37,7 @@ def add_step(req: Request, args: grammar.StepAdd) -> Message:
 
 @verb(
     "step done", grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done",
-    clients=ClientAccess.OWN_STEPS,
+    clients=ClientAccess.OWN_STEPS, client_help=("step done #3", "mark a step assigned to you done"),
 )  # fmt: skip
 def complete(req: Request, args: grammar.StepNumbers) -> Message:
     assert req.session is not None
@@ -66,7 +66,7 @@ def assign(req: Request, args: grammar.StepAssign) -> Message:
 
 @verb(
     "step due", grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date",
-    clients=ClientAccess.OWN_STEPS,
+    clients=ClientAccess.OWN_STEPS, client_help=("step due #3 <date>", "date a step assigned to you"),
 )  # fmt: skip
 def set_due(req: Request, args: grammar.StepDue) -> Message:
     assert req.session is not None
