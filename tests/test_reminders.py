@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.core import projects
+from bot.core import closure, projects
 from bot.core import steps as step_rules
 from bot.core.reminders.model import DueStep, PassReport
 from bot.core.steps import assign_step, complete_steps
@@ -183,7 +183,7 @@ def test_nothing_is_sent_about_done_snoozed_or_closed_work(services, slack, db):
         step = session.exec(select(Step).where(Step.project_id == project.id, Step.number == 2)).one()
         step.snoozed_until = THU
         session.add(step)
-        projects.close_project(session, project=session.get(Project, closed.id), actor="U_OWNER", now=START)
+        closure.close_project(session, project=session.get(Project, closed.id), actor="U_OWNER", force=True, now=START)
 
     run_pass(services, slack, at(WED, "10:00"))
 

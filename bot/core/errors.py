@@ -298,3 +298,18 @@ class OpenStepsGate(UserError):
     stage_label: str
     steps: list[tuple[int, str]]
     retry: str
+
+
+@dataclass(eq=False)
+class CloseChecklist(UserError):
+    """What still stands in the way of closing; `close --force` (owner) closes anyway."""
+
+    open_steps: list[tuple[int, str]]
+    waiting: list[tuple[str, int]]  # deliverables pending: (title, version)
+    proposal: date | None  # a date change waiting for the approvers
+    over_budget: tuple[float, float] | None  # (hours used, budget)
+
+
+@dataclass(eq=False)
+class NotClosed(UserError):
+    project_name: str

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from bot.core.dates import incomplete
 from bot.core.errors import BadInput
 from bot.core.grammar import (
+    _FORCE,
     STAGE_WORDS,
     TITLE_MAX,
+    StageMove,
     StepNumbers,
     Token,
     _join,
@@ -101,3 +103,9 @@ def target_date(tokens: list[Token]) -> TargetDate:
     size = 2 if incomplete(tokens[0].raw) and len(tokens) > 1 else 1
     reason = _join(tokens[size:])
     return TargetDate(plain(" ".join(t.raw for t in tokens[:size])), cut(reason, 500) if reason else None)
+
+
+def close(tokens: list[Token]) -> StageMove:
+    """`close [project] [--force]`: the force flag rides on the stage-move shape (project, force)."""
+    force = any(t.lower in _FORCE for t in tokens)
+    return StageMove(_project([t for t in tokens if t.lower not in _FORCE]), None, force)

@@ -269,15 +269,6 @@ def gate_blockers(session: Session, *, project: Project, stage: Stage) -> list[D
     return list(rows)
 
 
-def close_project(session: Session, *, project: Project, actor: str, now: datetime) -> None:
-    require_open(project)
-    require_owner(project, actor, "close the project")
-    project.closed_at = now
-    project.updated_at = now
-    session.add(project)
-    audit_project(session, project, actor=actor, action="project.closed", now=now)
-
-
 def hand_over(session: Session, *, project: Project, actor: str, new_owner: str, now: datetime) -> None:
     require_open(project)
     require_owner(project, actor, "hand the project over")
@@ -375,24 +366,3 @@ def remove_approvers(session: Session, *, project: Project, actor: str, user_ids
             user=row.user_id,
         )
     return [row.user_id for row in rows]
-
-
-BUDGET_ALERTS = (80, 100)  # percent of the budget at which the team is told, once each
-
-
-def claim_budget_alert(session: Session, *, project: Project) -> int | None:
-    """The budget alert level the hours now reach, if no one has sent it yet (one conditional
-    update: concurrent `log`s send it once)."""
-    if not project.budget_hours:
-        return None
-    burn = 100 * (project.hours_used or 0) / project.budget_hours
-    reached = max((level for level in BUDGET_ALERTS if burn >= level), default=None)
-    if reached is None:
-        return None
-    result = session.execute(
-        update(Project)
-        .where(col(Project.id) == project.id, col(Project.budget_alerted) < reached)
-        .values(budget_alerted=reached)
-        .execution_options(synchronize_session=False)
-    )
-    return reached if getattr(result, "rowcount", 0) == 1 else None

@@ -73,12 +73,7 @@ def approval_message(card: ApprovalCard) -> Message:
         blocks.append(context(f"Replaces v{before.version}{outcome}."))
     deciders = people(card.deciders.user_ids)
     if card.deciders.owner_decides:
-        blocks.append(
-            context(
-                f"No client approvers are named, so the project owner {deciders} decides. "
-                "The owner can name them with `/project approver add @client`."
-            )
-        )
+        blocks.append(context(f"No client approvers are named, so the project owner {deciders} decides."))
     else:
         blocks.append(context(f"Approvers: {deciders}"))
     if card.decision is not None:
@@ -86,6 +81,8 @@ def approval_message(card: ApprovalCard) -> Message:
     if card.replaced_by is not None:
         undecided = "" if card.decision else " before a decision was taken"
         blocks.append(context(f":arrows_counterclockwise: Superseded by v{card.replaced_by}{undecided}."))
+    elif card.decision is None and project.closed_at is not None:
+        blocks.append(context(":checkered_flag: The project was closed before a decision was taken."))
     elif card.decision is None and d.state == DeliverableState.PENDING:
         blocks.append(
             {
@@ -118,6 +115,8 @@ def fallback_text(card: ApprovalCard) -> str:
         state = f"{card.decision.verdict} by {mention(card.decision.approver_id)}"
     elif card.replaced_by is not None:
         state = f"superseded by v{card.replaced_by}"
+    elif card.project.closed_at is not None:
+        state = "not decided before the project closed"
     else:
         state = f"waiting for sign-off by {people(card.deciders.user_ids)}"
     if card.replaced_by is not None and card.decision is not None:

@@ -141,6 +141,19 @@ def error_text(error: e.UserError) -> str:
                 bulleted(f"{label} still has open steps:", lines)
                 + f"\nFinish them first, or carry them into the next stage with `{retry}` (owner)."
             )
+        case e.CloseChecklist(open_steps=open_steps, waiting=waiting, proposal=proposal, over_budget=over):
+            items = [f"step #{n} {shown(title)} is open" for n, title in open_steps]
+            items += [f"{shown(title)} v{version} waits for sign-off" for title, version in waiting]
+            if proposal:
+                items.append(f"the new target {day(proposal)} waits for the approvers")
+            if over:
+                items.append(f"hours are over budget: {over[0]:g}h of {over[1]:g}h")
+            return (
+                bulleted("Not closed yet: this still stands open:", items)
+                + "\nFinish these, or close anyway with `/project close --force` (owner)."
+            )
+        case e.NotClosed(project_name=name):
+            return f"*{shown(name)}* is open; there's nothing to reopen."
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 
 

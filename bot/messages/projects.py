@@ -43,10 +43,13 @@ def project_list(
     rows = rows[:LIST_SHOWN]
     for project, health, next_date in rows:
         stage = Stage(project.stage).label
-        nxt = f" · next {day(next_date)}" if next_date else ""
+        closed = project.closed_at is not None
+        nxt = f" · next {day(next_date)}" if next_date and not closed else ""
         pending, oldest = (waiting or {}).get(project.id or 0, (0, None))
         signoff = (
-            f" · :hourglass_flowing_sand: {pending} awaiting sign-off, oldest {waited(oldest, now)}" if oldest and now else ""
+            f" · :hourglass_flowing_sand: {pending} awaiting sign-off, oldest {waited(oldest, now)}"
+            if oldest and now and not closed
+            else ""
         )
         lines.append(
             f"{health.emoji} {project_label(project)} · {stage} · {health.value}{nxt}{signoff} · <#{project.channel_id}>"
@@ -160,6 +163,10 @@ def handed_over(actor: str, project: Project, new_owner: str) -> Message:
 
 def project_closed(actor: str, project: Project) -> Message:
     return reply(f":checkered_flag: {mention(actor)} closed {project_label(project)}. No more reminders for it.", in_channel=True)
+
+
+def project_reopened(actor: str, project: Project) -> Message:
+    return reply(f":arrows_counterclockwise: {mention(actor)} reopened {project_label(project)}.", in_channel=True)
 
 
 def approvers_added(project: Project, added: Sequence[str], existing: Sequence[str]) -> Message:

@@ -73,12 +73,23 @@ def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> M
         fields.append(f"*Client-held*\n{plural(plan.held_days, 'working day')}")
     owner = f"Owner {mention(project.owner_id)}"
     client = f"Client *{escape(project.client)}*" if project.client else "No client named"
+    if closed:  # a calm final card: the final figures, no forecast or lists of what is late
+        assert project.closed_at is not None
+        fields = [f"*Closed*\n{day(project.closed_at.date())}", fields[0], f"*Steps*\n{status.done}/{status.total} done"]
+        if plan is not None and plan.held_days:
+            fields.append(f"*Client-held*\n{plural(plan.held_days, 'working day')}")
+        if project.budget_hours:
+            fields.append(f"*Hours*\n{project.hours_used or 0:g}h of {project.budget_hours:g}h")
+        elif project.hours_used:
+            fields.append(f"*Hours*\n{project.hours_used:g}h")
     blocks: list[Block] = [
         header(project.name),
         context(f"{client} · {owner} · started {day(project.start_date)}" + (" · *closed*" if closed else "")),
         section(stage_track(stage, closed, skipped=project.skipped_stages)),
         {"type": "section", "fields": [{"type": "mrkdwn", "text": f} for f in fields]},
     ]
+    if closed:
+        return {"response_type": "ephemeral", "text": escape(cut(f"{project.name}: closed", FALLBACK_MAX)), "blocks": blocks}
     if status.overdue:
         blocks.append(
             section(bulleted(f":warning: *Overdue ({len(status.overdue)})*", [_overdue_line(x) for x in status.overdue]))

@@ -8,7 +8,7 @@ from datetime import date, datetime
 
 from slack_sdk import WebClient
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bot.core import overview, projects, targets
 from bot.core.approvals import deciders_of
@@ -118,3 +118,16 @@ def propose_target(
             "Invite me there with `/invite @Shepherd`, then run `/project due` again."
         )
     return messages.proposal_posted(project, change.proposal)
+
+
+def owed_proposals(services: Services, project_id: int) -> list[int]:
+    """The project's proposal messages that still owe an update."""
+    with services.db.reader() as session:
+        rows = session.exec(
+            select(Proposal.id).where(
+                Proposal.project_id == project_id,
+                col(Proposal.refresh_due_at).is_not(None),
+                col(Proposal.message_ts).is_not(None),
+            )
+        )
+        return [row for row in rows if row is not None]

@@ -90,7 +90,8 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
             req.session = session
             if verb.who is Who.OWNER:
                 project = req.project(getattr(args, "project", None))
-                require_open(project)
+                if verb.open_only:
+                    require_open(project)
                 require_owner(project, req.user_id, verb.owner_action)
             message = verb.handler(req, args)
         req.session = None

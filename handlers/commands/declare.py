@@ -104,6 +104,7 @@ class Verb:
     aliases: tuple[str, ...] = ()
     after: Callable[[Request, Project], None] | None = None  # after the commit, e.g. refresh messages
     client_help: tuple[str, str] | None = None  # (usage, does) as a client reads it, where it differs
+    open_only: bool = True  # refused on a closed project (all but `reopen`)
 
 
 VERBS: dict[str, Verb] = {}  # every name and alias → its verb

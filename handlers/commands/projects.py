@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.core import clients, grammar, overview, projects
+from bot.core import clients, closure, grammar, overview, plan_grammar, projects
 from bot.core.approvals import pending_by_project
 from bot.core.audience import team_only_place
+from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
-from bot.core.projects import claim_budget_alert
 from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
@@ -20,6 +20,7 @@ from bot.messages.status import status_card
 from bot.slack.approvals import refresh_pending
 from bot.slack.channels import announce
 from bot.slack.people import user_tz
+from bot.slack.proposals import owed_proposals, refresh_proposal
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
 from storage.models import Project
@@ -157,9 +158,12 @@ def move_stage(req: Request, args: grammar.StageMove) -> Message:
 
 
 def refresh_approval_messages(req: Request, project: Project) -> None:
-    """Waiting approval messages name who may decide: keep them telling the truth."""
+    """Waiting approval messages name who may decide and whether the project is open: keep them
+    telling the truth (and a proposal the close replaced)."""
     if project.id is not None:
         refresh_pending(req.services, req.client, req.team_id, project.id)
+        for proposal_id in owed_proposals(req.services, project.id):
+            refresh_proposal(req.services, req.client, team_id=req.team_id, proposal_id=proposal_id)
 
 
 @verb(
@@ -235,11 +239,23 @@ def log_hours(req: Request, args: grammar.Hours) -> Message:
 
 
 @verb(
-    "close", grammar.project_only, usage="close [project]", does="close the project: no more reminders (owner)",
-    who=Who.OWNER, owner_action="close the project",
+    "close", plan_grammar.close, usage="close [project] [--force]",
+    does="close the project once nothing stands open; `--force` closes anyway (owner)",
+    who=Who.OWNER, owner_action="close the project", after=refresh_approval_messages,
 )  # fmt: skip
-def close(req: Request, args: grammar.ProjectOnly) -> Message:
+def close(req: Request, args: grammar.StageMove) -> Message:
     assert req.session is not None
     project = req.project(args.project)
-    projects.close_project(req.session, project=project, actor=req.user_id, now=req.now)
+    closure.close_project(req.session, project=project, actor=req.user_id, force=args.force, now=req.now)
     return project_messages.project_closed(req.user_id, project)
+
+
+@verb(
+    "reopen", grammar.project_only, usage="reopen [project]", does="open a closed project again (owner)",
+    who=Who.OWNER, owner_action="reopen the project", open_only=False, after=refresh_approval_messages,
+)  # fmt: skip
+def reopen(req: Request, args: grammar.ProjectOnly) -> Message:
+    assert req.session is not None
+    project = req.project(args.project)
+    closure.reopen_project(req.session, project=project, actor=req.user_id, now=req.now)
+    return project_messages.project_reopened(req.user_id, project)

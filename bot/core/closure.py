@@ -1,0 +1,97 @@
+"""The end of a project and its budget's alerts: closing after a checklist (or forced by the owner),
+reopening, and the budget levels the team is told about once.
+
+    waiting = close_project(session, project=project, actor="U_OWNER", force=False, now=utcnow())
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from bot.core.errors import ChannelTaken, CloseChecklist, NotClosed
+from bot.core.projects import audit_project, project_in_channel, require_open, require_owner
+from storage.models import Deliverable, DeliverableState, Project, Proposal, ProposalState, Step
+
+
+def close_project(session: Session, *, project: Project, actor: str, force: bool, now: datetime) -> list[int]:
+    """Close, after the checklist: open steps, deliverables waiting, a date proposal waiting, hours
+    over budget. `force` closes anyway (audited). Returns the waiting deliverables, whose messages
+    must now say the project closed; reminders stop because closed projects are never planned."""
+    require_open(project)
+    require_owner(project, actor, "close the project")
+    open_steps = list(
+        session.exec(
+            select(Step.number, Step.title)
+            .where(Step.project_id == project.id, col(Step.done_at).is_(None), col(Step.removed_at).is_(None))
+            .order_by(col(Step.number))
+        )
+    )
+    waiting = list(
+        session.exec(
+            select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == DeliverableState.PENDING.value)
+        )
+    )
+    proposal = session.exec(
+        select(Proposal).where(Proposal.project_id == project.id, Proposal.state == ProposalState.PENDING.value)
+    ).first()
+    over = (
+        (project.hours_used, project.budget_hours) if project.budget_hours and project.hours_used > project.budget_hours else None
+    )
+    blocked = bool(open_steps or waiting or proposal or over)
+    if blocked and not force:
+        raise CloseChecklist(
+            [(n, t) for n, t in open_steps], [(d.title, d.version) for d in waiting],
+            proposal.new_target if proposal else None, over,
+        )  # fmt: skip
+    for deliverable in waiting:
+        deliverable.refresh_due_at = now  # its message must now say the project closed
+        session.add(deliverable)
+    if proposal is not None:
+        proposal.state, proposal.refresh_due_at = ProposalState.SUPERSEDED.value, now
+        session.add(proposal)
+    project.closed_at = now
+    project.updated_at = now
+    session.add(project)
+    audit_project(
+        session, project, actor=actor, action="project.closed_forced" if blocked else "project.closed", now=now,
+        open_steps=[n for n, _ in open_steps], waiting=[d.id for d in waiting],
+    )  # fmt: skip
+    return [d.id for d in waiting if d.id is not None]
+
+
+def reopen_project(session: Session, *, project: Project, actor: str, now: datetime) -> None:
+    """The owner opens a closed project again (its channel must be free of another open project)."""
+    if project.closed_at is None:
+        raise NotClosed(project.name)
+    require_owner(project, actor, "reopen the project")
+    linked = project_in_channel(session, team_id=project.team_id, channel_id=project.channel_id)
+    if linked is not None and linked.id != project.id:
+        raise ChannelTaken(linked.name)
+    project.closed_at = None
+    project.updated_at = now
+    session.add(project)
+    audit_project(session, project, actor=actor, action="project.reopened", now=now)
+
+
+BUDGET_ALERTS = (80, 100)  # percent of the budget at which the team is told, once each
+
+
+def claim_budget_alert(session: Session, *, project: Project) -> int | None:
+    """The budget alert level the hours now reach, if no one has sent it yet (one conditional
+    update: concurrent `log`s send it once)."""
+    if not project.budget_hours:
+        return None
+    burn = 100 * (project.hours_used or 0) / project.budget_hours
+    reached = max((level for level in BUDGET_ALERTS if burn >= level), default=None)
+    if reached is None:
+        return None
+    result = session.execute(
+        update(Project)
+        .where(col(Project.id) == project.id, col(Project.budget_alerted) < reached)
+        .values(budget_alerted=reached)
+        .execution_options(synchronize_session=False)
+    )
+    return reached if getattr(result, "rowcount", 0) == 1 else None
