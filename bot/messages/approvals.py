@@ -7,13 +7,12 @@ and the short ephemeral answers a click gets. Pure functions of domain data.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from bot.core.approvals import REASON_MAX, ApprovalCard
 from bot.core.text import cut
 from bot.messages import ids
-from bot.messages.blocks import Block, Message, context, reply, section
+from bot.messages.blocks import Block, Message, context, modal, reply, section, text_input
 from bot.messages.format import escape, mention, mentions, shown, slack_time
 from bot.messages.limits import SECTION_MAX
 from storage.models import Decision, Deliverable, DeliverableState, Stage
@@ -160,29 +159,17 @@ def post_failed_reply(card: ApprovalCard, error: str) -> str:
 
 def reject_modal(deliverable: Deliverable, project_name: str) -> dict[str, Any]:
     """Asks the approver why; the reason is required (an empty one is refused inside the modal)."""
-    return {
-        "type": "modal",
-        "callback_id": ids.REJECT_VIEW,
-        "private_metadata": json.dumps({"deliverable_id": deliverable.id}),
-        "title": {"type": "plain_text", "text": "Reject deliverable"},
-        "submit": {"type": "plain_text", "text": "Reject"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                f"Rejecting {deliverable_label(deliverable)} of *{shown(project_name, 80)}*. "
-                f"{mention(deliverable.submitted_by)} will see your reason."
+    intro = (
+        f"Rejecting {deliverable_label(deliverable)} of *{shown(project_name, 80)}*. "
+        f"{mention(deliverable.submitted_by)} will see your reason."
+    )
+    return modal(
+        callback_id=ids.REJECT_VIEW, metadata={"deliverable_id": deliverable.id}, title="Reject deliverable", submit="Reject",
+        blocks=[
+            section(intro),
+            text_input(
+                block_id=ids.REJECT_REASON_BLOCK, action_id=ids.REJECT_REASON_INPUT, label="What needs to change?",
+                max_length=REASON_MAX, placeholder="The logo is too small on mobile.",
             ),
-            {
-                "type": "input",
-                "block_id": ids.REJECT_REASON_BLOCK,
-                "label": {"type": "plain_text", "text": "What needs to change?"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.REJECT_REASON_INPUT,
-                    "multiline": True,
-                    "max_length": REASON_MAX,
-                    "placeholder": {"type": "plain_text", "text": "The logo is too small on mobile."},
-                },
-            },
         ],
-    }
+    )  # fmt: skip

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -71,3 +72,29 @@ def reply(text: str, *, in_channel: bool = False, blocks: list[Block] | None = N
         "text": cut(text, SECTION_MAX),
         "blocks": blocks or [section(text)],
     }
+
+
+def modal(*, callback_id: str, metadata: dict[str, Any], title: str, submit: str, blocks: list[Block]) -> dict[str, Any]:
+    """A form: its id, what it is about (private metadata), its title and submit label, its blocks."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": json.dumps(metadata),
+        "title": {"type": "plain_text", "text": cut(title, 24)},
+        "submit": {"type": "plain_text", "text": cut(submit, 24)},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
+def text_input(
+    *, block_id: str, action_id: str, label: str, max_length: int, optional: bool = False, placeholder: str | None = None
+) -> Block:
+    """A multi-line text field of a form."""
+    element: Block = {"type": "plain_text_input", "action_id": action_id, "multiline": True, "max_length": max_length}
+    if placeholder:
+        element["placeholder"] = {"type": "plain_text", "text": placeholder}
+    block: Block = {"type": "input", "block_id": block_id, "label": {"type": "plain_text", "text": label}, "element": element}
+    if optional:
+        block["optional"] = True
+    return block

@@ -33,3 +33,27 @@ PROPOSE_DATE_ACTION = "slip_propose_date"
 PROPOSE_VIEW = "slip_propose_form"
 PROPOSE_DATE_BLOCK, PROPOSE_DATE_INPUT = "propose_date", "date"
 PROPOSE_REASON_BLOCK, PROPOSE_REASON_INPUT = "propose_reason", "reason"
+
+# Reminder DMs: the summary line and each step's line (recounted when a button resolves a step);
+# the approver chase's Approve / Reject, one actions block per deliverable
+REMINDER_SUMMARY_BLOCK = "reminder_summary"
+REMINDER_LINE_BLOCK = "reminder_line_"  # + the step id + ":overdue" or ":soon"
+CHASE_APPROVE_ACTION = "chase_approve"
+CHASE_REJECT_ACTION = "chase_reject"
+CHASE_BLOCK = "chase_decide_"  # + the deliverable id
+CHASE_LINE_BLOCK = "chase_line_"  # + the deliverable id
+
+# The Home tab: Done / Snooze on my steps, Approve / Reject on my decisions
+HOME_STEP_DONE_ACTION = "home_step_done"
+HOME_STEP_SNOOZE_ACTION = "home_step_snooze"
+HOME_APPROVE_ACTION = "home_approve"
+HOME_REJECT_ACTION = "home_reject"
+HOME_STEP_BLOCK = "home_step_"  # + the step id
+HOME_DECISION_BLOCK = "home_decide_"  # + the deliverable id
+
+# The message shortcut "Add as a step" and its form
+ADD_STEP_SHORTCUT = "add_as_step"
+SHORTCUT_STEP_VIEW = "shortcut_step_form"
+SHORTCUT_TITLE_BLOCK, SHORTCUT_TITLE_INPUT = "shortcut_title", "title"
+SHORTCUT_ASSIGNEE_BLOCK, SHORTCUT_ASSIGNEE_INPUT = "shortcut_assignee", "assignee"
+SHORTCUT_DUE_BLOCK, SHORTCUT_DUE_INPUT = "shortcut_due", "due"

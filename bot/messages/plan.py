@@ -3,14 +3,13 @@ the date-change proposal message in every state, and the Discuss form."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
 from bot.core.targets import Slip, TargetChange
 from bot.messages import ids
-from bot.messages.blocks import Block, Message, bulleted, context, header, reply, section
+from bot.messages.blocks import Block, Message, bulleted, context, header, modal, reply, section, text_input
 from bot.messages.format import day, escape, mention, mentions, plural, shown, slack_time
 from bot.messages.labels import project_label, step_label
 from bot.messages.limits import LIST_MAX
@@ -135,30 +134,16 @@ def _button(label: str, action_id: str, proposal: Proposal, style: str | None) -
 
 
 def discuss_modal(proposal: Proposal, project_name: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": ids.DISCUSS_VIEW,
-        "private_metadata": json.dumps({"proposal_id": proposal.id}),
-        "title": {"type": "plain_text", "text": "Discuss the new date"},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(
-                f"The new target {day(proposal.new_target)} for *{shown(project_name, 80)}*. What would you like to discuss?"
+    intro = f"The new target {day(proposal.new_target)} for *{shown(project_name, 80)}*. What would you like to discuss?"
+    return modal(
+        callback_id=ids.DISCUSS_VIEW, metadata={"proposal_id": proposal.id}, title="Discuss the new date", submit="Send",
+        blocks=[
+            section(intro),
+            text_input(
+                block_id=ids.DISCUSS_COMMENT_BLOCK, action_id=ids.DISCUSS_COMMENT_INPUT, label="Your comment", max_length=2000
             ),
-            {
-                "type": "input",
-                "block_id": ids.DISCUSS_COMMENT_BLOCK,
-                "label": {"type": "plain_text", "text": "Your comment"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.DISCUSS_COMMENT_INPUT,
-                    "multiline": True,
-                    "max_length": 2000,
-                },
-            },
         ],
-    }
+    )  # fmt: skip
 
 
 def discussed_note(proposal: Proposal, project: Project) -> Message:
@@ -207,32 +192,20 @@ def slip_alert(slip: Slip, *, every: int) -> Message:
 
 def propose_modal(project: Project, forecast: date) -> dict[str, Any]:
     """The proposal form, pre-filled with the forecast: submitting it is `/project due <date> <reason>`."""
-    return {
-        "type": "modal",
-        "callback_id": ids.PROPOSE_VIEW,
-        "private_metadata": json.dumps({"project_id": project.id}),
-        "title": {"type": "plain_text", "text": "Propose a new date"},
-        "submit": {"type": "plain_text", "text": "Propose"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            section(f"New target date for *{shown(project.name, 80)}* (now {day(project.target_date)})."),
-            {
-                "type": "input",
-                "block_id": ids.PROPOSE_DATE_BLOCK,
-                "label": {"type": "plain_text", "text": "New target"},
-                "element": {"type": "datepicker", "action_id": ids.PROPOSE_DATE_INPUT, "initial_date": forecast.isoformat()},
-            },
-            {
-                "type": "input",
-                "block_id": ids.PROPOSE_REASON_BLOCK,
-                "optional": True,
-                "label": {"type": "plain_text", "text": "Why (the approvers will read it)"},
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ids.PROPOSE_REASON_INPUT,
-                    "multiline": True,
-                    "max_length": 500,
-                },
-            },
-        ],
+    picker: Block = {
+        "type": "input",
+        "block_id": ids.PROPOSE_DATE_BLOCK,
+        "label": {"type": "plain_text", "text": "New target"},
+        "element": {"type": "datepicker", "action_id": ids.PROPOSE_DATE_INPUT, "initial_date": forecast.isoformat()},
     }
+    return modal(
+        callback_id=ids.PROPOSE_VIEW, metadata={"project_id": project.id}, title="Propose a new date", submit="Propose",
+        blocks=[
+            section(f"New target date for *{shown(project.name, 80)}* (now {day(project.target_date)})."),
+            picker,
+            text_input(
+                block_id=ids.PROPOSE_REASON_BLOCK, action_id=ids.PROPOSE_REASON_INPUT,
+                label="Why (the approvers will read it)", max_length=500, optional=True,
+            ),
+        ],
+    )  # fmt: skip
