@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -16,12 +17,15 @@ from bot.core.targets import baselines_of, client_hold_spans, held_days, pending
 from storage.models import Approver, Decision, Deliverable, DeliverableState, Project, Proposal, Stage, Step
 
 
-def status_of(session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> Status:
-    """The numbers of the status card, in the project's local today."""
+def status_of(
+    session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS, steps: Sequence[Step] | None = None
+) -> Status:
+    """The numbers of the status card, in the project's local today (`steps`: when already read)."""
     waiting = session.exec(
         select(Deliverable).where(Deliverable.project_id == project.id, Deliverable.state == DeliverableState.PENDING.value)
     ).all()
-    return summarize(project, steps_of(session, project), waiting, local_today(project.tz, now), work_days)
+    steps = steps_of(session, project) if steps is None else steps
+    return summarize(project, steps, waiting, local_today(project.tz, now), work_days)
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,11 @@ class Plan:
     waiting_on_client: list[Step]  # steps marked `wait … client`
 
 
-def plan_of(session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> Plan:
+def plan_of(
+    session: Session, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS, steps: Sequence[Step] | None = None
+) -> Plan:
     today = local_today(project.tz, now)
+    steps = steps_of(session, project) if steps is None else steps
     agreed = baselines_of(session, project)
     first = agreed[0].target_date if agreed else None
     waiting_ids = waiting_step_ids(session, project)
@@ -44,8 +51,8 @@ def plan_of(session: Session, project: Project, now: datetime, work_days: frozen
         original_target=first if first is not None and first != project.target_date else None,
         baselines=len(agreed),
         proposal=pending_proposal(session, project),
-        held_days=held_days(client_hold_spans(session, project, today=today), work_days),
-        waiting_on_client=[s for s in steps_of(session, project) if s.id in waiting_ids and s.done_at is None],
+        held_days=held_days(client_hold_spans(session, project, today=today, steps=steps), work_days),
+        waiting_on_client=[s for s in steps if s.id in waiting_ids and s.done_at is None and s.removed_at is None],
     )
 
 

@@ -8,7 +8,7 @@ project up. Plain Python over a session.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -186,9 +186,12 @@ def held_days(spans: Iterable[tuple[date, date]], work_days: frozenset[int]) -> 
     return len(days)
 
 
-def client_hold_spans(session: Session, project: Project, *, today: date) -> list[tuple[date, date]]:
+def client_hold_spans(
+    session: Session, project: Project, *, today: date, steps: Sequence[Step] | None = None
+) -> list[tuple[date, date]]:
     """Every stretch the project waited on the client: deliverables pending their decision, date
-    proposals pending, steps marked `wait … client`, and steps assigned to a client left overdue."""
+    proposals pending, steps marked `wait … client`, and steps assigned to a client left overdue.
+    `steps`: the project's steps when the caller has them already (the card does)."""
     zone = ZoneInfo(project.tz)
 
     def tz_date(moment: datetime) -> date:
@@ -202,18 +205,22 @@ def client_hold_spans(session: Session, project: Project, *, today: date) -> lis
             .where(Deliverable.project_id == project.id)
         ).all()
     )
-    for d in session.exec(select(Deliverable).where(Deliverable.project_id == project.id)):
-        end = decided.get(d.id or 0)
+    delivered = select(Deliverable.id, Deliverable.submitted_at, Deliverable.state).where(Deliverable.project_id == project.id)
+    for deliverable_id, submitted_at, state in session.exec(delivered):
+        end = decided.get(deliverable_id or 0)
         if end is not None:
-            spans.append((tz_date(d.submitted_at), tz_date(end) - timedelta(days=1)))
-        elif d.state == "pending":
-            spans.append((tz_date(d.submitted_at), today))
-    for p in session.exec(select(Proposal).where(Proposal.project_id == project.id)):
-        end_at = p.decided_at
-        spans.append((tz_date(p.proposed_at), tz_date(end_at) - timedelta(days=1) if end_at else today))
-    for h in session.exec(select(Hold).where(Hold.project_id == project.id)):
-        spans.append((tz_date(h.started_at), tz_date(h.ended_at) - timedelta(days=1) if h.ended_at else today))
-    steps = list(session.exec(select(Step).where(Step.project_id == project.id, col(Step.removed_at).is_(None))))
+            spans.append((tz_date(submitted_at), tz_date(end) - timedelta(days=1)))
+        elif state == "pending":
+            spans.append((tz_date(submitted_at), today))
+    for proposed_at, end_at in session.exec(
+        select(Proposal.proposed_at, Proposal.decided_at).where(Proposal.project_id == project.id)
+    ):
+        spans.append((tz_date(proposed_at), tz_date(end_at) - timedelta(days=1) if end_at else today))
+    for started_at, ended_at in session.exec(select(Hold.started_at, Hold.ended_at).where(Hold.project_id == project.id)):
+        spans.append((tz_date(started_at), tz_date(ended_at) - timedelta(days=1) if ended_at else today))
+    if steps is None:
+        steps = list(session.exec(select(Step).where(Step.project_id == project.id)))
+    steps = [s for s in steps if s.removed_at is None]
     assignees = {s.assignee_id for s in steps if s.assignee_id}
     clients = set(client_contacts(session, project)) | known_clients(session, team_id=project.team_id, user_ids=assignees)
     for s in steps:

@@ -10,6 +10,7 @@ from bot.core.audience import team_only_place
 from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.steps import steps_of
 from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
@@ -110,8 +111,9 @@ def show_status(req: Request, args: grammar.StatusArgs) -> Message:
         req.after_ack.append(lambda: share_in_channel(req, project.channel_id, shared))
         return reply(f"Posting the client view of {project_label(project)} in <#{project.channel_id}>.")
     work_days = req.services.settings.work_days
-    card = overview.status_of(session, project, req.now, work_days)
-    return status_card(card, now=req.now, plan=overview.plan_of(session, project, req.now, work_days))
+    steps = steps_of(session, project)  # read once for the card's numbers and its plan
+    card = overview.status_of(session, project, req.now, work_days, steps)
+    return status_card(card, now=req.now, plan=overview.plan_of(session, project, req.now, work_days, steps))
 
 
 def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
