@@ -130,6 +130,8 @@ class Step(StepBase, table=True):
     # `step remove`: out of the plan and reminders, kept in history and the report.
     removed_at: datetime | None = None
     removed_by: str | None = Field(default=None, max_length=32)
+    # The Slack message the step was made from ("Add as a step"): its permalink, from chat.getPermalink.
+    link: str | None = Field(default=None, max_length=500)
 
 
 class Approver(SQLModel, table=True):
