@@ -5,37 +5,24 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import datetime
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.core import approvals
 from bot.core.approvals import Verdict
-from bot.core.errors import AlreadyDecided, NotADecider, UserError
+from bot.core.errors import UserError
 from bot.core.text import clean
-from bot.messages import approvals as messages
 from bot.messages import ids
 from bot.messages.blocks import reply
-from bot.messages.errors import OOPS, STALE_BUTTON, refusal
+from bot.messages.errors import STALE_BUTTON
 from bot.services import Services
-from bot.slack.approvals import notify_submitter, refresh_if_stale, refresh_message
+from bot.slack.approvals import Click, decide, open_reject_modal
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Click:
-    """A decision attempt. `user_id` comes from Slack's signed payload, never from the button."""
-
-    team_id: str
-    user_id: str
-    deliverable_id: int | None
-    now: datetime
 
 
 def register(app: App, services: Services) -> None:
@@ -108,76 +95,7 @@ def read_reason(view: dict) -> str:
     return clean(str(typed)).strip()
 
 
-# --- deciding ----------------------------------------------------------------------------------
-
-
-def decide(services: Services, client: WebClient, click: Click, verdict: Verdict, *, reason: str | None, tell: Answer) -> None:
-    """Record the decision, or tell the clicker why not; then make the message show what stands."""
-    assert click.deliverable_id is not None
-    try:
-        with services.db.transaction() as session:
-            approvals.decide(
-                session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
-                verdict=verdict, reason=reason, now=click.now,
-            )  # fmt: skip
-    except NotADecider as refused:
-        record_refusal(services, click, verdict, refused)
-        tell(refusal(refused))
-        return
-    except AlreadyDecided as late:
-        tell(refusal(late))
-        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
-        return
-    except UserError as error:
-        tell(refusal(error))
-        return
-    except Exception:
-        log.exception("deciding deliverable %s failed", click.deliverable_id)
-        tell(reply(OOPS))
-        return
-    card = refresh_message(services, client, click.team_id, click.deliverable_id)
-    if card is not None:
-        notify_submitter(client, card)
-
-
-def record_refusal(services: Services, click: Click, verdict: Verdict, refused: NotADecider) -> None:
-    if click.deliverable_id is None:
-        return
-    try:
-        with services.db.transaction() as session:
-            approvals.record_refusal(
-                session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
-                verdict=verdict, deciders=refused.deciders, now=click.now,
-            )  # fmt: skip
-    except Exception:  # the refusal itself stands; only its audit line is missing
-        log.exception("could not audit a refused decision on deliverable %s", click.deliverable_id)
-
-
-def open_reject_modal(services: Services, client: WebClient, click: Click, *, trigger_id: str, tell: Answer) -> None:
-    """Check the clicker may reject (and that it is still open) before asking for a reason."""
-    assert click.deliverable_id is not None
-    try:
-        with services.db.reader() as session:
-            card = approvals.approval_card(session, team_id=click.team_id, deliverable_id=click.deliverable_id)
-            approvals.check_may_decide(
-                session, deliverable=card.deliverable, project=card.project, deciders=card.deciders, actor=click.user_id
-            )
-    except NotADecider as refused:
-        record_refusal(services, click, Verdict.REJECTED, refused)
-        tell(refusal(refused))
-        return
-    except AlreadyDecided as late:
-        tell(refusal(late))
-        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
-        return
-    except UserError as error:
-        tell(refusal(error))
-        return
-    try:
-        client.views_open(trigger_id=trigger_id, view=messages.reject_modal(card.deliverable, card.project.name))
-    except Exception:
-        log.exception("views.open for a rejection failed")
-        tell(reply("Slack didn't open the rejection form in time. Please click Reject again."))
+# --- answering -------------------------------------------------------------------------------
 
 
 def answer_in_channel(services: Services, client: WebClient, click: Click) -> Answer:

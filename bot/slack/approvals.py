@@ -1,23 +1,27 @@
 """Approval messages in Slack: post one for a submitted deliverable, rewrite it from the database
 so it always shows the decision that stands, and tell the submitter in its thread.
 
-Shared by the `/project deliverable` command, the decision buttons and the owner/approver
+Shared by the `/project deliverable` command, the decision buttons (on the approval message, the
+Home tab and the approver chase DM: one decision path for all three) and the owner/approver
 commands, so no listener module imports another.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core import approvals, projects
-from bot.core.approvals import ApprovalCard
-from bot.core.errors import UserError
+from bot.core.approvals import ApprovalCard, Verdict
+from bot.core.errors import AlreadyDecided, NotADecider, UserError
 from bot.messages import approvals as messages
 from bot.messages.blocks import Message, reply
+from bot.messages.errors import OOPS, refusal
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -129,3 +133,94 @@ def notify_submitter(client: WebClient, card: ApprovalCard) -> None:
                 client.chat_postMessage(channel=d.submitted_by, text=hint["text"], blocks=hint["blocks"])
             except Exception:
                 log.exception("could not send the resubmit hint of deliverable %s", d.id)
+
+
+# --- deciding: the one path every Approve / Reject click takes ----------------------------------
+
+Tell = Callable[[Message], None]  # how to answer the person who clicked
+
+
+@dataclass(frozen=True)
+class Click:
+    """A decision attempt. `user_id` comes from Slack's signed payload, never from the button."""
+
+    team_id: str
+    user_id: str
+    deliverable_id: int | None
+    now: datetime
+
+
+def decide(
+    services: Services, client: WebClient, click: Click, verdict: Verdict, *, reason: str | None, tell: Tell
+) -> ApprovalCard | None:
+    """Record the decision, or tell the clicker why not; then make the message show what stands.
+    Returns the card when this click decided, None when it was refused."""
+    assert click.deliverable_id is not None
+    try:
+        with services.db.transaction() as session:
+            approvals.decide(
+                session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
+                verdict=verdict, reason=reason, now=click.now,
+            )  # fmt: skip
+    except NotADecider as refused:
+        record_refusal(services, click, verdict, refused)
+        tell(refusal(refused))
+        return None
+    except AlreadyDecided as late:
+        tell(refusal(late))
+        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
+        return None
+    except UserError as error:
+        tell(refusal(error))
+        return None
+    except Exception:
+        log.exception("deciding deliverable %s failed", click.deliverable_id)
+        tell(reply(OOPS))
+        return None
+    card = refresh_message(services, client, click.team_id, click.deliverable_id)
+    if card is not None:
+        notify_submitter(client, card)
+    return card
+
+
+def record_refusal(services: Services, click: Click, verdict: Verdict, refused: NotADecider) -> None:
+    if click.deliverable_id is None:
+        return
+    try:
+        with services.db.transaction() as session:
+            approvals.record_refusal(
+                session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
+                verdict=verdict, deciders=refused.deciders, now=click.now,
+            )  # fmt: skip
+    except Exception:  # the refusal itself stands; only its audit line is missing
+        log.exception("could not audit a refused decision on deliverable %s", click.deliverable_id)
+
+
+def open_reject_modal(services: Services, client: WebClient, click: Click, *, trigger_id: str, tell: Tell) -> bool:
+    """Check the clicker may reject (and that it is still open) before asking for a reason.
+    True when the form opened."""
+    assert click.deliverable_id is not None
+    try:
+        with services.db.reader() as session:
+            card = approvals.approval_card(session, team_id=click.team_id, deliverable_id=click.deliverable_id)
+            approvals.check_may_decide(
+                session, deliverable=card.deliverable, project=card.project, deciders=card.deciders, actor=click.user_id
+            )
+    except NotADecider as refused:
+        record_refusal(services, click, Verdict.REJECTED, refused)
+        tell(refusal(refused))
+        return False
+    except AlreadyDecided as late:
+        tell(refusal(late))
+        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
+        return False
+    except UserError as error:
+        tell(refusal(error))
+        return False
+    try:
+        client.views_open(trigger_id=trigger_id, view=messages.reject_modal(card.deliverable, card.project.name))
+    except Exception:
+        log.exception("views.open for a rejection failed")
+        tell(reply("Slack didn't open the rejection form in time. Please click Reject again."))
+        return False
+    return True
