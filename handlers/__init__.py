@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import approvals, commands, new_project, proposals, reminders
+from handlers import approvals, commands, home, new_project, proposals, reminders, shortcuts
 
 
 def register(app: App, services: Services) -> None:
@@ -12,3 +12,5 @@ def register(app: App, services: Services) -> None:
     approvals.register(app, services)
     reminders.register(app, services)
     proposals.register(app, services)
+    home.register(app, services)
+    shortcuts.register(app, services)

@@ -113,3 +113,29 @@ def test_a_click_from_another_workspace_cannot_touch_this_workspaces_steps(bot, 
     assert "no longer exists" in json.dumps(refusal)
     with db.reader() as session:
         assert session.get(Step, wireframes).done_at is None
+
+
+def test_mark_done_updates_the_dms_first_line_to_count_what_is_left(bot, slack, db):
+    services = make_services(db, slack)
+    seed(db, steps=[("Wireframes", "U_BOB", MON), ("Copy", "U_BOB", MON), ("Launch", "U_BOB", THU)])
+    run_pass(services, slack, at(WED, "09:05"))
+    channel, ts, message = dm_to(bot, "U_BOB")
+    assert message["text"] == "You have 2 overdue steps and 1 step due soon."
+    ids_by_title = step_ids(db)
+
+    click(bot, ids.STEP_DONE_ACTION, ids_by_title["Wireframes"], "U_BOB", channel, ts, message)
+    (first,) = slack.wait_for("chat.update")
+    assert first.params["text"] == "You have 1 overdue step and 1 step due soon."
+    assert "You have 1 overdue step and 1 step due soon" in text_of({"blocks": first.params["blocks"][:1]})
+    assert_valid_blocks(first.params["blocks"])
+
+    shown = {"type": "message", "ts": ts, "text": first.params["text"], "blocks": first.params["blocks"]}
+    click(bot, ids.STEP_DONE_ACTION, ids_by_title["Copy"], "U_BOB", channel, ts, shown)
+    click_when_done = slack.wait_for("chat.update", 2)[1]
+    assert click_when_done.params["text"] == "You have 1 step due soon."
+    shown = {"type": "message", "ts": ts, "text": click_when_done.params["text"], "blocks": click_when_done.params["blocks"]}
+    with freeze_time(at(WED, "09:10")):
+        click(bot, ids.STEP_SNOOZE_ACTION, ids_by_title["Launch"], "U_BOB", channel, ts, shown)
+        last = slack.wait_for("chat.update", 3)[2]
+    assert last.params["text"] == "Nothing left to do from this reminder."
+    assert "Mark done" not in text_of(last.params) and text_of(last.params).count("Marked done by <@U_BOB>") == 2

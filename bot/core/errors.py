@@ -313,3 +313,13 @@ class CloseChecklist(UserError):
 @dataclass(eq=False)
 class NotClosed(UserError):
     project_name: str
+
+
+# --- the Home tab and the message shortcut -----------------------------------------------------
+
+
+@dataclass(eq=False)
+class NoProjectForMessage(UserError):
+    """The "Add as a step" shortcut on a message outside a project channel: a DM, or one with no project."""
+
+    in_dm: bool

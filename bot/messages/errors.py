@@ -154,6 +154,16 @@ def error_text(error: e.UserError) -> str:
             )
         case e.NotClosed(project_name=name):
             return f"*{shown(name)}* is open; there's nothing to reopen."
+        case e.NoProjectForMessage(in_dm=True):
+            return (
+                "*Add as a step* works on messages in a project's channel; this is a direct message, so nothing "
+                "was added. Use it on a message in the project's channel, or `/project step add <title>` there."
+            )
+        case e.NoProjectForMessage():
+            return (
+                "This channel has no project, so nothing was added. *Add as a step* works on messages in a "
+                "project's channel (`/project new <name>` makes this channel one)."
+            )
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 
 

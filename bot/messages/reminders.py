@@ -6,7 +6,7 @@ escalations and "I couldn't reach …" reports. Pure functions of domain data an
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.core.dates import working_days_between
@@ -14,6 +14,10 @@ from bot.core.reminders.model import DueStep, WaitingDeliverable, in_dm_order
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, bulleted, context, section
 from bot.messages.format import day, escape, mention, plural, shown
+from bot.messages.limits import SECTION_MAX
+
+ASSIGNEE_DM, ESCALATION_DM, CHASE_DM = "assignee", "escalation", "chase"  # what a DM's summary counts
+MORE_BLOCK = "reminder_more:"  # + how many items the DM leaves out ("…and N more")
 
 MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
 
@@ -60,20 +64,41 @@ def assignee_dm(steps: Sequence[DueStep], *, today: date, work_days: frozenset[i
     """The daily DM to one person: their overdue and soon-due steps, each with Mark done / Snooze."""
     ordered = in_dm_order(steps)
     overdue = sum(1 for s in ordered if s.due_date < today)
-    upcoming = len(ordered) - overdue
-    parts = [plural(overdue, "overdue step")] if overdue else []
-    if upcoming:
-        parts.append(f"{plural(upcoming, 'step')} due soon")
-    summary = " and ".join(parts)
-    blocks: list[Block] = [section(f":wave: You have {summary}.")]
+    summary = summary_text(ASSIGNEE_DM, overdue, len(ordered) - overdue)
+    blocks: list[Block] = [summary_block(ASSIGNEE_DM, f":wave: {summary}.")]
     for step in ordered[:MAX_DM_STEPS]:
-        blocks.append(
-            section(f"*{step_title(step)}* · {shown(step.project_name, 80)}\n{due_phrase(step.due_date, today, work_days)}")
-        )
+        line = f"*{step_title(step)}* · {shown(step.project_name, 80)}\n{due_phrase(step.due_date, today, work_days)}"
+        blocks.append(line_block(step.step_id, line, overdue=step.due_date < today))
         blocks.append(step_buttons(step.step_id))
     if len(ordered) > MAX_DM_STEPS:
-        blocks.append(context(f"…and {len(ordered) - MAX_DM_STEPS} more. `/project list mine` shows your projects."))
-    return {"text": f"You have {summary}.", "blocks": blocks}
+        blocks.append(more_block(len(ordered) - MAX_DM_STEPS, "`/project list mine` shows your projects."))
+    return {"text": f"{summary}.", "blocks": blocks}
+
+
+def summary_text(kind: str, overdue: int, soon: int = 0) -> str:
+    """The first line of a reminder DM, counting what it still asks of its reader."""
+    if kind == CHASE_DM:
+        return f"{plural(overdue, 'deliverable')} waiting for your decision" if overdue else "Nothing here waits for you any more"
+    if kind == ESCALATION_DM:
+        if not overdue:
+            return "Every step here is dealt with"
+        return f"{plural(overdue, 'step')} in your projects {'is' if overdue == 1 else 'are'} overdue too long"
+    parts = [plural(overdue, "overdue step")] if overdue else []
+    if soon:
+        parts.append(f"{plural(soon, 'step')} due soon")
+    return f"You have {' and '.join(parts)}" if parts else "Nothing left to do from this reminder"
+
+
+def summary_block(kind: str, text: str) -> Block:
+    return section(text) | {"block_id": f"{ids.REMINDER_SUMMARY_BLOCK}:{kind}"}
+
+
+def line_block(step_id: int, text: str, *, overdue: bool) -> Block:
+    return section(text) | {"block_id": f"{ids.REMINDER_LINE_BLOCK}{step_id}:{'overdue' if overdue else 'soon'}"}
+
+
+def more_block(rest: int, hint: str) -> Block:
+    return context(f"…and {rest} more. {hint}") | {"block_id": f"{MORE_BLOCK}{rest}"}
 
 
 def channel_digest(steps: Sequence[DueStep], *, today: date, work_days: frozenset[int]) -> Message:
@@ -96,45 +121,87 @@ def channel_digest(steps: Sequence[DueStep], *, today: date, work_days: frozense
     }
 
 
-def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]]) -> Message:
-    """A DM to an approver: deliverables waiting for their decision, with working days waited."""
+def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]], links: Mapping[int, str] | None = None) -> Message:
+    """A DM to an approver: deliverables waiting for their decision, with working days waited, a link
+    to each approval message (`links`: deliverable id → its permalink) and Approve / Reject right here."""
     ordered = sorted(items, key=lambda pair: pair[0].submitted_at)
-    lines = [
-        f"*{shown(d.title)}* v{d.version} in *{shown(d.project_name, 80)}* (<#{d.channel_id}>): "
-        f"waiting {plural(waited, 'working day')}"
-        for d, waited in ordered
-    ]
-    title = f":hourglass_flowing_sand: {plural(len(ordered), 'deliverable')} waiting for your decision"
+    summary = summary_text(CHASE_DM, len(ordered))
+    blocks: list[Block] = [summary_block(CHASE_DM, f":hourglass_flowing_sand: {summary}")]
+    for d, waited in ordered[:MAX_DM_STEPS]:
+        link = _message_link((links or {}).get(d.deliverable_id), "open its message")
+        where = f"<#{d.channel_id}>" + (f" · {link}" if link else "")
+        line = (
+            f"*{shown(d.title)}* v{d.version} in *{shown(d.project_name, 80)}* ({where}): waiting {plural(waited, 'working day')}"
+        )
+        blocks.append(section(line) | {"block_id": f"{ids.CHASE_LINE_BLOCK}{d.deliverable_id}"})
+        blocks.append(decision_buttons(d.deliverable_id))
+    if len(ordered) > MAX_DM_STEPS:
+        blocks.append(more_block(len(ordered) - MAX_DM_STEPS, "They are waiting on their messages in the project channels."))
+    blocks.append(context("Approve or reject here, or on the message in the project channel: it is the same decision."))
+    return {"text": summary, "blocks": blocks}
+
+
+def decision_buttons(deliverable_id: int) -> Block:
     return {
-        "text": f"{plural(len(ordered), 'deliverable')} waiting for your decision",
-        "blocks": [section(bulleted(title, lines)), context("Approve or reject them on their message in the project channel.")],
+        "type": "actions",
+        "block_id": f"{ids.CHASE_BLOCK}{deliverable_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.CHASE_APPROVE_ACTION,
+                "text": {"type": "plain_text", "text": "Approve"},
+                "style": "primary",
+                "value": str(deliverable_id),
+            },
+            {
+                "type": "button",
+                "action_id": ids.CHASE_REJECT_ACTION,
+                "text": {"type": "plain_text", "text": "Reject"},
+                "style": "danger",
+                "value": str(deliverable_id),
+            },
+        ],
     }
 
 
-def escalation(items: Sequence[tuple[DueStep, int]]) -> Message:
-    """One DM to a project owner about the steps overdue too long, each with its working days late.
+def _message_link(link: str | None, label: str) -> str | None:
+    """`<permalink|label>` for a Slack permalink; anything else is left out rather than shown as a link."""
+    if not link or not link.startswith("https://") or any(c in link for c in "<>| \n\t"):
+        return None
+    return f"<{link}|{label}>"
+
+
+def escalation(items: Sequence[tuple[DueStep, int]], links: Mapping[int, str] | None = None) -> Message:
+    """One DM to a project owner about the steps overdue too long, each with its working days late,
+    its project channel and, for a step made from a message, that message (`links`: step id → permalink).
     Mark done / Snooze work here too."""
     ordered = sorted(items, key=lambda pair: (pair[0].due_date, pair[0].project_name.casefold(), pair[0].number))
+    links = links or {}
     if len(ordered) == 1:
         ((step, late),) = ordered
         return {
             "text": f"#{step.number} in {shown(step.project_name, 80)} is {plural(late, 'working day')} overdue",
-            "blocks": [section(f":rotating_light: {_escalated(step, late)}"), step_buttons(step.step_id)],
+            "blocks": [
+                line_block(step.step_id, f":rotating_light: {_escalated(step, late, links)}", overdue=True),
+                step_buttons(step.step_id),
+            ],
         }
-    summary = f"{plural(len(ordered), 'step')} in your projects are overdue too long"
-    blocks: list[Block] = [section(f":rotating_light: {summary}:")]
+    summary = summary_text(ESCALATION_DM, len(ordered))
+    blocks: list[Block] = [summary_block(ESCALATION_DM, f":rotating_light: {summary}:")]
     for step, late in ordered[:MAX_DM_STEPS]:
-        blocks.append(section(_escalated(step, late)))
+        blocks.append(line_block(step.step_id, _escalated(step, late, links), overdue=True))
         blocks.append(step_buttons(step.step_id))
     if len(ordered) > MAX_DM_STEPS:
-        blocks.append(context(f"…and {len(ordered) - MAX_DM_STEPS} more. `/project status` in each project shows them."))
+        blocks.append(more_block(len(ordered) - MAX_DM_STEPS, "`/project status` in each project shows them."))
     return {"text": f"{summary}.", "blocks": blocks}
 
 
-def _escalated(step: DueStep, late: int) -> str:
+def _escalated(step: DueStep, late: int, links: Mapping[int, str]) -> str:
     who = mention(step.assignee_id) if step.assignee_id else "nobody"
+    source = _message_link(links.get(step.step_id), "the message it came from")
+    where = f"<#{step.channel_id}>" + (f" · {source}" if source else "")
     return (
-        f"*{step_title(step)}* in *{shown(step.project_name, 80)}* is "
+        f"*{step_title(step)}* in *{shown(step.project_name, 80)}* ({where}) is "
         f"{plural(late, 'working day')} overdue (was due {day(step.due_date)}); it is assigned to {who}."
     )
 
@@ -151,7 +218,38 @@ def unreachable_report(*, recipient: str, error: str, project_name: str | None) 
     return {"text": what, "blocks": [section(f":warning: {what}\n{fix}")]}
 
 
-def step_resolved(blocks: Sequence[Block], step_id: int, note: str) -> list[Block]:
-    """The DM's blocks with one step's buttons replaced by `note` (mrkdwn), for chat.update."""
-    block_id = f"{ids.REMINDER_STEP_BLOCK}{step_id}"
-    return [context(note) | {"block_id": block_id} if block.get("block_id") == block_id else block for block in blocks]
+def step_resolved(blocks: Sequence[Block], step_id: int, note: str) -> tuple[str | None, list[Block]]:
+    """The DM's blocks with one step's buttons replaced by `note` (mrkdwn), and its first line
+    counting what is left; returns (the new notification text or None, the blocks) for chat.update."""
+    return _resolved(blocks, f"{ids.REMINDER_STEP_BLOCK}{step_id}", note)
+
+
+def decision_resolved(blocks: Sequence[Block], deliverable_id: int, note: str) -> tuple[str | None, list[Block]]:
+    """The chase DM with one deliverable's Approve / Reject replaced by `note`, recounted."""
+    return _resolved(blocks, f"{ids.CHASE_BLOCK}{deliverable_id}", note)
+
+
+def _resolved(blocks: Sequence[Block], block_id: str, note: str) -> tuple[str | None, list[Block]]:
+    changed = [context(note) | {"block_id": block_id} if block.get("block_id") == block_id else dict(block) for block in blocks]
+    summary = next((b for b in changed if str(b.get("block_id", "")).startswith(f"{ids.REMINDER_SUMMARY_BLOCK}:")), None)
+    if summary is None:  # a single escalation, or a DM sent before DMs were recounted: only the buttons change
+        return None, changed
+    kind = str(summary["block_id"]).split(":", 1)[1]
+    live = {str(b["block_id"]) for b in changed if b.get("type") == "actions" and "block_id" in b}
+    if kind == CHASE_DM:
+        overdue, soon = sum(1 for b in live if b.startswith(ids.CHASE_BLOCK)), 0
+    else:
+        kinds = [
+            str(b["block_id"]).rsplit(":", 1)[1]
+            for b in changed
+            if str(b.get("block_id", "")).startswith(ids.REMINDER_LINE_BLOCK)
+            and f"{ids.REMINDER_STEP_BLOCK}{str(b['block_id'])[len(ids.REMINDER_LINE_BLOCK) :].split(':')[0]}" in live
+        ]
+        overdue, soon = kinds.count("overdue"), kinds.count("soon")
+    rest = sum(int(str(b["block_id"])[len(MORE_BLOCK) :]) for b in changed if str(b.get("block_id", "")).startswith(MORE_BLOCK))
+    text = summary_text(kind, overdue, soon) + (f", and {rest} more" if rest else "")
+    emoji = {ASSIGNEE_DM: ":wave:", ESCALATION_DM: ":rotating_light:", CHASE_DM: ":hourglass_flowing_sand:"}.get(kind, "")
+    if not (overdue or soon or rest):
+        emoji = ":white_check_mark:"
+    summary["text"] = {"type": "mrkdwn", "text": f"{emoji} {text}."[:SECTION_MAX]}
+    return f"{text}.", changed

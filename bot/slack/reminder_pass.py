@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.core import home
 from bot.core.dates import working_days_between
 from bot.core.reminders.load import load, unchecked_projects
 from bot.core.reminders.model import ASSIGNEE, CHASE, DIGEST, ESCALATION, UNREACHABLE, Outgoing, PassReport
@@ -151,7 +152,7 @@ def send(
     first = unit[0]
     keys = [out.key for out in unit]
     try:
-        response = outbox.post(first.recipient, render(unit, services, now()))
+        response = outbox.post(first.recipient, render(unit, services, now(), client=outbox.client))
     except RateLimited as error:
         ledger.retry_later(db, keys, error=str(error), delay=timedelta(seconds=error.retry_after), now=now())
         _count(report, deferred=len(unit))
@@ -182,8 +183,9 @@ def send(
     _count(report, sent=len(unit))
 
 
-def render(unit: Sequence[Outgoing], services: Services, now: datetime) -> Message:
-    """The message for a unit, written now: "overdue by 2 working days" is true when it is sent."""
+def render(unit: Sequence[Outgoing], services: Services, now: datetime, *, client: WebClient | None = None) -> Message:
+    """The message for a unit, written now: "overdue by 2 working days" is true when it is sent.
+    With `client`, a chase links each approval message (chat.getPermalink; without, no link)."""
     first = unit[0]
     work_days = services.settings.work_days
     today = Clock(services.settings, now).today(first.tz)
@@ -193,12 +195,25 @@ def render(unit: Sequence[Outgoing], services: Services, now: datetime) -> Messa
         return messages.channel_digest(first.steps, today=today, work_days=work_days)
     if first.kind == ESCALATION:
         steps = [s for out in unit for s in out.steps]
-        return messages.escalation([(s, working_days_between(s.due_date, today, work_days)) for s in steps])
+        with services.db.reader() as session:
+            links = home.step_links(session, step_ids=[s.step_id for s in steps])
+        return messages.escalation([(s, working_days_between(s.due_date, today, work_days)) for s in steps], links)
     if first.kind == CHASE:
-        return messages.approver_chase([(d, waited(d, first.tz, today, work_days)) for d in first.waiting])
+        with services.db.reader() as session:
+            found = home.approval_locations(session, deliverable_ids=[d.deliverable_id for d in first.waiting])
+        permalinks = {d: link for d, (channel, ts) in found.items() if client and (link := permalink(client, channel, ts))}
+        return messages.approver_chase([(d, waited(d, first.tz, today, work_days)) for d in first.waiting], permalinks)
     assert first.kind == UNREACHABLE and first.about is not None
     who, error, name = first.about
     return messages.unreachable_report(recipient=who, error=error, project_name=name)
+
+
+def permalink(client: WebClient, channel: str, ts: str) -> str | None:
+    try:
+        return str(client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except Exception:  # the chase still goes out, its buttons work; only the link is missing
+        log.warning("chat.getPermalink for %s/%s failed", channel, ts)
+        return None
 
 
 def batched(outgoing: list[Outgoing]) -> list[list[Outgoing]]:

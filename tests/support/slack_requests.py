@@ -132,6 +132,59 @@ def block_actions_body(
     return _payload_body(payload)
 
 
+def home_actions_body(
+    *,
+    action_id: str,
+    value: str,
+    user_id: str,
+    block_id: str = "b",
+    team_id: str = "T_HOME",
+    user_team_id: str | None = None,
+    trigger_id: str = DEFAULT_TRIGGER_ID,
+    view_id: str = "VHOME",
+) -> str:
+    """Urlencoded `payload=<json>` for a button click on the app's Home tab: a `view` container, the
+    published view, and no channel, message or response_url (Slack gives none for the Home tab)."""
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "team": {"id": team_id, "domain": _domain(team_id)},
+        "user": _user(user_id, user_team_id or team_id),
+        "api_app_id": APP_ID,
+        "token": VERIFICATION_TOKEN,
+        "container": {"type": "view", "view_id": view_id},
+        "trigger_id": trigger_id,
+        "view": {
+            "id": view_id,
+            "team_id": team_id,
+            "type": "home",
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "state": {"values": {}},
+            "hash": "1700000000.home0001",
+            "app_id": APP_ID,
+            "bot_id": "BBOT",
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "external_id": "",
+            "app_installed_team_id": team_id,
+        },
+        "actions": [
+            {
+                "action_id": action_id,
+                "block_id": block_id,
+                "value": value,
+                "type": "button",
+                "action_ts": f"{time.time():.6f}",
+                "text": {"type": "plain_text", "text": "x"},
+            }
+        ],
+        "is_enterprise_install": False,
+        "enterprise": None,
+    }
+    return _payload_body(payload)
+
+
 def view_submission_body(
     *,
     callback_id: str,
@@ -173,6 +226,58 @@ def view_submission_body(
         "response_urls": [],
         "is_enterprise_install": False,
         "enterprise": None,
+    }
+    return _payload_body(payload)
+
+
+def app_home_opened_body(*, user_id: str, team_id: str = "T_HOME", tab: str = "home", event_id: str = "Ev0HOME") -> str:
+    """JSON body of the Events API callback Slack sends when someone opens the app's Home tab."""
+    payload: dict[str, Any] = {
+        "token": VERIFICATION_TOKEN,
+        "team_id": team_id,
+        "api_app_id": APP_ID,
+        "event": {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": "D" + user_id[1:],
+            "tab": tab,
+            "event_ts": f"{time.time():.6f}",
+        },
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": team_id, "user_id": "UBOT", "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(payload)
+
+
+def message_action_body(
+    *,
+    callback_id: str,
+    user_id: str,
+    channel_id: str,
+    message: dict[str, Any],
+    response_url: str,
+    team_id: str = "T_HOME",
+    user_team_id: str | None = None,
+    trigger_id: str = DEFAULT_TRIGGER_ID,
+) -> str:
+    """Urlencoded `payload=<json>` for a message shortcut (type "message_action") on `message`."""
+    payload: dict[str, Any] = {
+        "type": "message_action",
+        "token": VERIFICATION_TOKEN,
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": _domain(team_id)},
+        "user": _user(user_id, user_team_id or team_id),
+        "channel": {"id": channel_id, "name": channel_id.lower()},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": trigger_id,
+        "response_url": response_url,
+        "message_ts": message["ts"],
+        "message": message,
     }
     return _payload_body(payload)
 
@@ -234,3 +339,15 @@ class SlackSender:
     def view_submission(self, **kw: Any) -> Reply:
         """Post a modal submission (see `view_submission_body`)."""
         return self.post(view_submission_body(**kw))
+
+    def app_home_opened(self, **kw: Any) -> Reply:
+        """Post the Events API callback for an opened Home tab (see `app_home_opened_body`)."""
+        return self.post(app_home_opened_body(**kw), content_type="application/json")
+
+    def home_action(self, **kw: Any) -> Reply:
+        """Post a button click on the Home tab (see `home_actions_body`)."""
+        return self.post(home_actions_body(**kw))
+
+    def message_action(self, **kw: Any) -> Reply:
+        """Post a message shortcut (see `message_action_body`)."""
+        return self.post(message_action_body(**kw))

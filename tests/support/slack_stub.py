@@ -366,6 +366,17 @@ class SlackStub:
             if user in self.unknown_users:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": self._user(user, token)}
+        if method == "chat.getPermalink":  # what Slack answers: the workspace's URL of the message
+            ts = str(params.get("message_ts", ""))
+            return {
+                "ok": True,
+                "channel": channel,
+                "permalink": f"https://team.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+            }
+        if method == "views.publish":
+            view = params.get("view")
+            view = dict(view) if isinstance(view, dict) else {}
+            return {"ok": True, "view": {**view, "id": "VHOME" + str(params.get("user_id", ""))}}
         if method in ("views.open", "views.update", "views.push"):
             view = params.get("view")
             view = dict(view) if isinstance(view, dict) else {}
