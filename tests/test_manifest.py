@@ -34,3 +34,14 @@ def test_only_the_bot_scopes_shepherd_uses():
         "groups:read",  # the same, for private channels
         "users:read",
     ]
+
+
+def test_the_home_tab_is_on_and_published_when_opened_in_socket_mode_and_http_alike():
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    assert MANIFEST["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+
+
+def test_the_add_as_a_step_message_shortcut_reaches_its_listener():
+    [shortcut] = MANIFEST["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == ids.ADD_STEP_SHORTCUT
+    assert shortcut["name"] == "Add as a step" and shortcut["description"]
