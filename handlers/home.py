@@ -111,7 +111,10 @@ class Homes:
     def _flush(self) -> None:
         with self._lock:
             changes, self._pending, self._timer = self._pending, [], None
-        self.services.work.submit(lambda: self.refresh(changes), "Home refresh")
+        try:
+            self.services.work.submit(lambda: self.refresh(changes), "Home refresh")
+        except RuntimeError:  # the process is shutting down: the next open publishes afresh
+            log.debug("Home refresh dropped at shutdown")
 
     def refresh(self, changes: list[tuple[str, int | None, str]]) -> None:
         now = utcnow()

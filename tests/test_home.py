@@ -388,3 +388,21 @@ def test_the_shortcut_in_a_dm_a_channel_without_project_or_by_a_client_explains_
     assert acme.calls_to("views.open") == [] and count(bot.db, Step) == steps_before
     if user == ACME:
         assert count(bot.db, AuditEvent, AuditEvent.action == "client.refused", AuditEvent.actor_id == ACME) == 1
+
+
+def test_acks_for_the_home_tab_and_its_clicks_never_wait_on_a_slow_slack(bot, acme, frozen):
+    two_projects(bot)
+    for method in ("views.publish", "users.info", "chat.update", "chat.postMessage"):
+        acme.delay(method, 2.0)
+    wireframes = step_id(bot.db, "Wireframes")
+    timings = []
+    for send in (
+        lambda: bot.sender.app_home_opened(user_id=BOB, team_id=bot.team_id),
+        lambda: home_click(bot, ids.HOME_STEP_SNOOZE_ACTION, wireframes, BOB),
+        lambda: home_click(bot, ids.HOME_APPROVE_ACTION, 1, BOB),
+    ):
+        started = time.monotonic()
+        assert send().status == 200
+        timings.append(time.monotonic() - started)
+    assert max(timings) < 1.0, timings
+    wait_publish(acme, BOB, 1, timeout=15)
