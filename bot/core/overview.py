@@ -95,7 +95,7 @@ def _open_due_dates(session: Session, project_ids: list[int]) -> dict[int, tuple
     """Per project: the earliest and the latest open due date, in one grouped query."""
     if not project_ids:
         return {}
-    open_step = col(Step.done_at).is_(None)
+    open_step = col(Step.done_at).is_(None) & col(Step.removed_at).is_(None)  # removed steps left the plan
     rows = session.exec(
         select(Step.project_id, func.min(case((open_step, Step.due_date))), func.max(case((open_step, Step.due_date))))
         .where(col(Step.project_id).in_(project_ids))
