@@ -174,6 +174,13 @@ def submit(
             deliverable=latest.id, title=latest.title, version=latest.version,
         )  # fmt: skip
         return Submission(latest, None, repost=True)
+    if (
+        latest is not None
+        and latest.state == DeliverableState.PENDING
+        and link in (None, latest.link)
+        and now - latest.submitted_at < RESUBMIT_AFTER
+    ):  # the same submission again within seconds (a double click, two people at once): one version
+        raise SubmittedJustNow(latest.title)
     if latest is not None:
         _supersede(session, latest=latest, now=now)
     deliverable = Deliverable(
@@ -224,6 +231,7 @@ def _supersede(session: Session, *, latest: Deliverable, now: datetime) -> None:
 
 
 POST_CLAIM_FOR = timedelta(minutes=2)  # a request that crashed mid-post frees the version after this
+RESUBMIT_AFTER = timedelta(minutes=1)  # an identical submission sooner than this is a duplicate, not v2
 
 
 def claim_post(session: Session, *, deliverable_id: int | None, now: datetime) -> bool:
