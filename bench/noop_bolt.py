@@ -1,0 +1,56 @@
+"""The baseline of bench_capacity.py: a Bolt app that does nothing but acknowledge, served the way
+Shepherd is served (Bolt's WSGI adapter behind waitress, 16 server threads, 16 listener threads),
+so the difference between the two is what Shepherd itself costs.
+
+    NOOP_TOKEN=xoxb-test SLACK_SIGNING_SECRET=… SLACK_API_URL=http://127.0.0.1:…/api/ PORT=3001 python bench/noop_bolt.py
+
+A `/project` command and any block action are acknowledged with an empty 200; `GET /healthz`
+answers 200 so the benchmark knows the server is up.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import waitress
+from slack_bolt import Ack, App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+THREADS = 16  # bot.slack.server.SERVER_THREADS and bot.slack.app.LISTENER_THREADS
+
+
+def build() -> Callable[..., Iterable[bytes]]:
+    client = WebClient(token=os.environ["NOOP_TOKEN"], base_url=os.environ["SLACK_API_URL"])
+    app = App(
+        client=client,
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        process_before_response=False,
+        listener_executor=ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="noop-listener"),
+    )
+
+    @app.command("/project")
+    def command(ack: Ack) -> None:
+        ack()
+
+    @app.action(re.compile(".*"))
+    def action(ack: Ack) -> None:
+        ack()
+
+    bolt = SlackRequestHandler(app, path="/slack/events")
+
+    def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == "/healthz":
+            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", "11")])
+            return [b'{"ok":true}']
+        return bolt(environ, start_response)
+
+    return application
+
+
+if __name__ == "__main__":
+    waitress.serve(build(), host="127.0.0.1", port=int(os.environ["PORT"]), threads=THREADS, ident="noop")
