@@ -162,16 +162,8 @@ def decide(
                 session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
                 verdict=verdict, reason=reason, now=click.now,
             )  # fmt: skip
-    except NotADecider as refused:
-        record_refusal(services, click, verdict, refused)
-        tell(refusal(refused))
-        return None
-    except AlreadyDecided as late:
-        tell(refusal(late))
-        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
-        return None
     except UserError as error:
-        tell(refusal(error))
+        refused(services, client, click, verdict, error, tell)
         return None
     except Exception:
         log.exception("deciding deliverable %s failed", click.deliverable_id)
@@ -181,6 +173,16 @@ def decide(
     if card is not None:
         notify_submitter(client, card)
     return card
+
+
+def refused(services: Services, client: WebClient, click: Click, verdict: Verdict, error: UserError, tell: Tell) -> None:
+    """Tell the clicker why not; audit a click by someone who may not decide; and if someone
+    decided first, make sure the message shows it (only if the winner's update evidently failed)."""
+    if isinstance(error, NotADecider):
+        record_refusal(services, click, verdict, error)
+    elif isinstance(error, AlreadyDecided) and click.deliverable_id is not None:
+        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
+    tell(refusal(error))
 
 
 def record_refusal(services: Services, click: Click, verdict: Verdict, refused: NotADecider) -> None:
@@ -206,16 +208,8 @@ def open_reject_modal(services: Services, client: WebClient, click: Click, *, tr
             approvals.check_may_decide(
                 session, deliverable=card.deliverable, project=card.project, deciders=card.deciders, actor=click.user_id
             )
-    except NotADecider as refused:
-        record_refusal(services, click, Verdict.REJECTED, refused)
-        tell(refusal(refused))
-        return False
-    except AlreadyDecided as late:
-        tell(refusal(late))
-        refresh_if_stale(services, client, click.team_id, click.deliverable_id, now=click.now)
-        return False
     except UserError as error:
-        tell(refusal(error))
+        refused(services, client, click, Verdict.REJECTED, error, tell)
         return False
     try:
         client.views_open(trigger_id=trigger_id, view=messages.reject_modal(card.deliverable, card.project.name))

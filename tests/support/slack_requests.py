@@ -115,21 +115,24 @@ def block_actions_body(
         "channel": {"id": channel_id, "name": channel_id.lower()},
         "message": message,
         "response_url": response_url,
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-                "text": {"type": "plain_text", "text": "x"},
-            }
-        ],
+        "actions": [_button_action(action_id, block_id, value)],
         "state": {"values": {}},
         "is_enterprise_install": False,
         "enterprise": None,
     }
     return _payload_body(payload)
+
+
+def _button_action(action_id: str, block_id: str, value: str) -> dict[str, Any]:
+    """One clicked button, as `actions[0]` of a block_actions payload."""
+    return {
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "type": "button",
+        "action_ts": f"{time.time():.6f}",
+        "text": {"type": "plain_text", "text": "x"},
+    }
 
 
 def home_actions_body(
@@ -169,16 +172,7 @@ def home_actions_body(
             "external_id": "",
             "app_installed_team_id": team_id,
         },
-        "actions": [
-            {
-                "action_id": action_id,
-                "block_id": block_id,
-                "value": value,
-                "type": "button",
-                "action_ts": f"{time.time():.6f}",
-                "text": {"type": "plain_text", "text": "x"},
-            }
-        ],
+        "actions": [_button_action(action_id, block_id, value)],
         "is_enterprise_install": False,
         "enterprise": None,
     }
