@@ -99,6 +99,10 @@ class Project(ProjectBase, table=True):
     budget_alerted: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Working days of slip the owner was last alerted about (None: not since the target last moved).
     slip_alerted: int | None = None
+    # The weekly client update (`update weekly <day> <time>|off`): None → CLIENT_UPDATE_DAY/TIME;
+    # update_day "off" → no weekly draft (on-demand `update` still works).
+    update_day: str | None = Field(default=None, max_length=8)
+    update_time: str | None = Field(default=None, max_length=5)  # "HH:MM", project-local
 
 
 class StepBase(SQLModel):
@@ -329,3 +333,71 @@ class Proposal(SQLModel, table=True):
     channel_id: str | None = Field(default=None, max_length=32)
     message_ts: str | None = Field(default=None, max_length=32)
     refresh_due_at: datetime | None = None
+
+
+class UpdateState(StrEnum):
+    DRAFTED = "drafted"  # DMed to the owner, waiting for Post / Edit / Skip
+    POSTED = "posted"
+    SKIPPED = "skipped"
+
+
+class ClientUpdate(SQLModel, table=True):
+    """One weekly client update per project per week: the unique week is what makes the draft go
+    out once across processes; `post_claimed_at` is what makes it reach the client once."""
+
+    __table_args__ = (UniqueConstraint("project_id", "week", name="uq_clientupdate_project_week"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    week: date  # the Monday of the project-local week the update belongs to
+    state: str = Field(default=UpdateState.DRAFTED.value, max_length=16)
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    owner_id: str = Field(max_length=32)  # who the draft was sent to
+    drafted_at: datetime = Field(default_factory=utcnow)
+    dm_channel_id: str | None = Field(default=None, max_length=32)
+    dm_ts: str | None = Field(default=None, max_length=32)
+    edited_by: str | None = Field(default=None, max_length=32)
+    edited_at: datetime | None = None
+    post_claimed_at: datetime | None = None
+    decided_by: str | None = Field(default=None, max_length=32)  # who posted or skipped it
+    decided_at: datetime | None = None
+    channel_id: str | None = Field(default=None, max_length=32)  # where it was posted
+    message_ts: str | None = Field(default=None, max_length=32)
+
+
+class Closing(SQLModel, table=True):
+    """One per time a project was closed: its completion sign-off message and the owner's debrief."""
+
+    __table_args__ = (Index("ix_closing_project", "project_id", "closed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    project_id: int = Field(foreign_key="project.id", ondelete="CASCADE")
+    closed_at: datetime = Field(default_factory=utcnow)
+    closed_by: str = Field(max_length=32)
+    forced: bool = False
+    # The completion sign-off message in the project channel (claimed before posting: one post).
+    post_claimed_at: datetime | None = None
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    # The owner's debrief.
+    debrief_went_well: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    debrief_improve: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    debrief_lessons: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    debrief_by: str | None = Field(default=None, max_length=32)
+    debrief_at: datetime | None = None
+
+
+class Signoff(SQLModel, table=True):
+    """An approver confirming the project complete, with a 1–5 rating: once per approver per closing."""
+
+    __table_args__ = (UniqueConstraint("closing_id", "approver_id", name="uq_signoff_closing_approver"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    closing_id: int = Field(foreign_key="closing.id", ondelete="CASCADE")
+    approver_id: str = Field(max_length=32)
+    rating: int | None = None  # 1–5
+    comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    confirmed_at: datetime = Field(default_factory=utcnow)

@@ -13,13 +13,14 @@ from sqlmodel import Session, col, select
 
 from bot.core.errors import ChannelTaken, CloseChecklist, NotClosed
 from bot.core.projects import audit_project, project_in_channel, require_open, require_owner
-from storage.models import Deliverable, DeliverableState, Project, Proposal, ProposalState, Step
+from storage.models import Closing, Deliverable, DeliverableState, Project, Proposal, ProposalState, Step
 
 
 def close_project(session: Session, *, project: Project, actor: str, force: bool, now: datetime) -> list[int]:
     """Close, after the checklist: open steps, deliverables waiting, a date proposal waiting, hours
-    over budget. `force` closes anyway (audited). Returns the waiting deliverables, whose messages
-    must now say the project closed; reminders stop because closed projects are never planned."""
+    over budget. `force` closes anyway (audited). Records a `Closing` (the sign-off and debrief hang
+    on it). Returns the waiting deliverables, whose messages must now say the project closed;
+    reminders stop because closed projects are never planned."""
     require_open(project)
     require_owner(project, actor, "close the project")
     open_steps = list(
@@ -55,6 +56,7 @@ def close_project(session: Session, *, project: Project, actor: str, force: bool
     project.closed_at = now
     project.updated_at = now
     session.add(project)
+    session.add(Closing(team_id=project.team_id, project_id=project.id, closed_at=now, closed_by=actor, forced=blocked))
     audit_project(
         session, project, actor=actor, action="project.closed_forced" if blocked else "project.closed", now=now,
         open_steps=[n for n, _ in open_steps], waiting=[d.id for d in waiting],
