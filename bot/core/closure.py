@@ -56,6 +56,7 @@ def close_project(session: Session, *, project: Project, actor: str, force: bool
     project.closed_at = now
     project.updated_at = now
     session.add(project)
+    assert project.id is not None
     session.add(Closing(team_id=project.team_id, project_id=project.id, closed_at=now, closed_by=actor, forced=blocked))
     audit_project(
         session, project, actor=actor, action="project.closed_forced" if blocked else "project.closed", now=now,
