@@ -125,6 +125,86 @@ def test_many_unknown_people_are_looked_up_a_page_at_a_time(db, slack):
     assert len({p["channel"] for p in posts(slack)} & set(people)) == 60
 
 
+def test_a_short_users_list_429_is_waited_out_and_the_listing_goes_on(db, slack):
+    people = [f"U_P{n:03d}" for n in range(60)]
+    slack.members = [*people, "U_OWNER"]
+    seed(db, steps=[(f"Step for {p}", p, MON) for p in people])
+    slack.fail("users.list", status=429, headers={"Retry-After": "1"}, error="ratelimited")
+    started = os.times().elapsed  # a clock freezegun leaves alone
+    run_pass(make_services(db, slack), slack, at(WED, "10:00"))
+    assert os.times().elapsed - started >= 0.9  # Slack's Retry-After, honoured
+    assert [c.status for c in slack.calls_to("users.list")] == [429, 200]
+    assert slack.calls_to("users.info") == []
+    assert len({p["channel"] for p in posts(slack)} & set(people)) == 60
+
+
+def test_a_long_users_list_429_leaves_the_rest_to_a_later_pass_that_resumes_where_it_stopped(db, slack):
+    """Three pages of people; Slack asks for 10 minutes' quiet on page two. Nobody is then asked
+    about one by one (users.info is rate-limited too), and the next pass goes on from page two."""
+    people = [f"U_P{n:03d}" for n in range(450)]
+    slack.members = [*people, "U_OWNER"]
+    seed(db, steps=[(f"Step for {p}", p, MON) for p in people])
+    services = make_services(db, slack, REMINDER_CONCURRENCY="32")
+    slack.delay("users.list", 0.5)  # room to script page two's answer once page one has arrived
+
+    def limit_page_two() -> None:
+        deadline = os.times().elapsed + 10  # time.monotonic is frozen with the pass
+        while not slack.calls_to("users.list") and os.times().elapsed < deadline:
+            time.sleep(0.01)
+        slack.fail("users.list", status=429, headers={"Retry-After": "600"}, error="ratelimited")
+
+    scripter = threading.Thread(target=limit_page_two)
+    scripter.start()
+    first = run_pass(services, slack, at(WED, "10:00"))
+    scripter.join()
+    assert [c.status for c in slack.calls_to("users.list")] == [200, 429]
+    assert slack.calls_to("users.info") == []
+    reminded = {p["channel"] for p in posts(slack)} & set(people)
+    assert reminded == set(people[:200]) and first.unknown_people == 251  # and the owner, on page three
+    slack.reset()
+    slack.members = [*people, "U_OWNER"]
+    run_pass(services, slack, at(WED, "10:05"))
+    cursors = [c.params.get("cursor") for c in slack.calls_to("users.list")]
+    assert cursors == ["200", "400"]  # resumed at page two, not from the start
+    assert {p["channel"] for p in posts(slack)} & set(people) == set(people[200:])
+
+
+def test_a_users_info_429_stops_the_lookups_until_a_later_pass(db, slack):
+    people = [f"U_P{n}" for n in range(5)]
+    seed(db, steps=[(f"Step for {p}", p, MON) for p in people])
+    slack.fail("users.info", status=429, headers={"Retry-After": "30"}, error="ratelimited")
+    services = make_services(db, slack)
+    report = run_pass(services, slack, at(WED, "10:00"))
+    assert len(slack.calls_to("users.info")) == 1  # not one more call into the limit
+    assert report.unknown_people >= 5 and not {p["channel"] for p in posts(slack)} & set(people)
+    run_pass(services, slack, at(WED, "10:05"))
+    assert {p["channel"] for p in posts(slack)} & set(people) == set(people)
+
+
+def test_users_info_is_given_up_for_the_pass_when_slack_keeps_failing(db, slack):
+    people = [f"U_P{n}" for n in range(10)]
+    seed(db, steps=[(f"Step for {p}", p, MON) for p in people])
+    slack.fail("users.info", status=500, error="internal_error", times=100)
+    run_pass(make_services(db, slack), slack, at(WED, "10:00"))
+    assert len(slack.calls_to("users.info")) == 3
+
+
+def test_a_conversations_info_429_is_waited_out_then_a_long_one_ends_the_checks(db, slack):
+    for n in range(3):
+        seed(db, name=f"Project {n}", channel=f"C_P{n}", steps=[("Step", "U_BOB", MON)])
+    slack.fail("conversations.info", status=429, headers={"Retry-After": "1"}, error="ratelimited")
+    started = os.times().elapsed  # a clock freezegun leaves alone
+    run_pass(make_services(db, slack), slack, at(WED, "10:00"))
+    assert os.times().elapsed - started >= 0.9
+    assert [c.status for c in slack.calls_to("conversations.info")] == [429, 200, 200, 200]
+    slack.reset()
+    for n in range(3, 6):
+        seed(db, name=f"Project {n}", channel=f"C_P{n}", steps=[("Step", "U_BOB", MON)])
+    slack.fail("conversations.info", status=429, headers={"Retry-After": "120"}, error="ratelimited")
+    run_pass(make_services(db, slack), slack, at(WED, "10:05"))
+    assert [c.status for c in slack.calls_to("conversations.info")] == [429]
+
+
 def test_python_m_bot_remind_reports_what_it_holds_back(db, slack, tmp_path):
     today = datetime.now(UTC).date()
     seed(db, steps=[("Wireframes", "U_BOB", today - timedelta(days=3))])

@@ -18,6 +18,7 @@ from bot.core.audience import client_facing
 from bot.messages.blocks import Message
 from bot.messages.projects import project_created, setup_hints
 from bot.services import Services
+from bot.slack.ratelimit import RateLimited, limited
 from storage.models import Project
 
 log = logging.getLogger(__name__)
@@ -25,17 +26,24 @@ CHECK_EVERY = timedelta(days=1)
 
 
 def channel_shared(client: WebClient, channel_id: str) -> bool | None:
-    """True when the channel is shared with another organization; None when Slack can't say."""
+    """True when the channel is shared with another organization; None when Slack can't say.
+    `RateLimited` when Slack asks us to wait (the caller decides whether to)."""
     try:
         channel = client.conversations_info(channel=channel_id)["channel"]
-    except (SlackApiError, SlackClientError, OSError, KeyError, TypeError) as error:
+    except SlackApiError as error:
+        if (wait := limited(error)) is not None:
+            raise wait from error
+        log.warning("conversations.info failed for %s: %s", channel_id, error.response.get("error"))
+        return None
+    except (SlackClientError, OSError, KeyError, TypeError) as error:
         log.warning("conversations.info failed for %s: %s", channel_id, error)
         return None
     return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
 
 
 def check_channel(services: Services, client: WebClient, project: Project, *, now: datetime) -> None:
-    """Ask Slack again whether the project channel is shared, at most once a day per project."""
+    """Ask Slack again whether the project channel is shared, at most once a day per project
+    (`RateLimited` passes through)."""
     if project.id is None or (project.channel_checked_at is not None and now - project.channel_checked_at < CHECK_EVERY):
         return
     shared = channel_shared(client, project.channel_id)
@@ -53,7 +61,10 @@ def announce(
     with services.db.reader() as session:
         project = session.get(Project, project_id)
         assert project is not None
-    check_channel(services, client, project, now=now)
+    try:
+        check_channel(services, client, project, now=now)
+    except RateLimited:
+        log.info("conversations.info rate limited: %s counts as client-facing until checked", project.channel_id)
     with services.db.reader() as session:
         project = session.get(Project, project_id)
         assert project is not None

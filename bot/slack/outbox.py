@@ -19,13 +19,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web import SlackResponse
 
+from bot.slack.ratelimit import RateLimited, retry_after_of
+
 log = logging.getLogger(__name__)
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited, retry after {retry_after:g}s")
-        self.retry_after = retry_after
 
 
 class Outbox:
@@ -74,13 +70,3 @@ class Outbox:
             self._next_turn[channel] = ready + self.min_gap
         if wait > 0 and self.stopping.wait(0) is False:
             self._sleep(wait)
-
-
-def retry_after_of(response: SlackResponse) -> float:
-    for name, value in (response.headers or {}).items():
-        if name.lower() == "retry-after":
-            try:
-                return max(float(value[0] if isinstance(value, list) else value), 1.0)
-            except (TypeError, ValueError):
-                break
-    return 30.0

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from bot.core.audience import Facts, facts_of
+from bot.slack.ratelimit import limited
 from storage.db import Database
 from storage.models import UserProfile
 
@@ -47,13 +49,24 @@ class SlackUnavailable(Exception):
     pass
 
 
+class LookupLimited(SlackUnavailable):
+    """Slack answered 429: ask nothing more of that method in this pass."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited, retry after {retry_after:g}s")
+        self.retry_after = retry_after
+
+
 def fetch_profile(client: WebClient, user_id: str) -> Profile:
-    """Ask Slack; `SlackUnavailable` when it can't answer now (and `GONE_PROFILE` if it says gone)."""
+    """Ask Slack; `SlackUnavailable` when it can't answer now (`LookupLimited` on a 429), and
+    `GONE_PROFILE` if it says the person is gone."""
     try:
         return profile_of(client.users_info(user=user_id)["user"])
     except SlackApiError as error:
         if error.response.get("error") in GONE:
             return GONE_PROFILE
+        if (wait := limited(error)) is not None:
+            raise LookupLimited(wait.retry_after) from error
         log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         raise SlackUnavailable from error
     except (SlackClientError, OSError, KeyError, TypeError, AttributeError) as error:
@@ -76,26 +89,66 @@ def profile_of(user: dict[str, Any]) -> Profile:
 
 LIST_PAGE = 200  # users.list's page size; pages are rate-limited like users.info, so one page answers 200
 WARM_WITH_LIST_OVER = 20  # more people unknown than this: page through users.list instead of users.info each
+LIST_WAIT_BUDGET = 120.0  # seconds of Retry-After one pass waits out while paging, before leaving the rest
+GIVE_UP_AFTER = 3  # users.info failures in a row (Slack unreachable) before a pass stops asking
+
+_resume_lock = threading.Lock()
+_resume: dict[tuple[str, str], str] = {}  # (API, team) → the users.list cursor where a listing stopped
 
 
-def listed_profiles(client: WebClient, wanted: set[str], *, stop: threading.Event | None = None) -> dict[str, Profile]:
+def listed_profiles(
+    client: WebClient, wanted: set[str], *, stop: threading.Event | None = None, team_id: str = "",
+    wait_budget: float = LIST_WAIT_BUDGET,
+) -> tuple[dict[str, Profile], bool]:  # fmt: skip
     """The wanted people's profiles from users.list, page by page (only theirs are kept, so memory
-    follows what the pass needs). Stops early when everyone is found, on `stop`, or when Slack fails."""
+    follows what the pass needs), and whether the listing got to its end. A 429 is waited out
+    (Retry-After, up to `wait_budget` in all, and not past `stop`); when Slack fails or the budget
+    is spent, the listing stops and the next pass resumes from the same page."""
     found: dict[str, Profile] = {}
-    cursor: str | None = None
+    place = (client.base_url, team_id)
+    with _resume_lock:
+        cursor: str | None = _resume.pop(place, None)
+    waited = 0.0
     while len(found) < len(wanted) and not (stop and stop.is_set()):
         try:
             page = client.users_list(limit=LIST_PAGE, cursor=cursor) if cursor else client.users_list(limit=LIST_PAGE)
-        except (SlackApiError, SlackClientError, OSError) as error:
-            log.warning("users.list failed, asking for the rest one by one: %s", error)
-            break
+        except SlackApiError as error:
+            wait = limited(error)
+            if wait is not None and waited + wait.retry_after <= wait_budget:
+                log.info("users.list: Slack asked us to wait %gs", wait.retry_after)
+                waited += wait.retry_after
+                if _sleep(wait.retry_after, stop):
+                    continue
+            log.warning("users.list stopped (%s); a later pass goes on from here", error.response.get("error"))
+            _keep_cursor(place, cursor)
+            return found, False
+        except (SlackClientError, OSError) as error:
+            log.warning("users.list failed (%s); a later pass goes on from here", error)
+            _keep_cursor(place, cursor)
+            return found, False
         for member in page.get("members") or []:
             if member.get("id") in wanted:
                 found[member["id"]] = profile_of(member)
         cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
         if not cursor:
-            break
-    return found
+            return found, True
+    if len(found) < len(wanted):  # stopped: keep the place
+        _keep_cursor(place, cursor)
+    return found, len(found) == len(wanted)
+
+
+def _keep_cursor(place: tuple[str, str], cursor: str | None) -> None:
+    if cursor:
+        with _resume_lock:
+            _resume[place] = cursor
+
+
+def _sleep(seconds: float, stop: threading.Event | None) -> bool:
+    """Wait; False when `stop` was set meanwhile (shutting down)."""
+    if stop is None:
+        time.sleep(seconds)
+        return True
+    return not stop.wait(seconds)
 
 
 def _fresh(profile: UserProfile | None, now: datetime) -> bool:
@@ -125,17 +178,29 @@ def _profiles(
     found: dict[str, UserProfile | Profile] = {u: p for u, p in known.items() if _fresh(p, now)}
     stale = [u for u in wanted if u not in found]
     fetched: dict[str, Profile] = {}
+    listed_all = True
     if len(stale) > WARM_WITH_LIST_OVER:
-        fetched.update(listed_profiles(client, set(stale), stop=stop))
-    for user_id in stale:
+        listed, listed_all = listed_profiles(client, set(stale), stop=stop, team_id=team_id)
+        fetched.update(listed)
+    # users.info for the few, and for those users.list doesn't hold (people of other organizations
+    # in Slack Connect); not for the rest of an unfinished listing, which a later pass resumes.
+    failures = 0
+    for user_id in stale if listed_all else ():
         if user_id in fetched:
             continue
         if stop is not None and stop.is_set():
             break
         try:
             fetched[user_id] = fetch_profile(client, user_id)
+            failures = 0
+        except LookupLimited as limit:
+            log.info("users.info rate limited (retry after %gs): the rest wait for a later pass", limit.retry_after)
+            break
         except SlackUnavailable:
-            continue
+            failures += 1
+            if failures >= GIVE_UP_AFTER:
+                log.warning("Slack is not answering users.info: the rest wait for a later pass")
+                break
     found.update(fetched)
     for user_id in stale:  # Slack couldn't say: what we knew before still serves
         if user_id not in found and user_id in known:

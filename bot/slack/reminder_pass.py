@@ -29,11 +29,12 @@ from bot.messages import reminders as messages
 from bot.messages.blocks import Message
 from bot.services import Services
 from bot.slack.channels import CHECK_EVERY, check_channel
-from bot.slack.outbox import Outbox, RateLimited
+from bot.slack.outbox import Outbox
 from bot.slack.people import user_tzs
+from bot.slack.ratelimit import RateLimited
 from storage import ledger
 from storage.ledger import Entry
-from storage.models import utcnow
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,7 @@ def remind(
 
     with db.reader() as session:  # first ask Slack which project channels a client may read
         unchecked = unchecked_projects(session, team_id=team_id, now=now, settings=settings, older_than=now - CHECK_EVERY)
-    for project in unchecked:
-        if outbox.stopping.is_set():
-            break
-        check_channel(services, client, project, now=now)
+    check_channels(services, client, unchecked, now=now, stop=outbox.stopping)
     with db.reader() as session:
         world = load(session, team_id=team_id, now=now, settings=settings)
     people = world.people()
@@ -88,6 +86,28 @@ def remind(
 
     send_all(units, workers=settings.reminder_concurrency, stop=outbox.stopping, send=deliver)
     return report
+
+
+CHECK_WAIT_MAX = 10.0  # a longer Retry-After on conversations.info leaves the rest to a later pass
+
+
+def check_channels(
+    services: Services, client: WebClient, projects: Sequence[Project], *, now: datetime, stop: threading.Event
+) -> None:
+    """Ask Slack which project channels are shared, one after another, within its limits: a short
+    Retry-After is waited out, a long one ends the checks for this pass (the unchecked count as
+    client-facing meanwhile, failing closed)."""
+    for project in projects:
+        for attempt in range(2):
+            if stop.is_set():
+                return
+            try:
+                check_channel(services, client, project, now=now)
+                break
+            except RateLimited as limit:
+                if attempt or limit.retry_after > CHECK_WAIT_MAX or stop.wait(limit.retry_after):
+                    log.info("conversations.info rate limited (retry after %gs): the rest wait", limit.retry_after)
+                    return
 
 
 def send_all(units: list[list[Outgoing]], *, workers: int, stop: threading.Event, send: Callable[[list[Outgoing]], None]) -> None:
