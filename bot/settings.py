@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 class SettingsError(Exception):
@@ -42,6 +43,8 @@ class Settings:
     approval_chase_days: int = 2
     escalate_after_days: int = 3
     slip_alert_days: int = 3
+    client_update_day: int = 4  # the weekly client update's draft: Friday (Monday=0) …
+    client_update_time: time = time(15, 0)  # … at 15:00, project-local
 
     @property
     def socket_mode(self) -> bool:
@@ -104,6 +107,8 @@ class Settings:
             approval_chase_days=_int("APPROVAL_CHASE_DAYS", get("APPROVAL_CHASE_DAYS"), 2, low=0, high=60),
             escalate_after_days=_int("ESCALATE_AFTER_DAYS", get("ESCALATE_AFTER_DAYS"), 3, low=0, high=60),
             slip_alert_days=_int("SLIP_ALERT_DAYS", get("SLIP_ALERT_DAYS"), 3, low=1, high=60),
+            client_update_day=_weekday("CLIENT_UPDATE_DAY", get("CLIENT_UPDATE_DAY") or "fri"),
+            client_update_time=_clock("CLIENT_UPDATE_TIME", get("CLIENT_UPDATE_TIME") or "15:00"),
         )
 
 
@@ -153,6 +158,14 @@ def _work_days(raw: str) -> frozenset[int]:
             day = (day + 1) % 7
             days.add(day)
     return frozenset(days)
+
+
+def _weekday(name: str, raw: str) -> int:
+    word = raw.strip().lower()
+    found = [day for day, full in enumerate(WEEKDAY_NAMES) if len(word) >= 3 and full.startswith(word)]
+    if not found:
+        raise SettingsError(f"{name} must be a day of the week like fri or friday, got {raw!r}.")
+    return found[0]
 
 
 def _host(raw: str) -> str:
