@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
+from sqlalchemy import true, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -198,26 +198,19 @@ def client_hold_spans(
         return moment.astimezone(zone).date()
 
     spans: list[tuple[date, date]] = []
-    decided = dict(
-        session.exec(
-            select(Decision.deliverable_id, Decision.decided_at)
-            .join(Deliverable, col(Deliverable.id) == col(Decision.deliverable_id))
-            .where(Deliverable.project_id == project.id)
-        ).all()
+    # One round trip for the three kinds of waiting: (start, end, still open when no end).
+    deliverables = (
+        select(Deliverable.submitted_at, Decision.decided_at, col(Deliverable.state) == "pending")
+        .join(Decision, col(Decision.deliverable_id) == col(Deliverable.id), isouter=True)
+        .where(Deliverable.project_id == project.id)
     )
-    delivered = select(Deliverable.id, Deliverable.submitted_at, Deliverable.state).where(Deliverable.project_id == project.id)
-    for deliverable_id, submitted_at, state in session.exec(delivered):
-        end = decided.get(deliverable_id or 0)
+    proposals = select(Proposal.proposed_at, Proposal.decided_at, true()).where(Proposal.project_id == project.id)
+    holds = select(Hold.started_at, Hold.ended_at, true()).where(Hold.project_id == project.id)
+    for start, end, open_ in session.execute(union_all(deliverables, proposals, holds)):
         if end is not None:
-            spans.append((tz_date(submitted_at), tz_date(end) - timedelta(days=1)))
-        elif state == "pending":
-            spans.append((tz_date(submitted_at), today))
-    for proposed_at, end_at in session.exec(
-        select(Proposal.proposed_at, Proposal.decided_at).where(Proposal.project_id == project.id)
-    ):
-        spans.append((tz_date(proposed_at), tz_date(end_at) - timedelta(days=1) if end_at else today))
-    for started_at, ended_at in session.exec(select(Hold.started_at, Hold.ended_at).where(Hold.project_id == project.id)):
-        spans.append((tz_date(started_at), tz_date(ended_at) - timedelta(days=1) if ended_at else today))
+            spans.append((tz_date(start), tz_date(end) - timedelta(days=1)))
+        elif open_:
+            spans.append((tz_date(start), today))
     if steps is None:
         steps = list(session.exec(select(Step).where(Step.project_id == project.id)))
     steps = [s for s in steps if s.removed_at is None]

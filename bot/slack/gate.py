@@ -132,8 +132,8 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
 def _first_time(db: Database, signature: str) -> bool:
     """Record the signature; False if it was served before (by this or any other process)."""
     try:
-        with db.transaction() as session:
-            session.execute(insert(SeenRequest).values(signature=signature, seen_at=utcnow()))
+        with db.engine.begin() as connection:  # one statement: no ORM session needed
+            connection.execute(insert(SeenRequest).values(signature=signature, seen_at=utcnow()))
     except IntegrityError:
         return False
     return True
