@@ -323,3 +323,33 @@ class NoProjectForMessage(UserError):
     """The "Add as a step" shortcut on a message outside a project channel: a DM, or one with no project."""
 
     in_dm: bool
+
+
+# --- the weekly client update --------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class UpdateGone(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class UpdateNotOwner(UserError):
+    """Only the project's owner posts, edits or skips its client update."""
+
+    owner_id: str
+
+
+@dataclass(eq=False)
+class UpdateDecided(UserError):
+    """This week's update was already posted or skipped."""
+
+    state: str  # posted | skipped
+    decided_by: str | None
+    decided_at: datetime | None
+    actor: str  # who asked now
+
+
+@dataclass(eq=False)
+class UpdateBeingPosted(UserError):
+    """Another click is posting it right now."""

@@ -164,6 +164,19 @@ def error_text(error: e.UserError) -> str:
                 "This channel has no project, so nothing was added. *Add as a step* works on messages in a "
                 "project's channel (`/project new <name>` makes this channel one)."
             )
+        case e.UpdateGone():
+            return "I can't find this client update any more, so nothing was changed."
+        case e.UpdateNotOwner(owner_id=owner):
+            return (
+                f"Only the project owner, {mention(owner)}, can post, edit or skip the client update. "
+                "Your click changed nothing."
+            )
+        case e.UpdateDecided(state=state, decided_by=who, decided_at=at, actor=actor):
+            by = "you" if who == actor else mention(who) if who else "someone"
+            when = f" {slack_time(at)}" if at else ""
+            return f"This week's client update was already {state} by {by}{when}. Nothing was changed."
+        case e.UpdateBeingPosted():
+            return "This client update is being posted right now, so nothing more was done."
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 
 

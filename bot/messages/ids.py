@@ -57,3 +57,11 @@ SHORTCUT_STEP_VIEW = "shortcut_step_form"
 SHORTCUT_TITLE_BLOCK, SHORTCUT_TITLE_INPUT = "shortcut_title", "title"
 SHORTCUT_ASSIGNEE_BLOCK, SHORTCUT_ASSIGNEE_INPUT = "shortcut_assignee", "assignee"
 SHORTCUT_DUE_BLOCK, SHORTCUT_DUE_INPUT = "shortcut_due", "due"
+
+# The weekly client update: Post / Edit / Skip on the owner's DM, and the Edit form
+UPDATE_POST_ACTION = "client_update_post"
+UPDATE_EDIT_ACTION = "client_update_edit"
+UPDATE_SKIP_ACTION = "client_update_skip"
+UPDATE_ACTIONS_BLOCK = "client_update_decide"
+UPDATE_EDIT_VIEW = "client_update_edit_form"
+UPDATE_TEXT_BLOCK, UPDATE_TEXT_INPUT = "client_update_text", "text"

@@ -22,6 +22,7 @@ from bot.slack.approvals import repair_messages
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
 from bot.slack.slip_alerts import alert_slips
+from bot.slack.updates import draft_weekly_updates
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,9 @@ class ReminderScheduler:
             report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
             repaired = repair_messages(self.services, self.client, now=utcnow())
             alert_slips(self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping)
+            draft_weekly_updates(  # each project's weekly client update, to its owner
+                self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping
+            )
         except Exception:  # the next pass tries again; nothing is lost, only delayed
             log.exception("reminder pass failed")
             return

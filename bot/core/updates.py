@@ -1,0 +1,404 @@
+"""The weekly client update: when each project's draft is due, what it may say (the client view's
+rules: no budget, hours, health or staff), and the one update per project per week that only the
+owner posts, edits or skips. The database decides every "once": the unique (project, week) row,
+and conditional updates on it.
+
+    due = drafts_due(session, team_id="T1", now=now, default=Schedule(4, time(15)), hours=(time(9), time(18)))
+    update_id = claim_scheduled(session, project=project, week=week, now=now)   # None: another pass has it
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import NoReturn
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Update, and_, update
+from sqlmodel import Session, col, or_, select
+
+from bot.core.errors import BadInput, ProjectClosed, UpdateBeingPosted, UpdateDecided, UpdateGone, UpdateNotOwner
+from bot.core.grammar import Token
+from bot.core.overview import ClientView, client_view_of
+from bot.core.projects import audit_project, insert_once, local_today
+from bot.core.steps import steps_of, waiting_step_ids
+from storage.models import Baseline, ClientUpdate, Decision, Deliverable, Project, Step, UpdateState
+
+OFF = "off"
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RETRY_AFTER = timedelta(minutes=2)  # a DM that never went out is tried again by a pass this much later
+POST_CLAIM_FOR = timedelta(minutes=2)  # a click that died mid-post frees the update after this
+NEXT_UP_MAX = 5
+TEXT_MAX = 3000  # what the Edit form's text field holds
+
+
+# --- when -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a project's weekly draft is due: a weekday (Monday=0) and a local time."""
+
+    weekday: int
+    at: time
+
+    def __str__(self) -> str:
+        return f"{DAY_NAMES[self.weekday]} {self.at:%H:%M}"
+
+
+def read_day(word: str) -> int | None:
+    """`fri`, `Friday`, `thurs` → the weekday; anything else → None."""
+    word = word.strip().lower()
+    found = [day for day, full in enumerate(_FULL_NAMES) if len(word) >= 3 and full.startswith(word)]
+    return found[0] if found else None
+
+
+def read_clock(word: str) -> time | None:
+    """A 24-hour time, `15:00` or `9:30`; anything else → None."""
+    hours, colon, minutes = word.strip().partition(":")
+    if not colon or not hours.isdigit() or not minutes.isdigit() or len(hours) > 2 or len(minutes) != 2:
+        return None
+    if int(hours) > 23 or int(minutes) > 59:
+        return None
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class Weekly:
+    """`update weekly <day> <time>` or `update weekly off` (schedule None)."""
+
+    schedule: Schedule | None
+
+
+WEEKLY_FORMS = "`/project update weekly fri 15:00` (a day and a 24-hour time) or `/project update weekly off`"
+
+
+def weekly(tokens: list[Token]) -> Weekly:
+    """
+    >>> from bot.core.grammar import tokenize
+    >>> weekly(tokenize("Friday 9:30")), weekly(tokenize("off"))
+    (Weekly(schedule=Schedule(weekday=4, at=datetime.time(9, 30))), Weekly(schedule=None))
+    """
+    words = [t.raw for t in tokens]
+    if [w.lower() for w in words] == [OFF]:
+        return Weekly(None)
+    if len(words) == 2:
+        day, clock = read_day(words[0]), read_clock(words[1])
+        if day is not None and clock is not None:
+            return Weekly(Schedule(day, clock))
+    if not words:
+        raise BadInput("When should the weekly client update be drafted? Use {forms}.", values={"forms": WEEKLY_FORMS})
+    raise BadInput(
+        "{word} isn't a time for the weekly update, so nothing was changed. Use " + WEEKLY_FORMS + ".",
+        " ".join(words),
+    )
+
+
+def schedule_of(project: Project, default: Schedule) -> Schedule | None:
+    """The project's own schedule, else the workspace default; None when its weekly draft is off."""
+    if project.update_day == OFF:
+        return None
+    day = read_day(project.update_day) if project.update_day else None
+    clock = read_clock(project.update_time) if project.update_time else None
+    return Schedule(default.weekday if day is None else day, clock or default.at)
+
+
+def set_schedule(session: Session, *, project: Project, actor: str, schedule: Schedule | None, now: datetime) -> None:
+    project.update_day = OFF if schedule is None else DAY_NAMES[schedule.weekday]
+    project.update_time = None if schedule is None else f"{schedule.at:%H:%M}"
+    project.updated_at = now
+    session.add(project)
+    audit_project(session, project, actor=actor, action="update.scheduled", now=now, schedule=str(schedule or OFF))
+
+
+def week_of(day: date) -> date:
+    """The Monday of `day`'s week: what a week's update is keyed by."""
+    return day - timedelta(days=day.weekday())
+
+
+def due_now(local: datetime, schedule: Schedule, hours: tuple[time, time]) -> bool:
+    """Is this week's draft owed at `local` (project-local)? From the update day and time to the end
+    of the week, so a process that was down or a Slack that failed loses nothing; but only at a sane
+    hour: within working hours (`hours`), or the hour after the update time when that lies outside."""
+    week = week_of(local.date())
+    moment = datetime.combine(week + timedelta(days=schedule.weekday), schedule.at, tzinfo=local.tzinfo)
+    if local < moment:
+        return False
+    minutes = local.hour * 60 + local.minute
+    at = schedule.at.hour * 60 + schedule.at.minute
+    start = min(at, hours[0].hour * 60 + hours[0].minute)
+    end = max(hours[1].hour * 60 + hours[1].minute, min(at + 60, 24 * 60))
+    return start <= minutes < end
+
+
+def drafts_due(
+    session: Session, *, team_id: str, now: datetime, default: Schedule, hours: tuple[time, time]
+) -> list[tuple[Project, date]]:
+    """Open projects whose draft for this week is owed now and not yet in the owner's DMs: no row
+    for the week yet, or a row whose DM failed and whose last try is RETRY_AFTER old."""
+    found: list[tuple[Project, date]] = []
+    projects = session.exec(
+        select(Project).where(
+            Project.team_id == team_id,
+            col(Project.closed_at).is_(None),
+            or_(col(Project.update_day).is_(None), col(Project.update_day) != OFF),
+        )
+    )
+    for project in projects:
+        schedule = schedule_of(project, default)
+        local = now.astimezone(ZoneInfo(project.tz))
+        if schedule is not None and due_now(local, schedule, hours):
+            found.append((project, week_of(local.date())))
+    if not found:
+        return []
+    rows = session.exec(select(ClientUpdate).where(col(ClientUpdate.project_id).in_([p.id for p, _ in found])))
+    existing = {(row.project_id, row.week): row for row in rows}
+    owed = []
+    for project, week in found:
+        row = existing.get((project.id or 0, week))
+        if row is None or (row.state == UpdateState.DRAFTED.value and row.dm_ts is None and row.drafted_at <= now - RETRY_AFTER):
+            owed.append((project, week))
+    return owed
+
+
+# --- the row: once per project per week -----------------------------------------------------------
+
+
+def claim_scheduled(session: Session, *, project: Project, week: date, now: datetime) -> int | None:
+    """The right to DM this week's draft: inserting the week's row (the unique key picks one
+    process), or retrying a DM that never went out (a conditional update picks one). None: not ours."""
+    assert project.id is not None
+    row = ClientUpdate(team_id=project.team_id, project_id=project.id, week=week, owner_id=project.owner_id, drafted_at=now)
+    if insert_once(session, row):
+        return row.id
+    result = session.execute(
+        update(ClientUpdate)
+        .where(
+            col(ClientUpdate.project_id) == project.id,
+            col(ClientUpdate.week) == week,
+            col(ClientUpdate.state) == UpdateState.DRAFTED.value,
+            col(ClientUpdate.dm_ts).is_(None),
+            col(ClientUpdate.drafted_at) <= now - RETRY_AFTER,
+        )
+        .values(drafted_at=now, owner_id=project.owner_id)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return None
+    return session.exec(select(ClientUpdate.id).where(ClientUpdate.project_id == project.id, ClientUpdate.week == week)).one()
+
+
+@dataclass(frozen=True)
+class OnDemand:
+    """What `/project update` found: this week's row (new or refreshed) and whether its text is the owner's edit."""
+
+    update_id: int
+    keep_text: bool  # the owner edited it and someone else asked: their words stay
+    revived: bool = False  # it had been skipped; the owner asked again
+
+
+def draft_on_demand(session: Session, *, project: Project, actor: str, now: datetime) -> OnDemand:
+    """This week's row for `/project update`: made now if there is none; refreshed when it waits for the
+    owner; `UpdateDecided` when it was posted (or skipped, unless the owner asks again)."""
+    assert project.id is not None
+    week = week_of(local_today(project.tz, now))
+    row = ClientUpdate(team_id=project.team_id, project_id=project.id, week=week, owner_id=project.owner_id, drafted_at=now)
+    if insert_once(session, row):
+        assert row.id is not None
+        return OnDemand(row.id, keep_text=False)
+    found = session.exec(
+        select(ClientUpdate).where(ClientUpdate.project_id == project.id, ClientUpdate.week == week).with_for_update()
+    ).one()
+    assert found.id is not None
+    skipped = found.state == UpdateState.SKIPPED.value
+    if found.state == UpdateState.POSTED.value or (skipped and actor != project.owner_id):
+        raise UpdateDecided(found.state, found.decided_by, found.decided_at, actor)
+    if found.post_claimed_at is not None and found.post_claimed_at > now - POST_CLAIM_FOR:
+        raise UpdateBeingPosted()
+    found.state, found.decided_by, found.decided_at = UpdateState.DRAFTED.value, None, None
+    found.drafted_at, found.owner_id = now, project.owner_id
+    session.add(found)
+    return OnDemand(found.id, keep_text=found.edited_by is not None and actor != project.owner_id, revived=skipped)
+
+
+def redraft(session: Session, *, update_id: int, text: str, keep_edit: bool) -> None:
+    """Give the row today's text (drafted when sent, so nothing in it is stale) unless it holds an edit to keep."""
+    row = session.get(ClientUpdate, update_id)
+    if row is None or (keep_edit and row.edited_by is not None):
+        return
+    row.text, row.edited_by, row.edited_at = text[:TEXT_MAX], None, None
+    session.add(row)
+
+
+def record_dm(session: Session, *, update_id: int, channel_id: str, ts: str) -> tuple[str | None, str | None]:
+    """Where the owner's DM is now (buttons and later updates go there); returns the one it replaces."""
+    row = session.get(ClientUpdate, update_id)
+    assert row is not None
+    before = (row.dm_channel_id, row.dm_ts)
+    row.dm_channel_id, row.dm_ts = channel_id, ts
+    session.add(row)
+    return before
+
+
+@dataclass(frozen=True)
+class UpdateCard:
+    update: ClientUpdate
+    project: Project
+
+
+def update_card(session: Session, *, team_id: str, update_id: int) -> UpdateCard:
+    row = session.get(ClientUpdate, update_id)
+    project = session.get(Project, row.project_id) if row is not None else None
+    if row is None or project is None or row.team_id != team_id:
+        raise UpdateGone()
+    return UpdateCard(row, project)
+
+
+# --- the owner's buttons: Post, Edit, Skip --------------------------------------------------------
+
+
+def check_may_decide(card: UpdateCard, *, actor: str, now: datetime) -> None:
+    """Only the project's owner, only while it waits, only while the project is open."""
+    update_row, project = card.update, card.project
+    if actor != project.owner_id:
+        raise UpdateNotOwner(project.owner_id)
+    if update_row.state != UpdateState.DRAFTED.value:
+        raise UpdateDecided(update_row.state, update_row.decided_by, update_row.decided_at, actor)
+    if project.closed_at is not None:
+        raise ProjectClosed(project.name)
+    if update_row.post_claimed_at is not None and update_row.post_claimed_at > now - POST_CLAIM_FOR:
+        raise UpdateBeingPosted()
+
+
+def _waiting(update_id: int, now: datetime) -> ColumnElement[bool]:
+    """The conditions of a row still waiting for the owner, with no live post claim."""
+    return and_(
+        col(ClientUpdate.id) == update_id,
+        col(ClientUpdate.state) == UpdateState.DRAFTED.value,
+        col(ClientUpdate.message_ts).is_(None),
+        or_(col(ClientUpdate.post_claimed_at).is_(None), col(ClientUpdate.post_claimed_at) <= now - POST_CLAIM_FOR),
+    )
+
+
+def _changed(session: Session, statement: Update) -> bool:
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def _lost(session: Session, *, team_id: str, update_id: int, actor: str, now: datetime) -> NoReturn:
+    """After a conditional update changed nothing: the refusal that says why."""
+    session.expire_all()
+    card = update_card(session, team_id=team_id, update_id=update_id)
+    check_may_decide(card, actor=actor, now=now)
+    raise UpdateBeingPosted()
+
+
+def claim_post(session: Session, *, team_id: str, update_id: int, actor: str, now: datetime) -> UpdateCard:
+    """The right to post it: one conditional update, so however many clicks race, one posts."""
+    check_may_decide(update_card(session, team_id=team_id, update_id=update_id), actor=actor, now=now)
+    if not _changed(session, update(ClientUpdate).where(_waiting(update_id, now)).values(post_claimed_at=now)):
+        _lost(session, team_id=team_id, update_id=update_id, actor=actor, now=now)
+    session.expire_all()
+    return update_card(session, team_id=team_id, update_id=update_id)
+
+
+def release_post(session: Session, *, update_id: int) -> None:
+    """Slack didn't take the post: the owner can click Post again at once."""
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.message_ts).is_(None))
+        .values(post_claimed_at=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def record_post(
+    session: Session, *, card: UpdateCard, actor: str, channel_id: str, message_ts: str, now: datetime
+) -> None:  # fmt: skip
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == card.update.id)
+        .values(state=UpdateState.POSTED.value, decided_by=actor, decided_at=now, channel_id=channel_id, message_ts=message_ts)
+        .execution_options(synchronize_session=False)
+    )
+    audit_project(session, card.project, actor=actor, action="update.posted", now=now, update=card.update.id)
+
+
+def skip(session: Session, *, team_id: str, update_id: int, actor: str, now: datetime) -> UpdateCard:
+    card = update_card(session, team_id=team_id, update_id=update_id)
+    check_may_decide(card, actor=actor, now=now)
+    values = {"state": UpdateState.SKIPPED.value, "decided_by": actor, "decided_at": now}
+    if not _changed(session, update(ClientUpdate).where(_waiting(update_id, now)).values(**values)):
+        _lost(session, team_id=team_id, update_id=update_id, actor=actor, now=now)
+    audit_project(session, card.project, actor=actor, action="update.skipped", now=now, update=update_id)
+    session.expire_all()
+    return update_card(session, team_id=team_id, update_id=update_id)
+
+
+def edit(session: Session, *, team_id: str, update_id: int, actor: str, text: str, now: datetime) -> UpdateCard:
+    card = update_card(session, team_id=team_id, update_id=update_id)
+    check_may_decide(card, actor=actor, now=now)
+    values = {"text": text[:TEXT_MAX], "edited_by": actor, "edited_at": now}
+    if not _changed(session, update(ClientUpdate).where(_waiting(update_id, now)).values(**values)):
+        _lost(session, team_id=team_id, update_id=update_id, actor=actor, now=now)
+    audit_project(session, card.project, actor=actor, action="update.edited", now=now, update=update_id)
+    session.expire_all()
+    return update_card(session, team_id=team_id, update_id=update_id)
+
+
+# --- what it says ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A week as the client may read it: what was done and decided, what comes next, what waits on
+    them, and the agreed date (the client view's rules: no budget, hours, health or staff)."""
+
+    view: ClientView
+    week: date
+    done: list[Step]  # finished this week
+    next_up: list[Step]  # the team's next open steps
+    waiting_steps: list[Step]  # the client's steps, and steps waiting on the client
+    decisions: list[tuple[Deliverable, Decision]]  # decided this week
+    agreed: list[date]  # target dates agreed this week
+
+    @property
+    def nothing_new(self) -> bool:
+        return not (self.done or self.decisions or self.agreed)
+
+
+def draft_of(session: Session, project: Project, *, week: date, now: datetime) -> Draft:
+    view = client_view_of(session, project, now, viewer="")
+    zone = ZoneInfo(project.tz)
+    start = datetime.combine(week, time(0), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(week + timedelta(days=7), time(0), tzinfo=zone).astimezone(UTC)
+    live = [s for s in steps_of(session, project) if s.removed_at is None]
+    held = waiting_step_ids(session, project)
+    theirs = {s.id for s in view.their_steps} | held
+    waiting_steps = [s for s in live if s.done_at is None and s.id in theirs]
+    upcoming = [s for s in live if s.done_at is None and s.id not in theirs]
+    upcoming.sort(key=lambda s: (s.due_date is None, s.due_date or date.max, s.number))
+    decisions = session.exec(
+        select(Deliverable, Decision)
+        .join(Decision, col(Decision.deliverable_id) == Deliverable.id)
+        .where(Deliverable.project_id == project.id, col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
+        .order_by(col(Decision.decided_at))
+    ).all()
+    agreed = [
+        b.target_date
+        for b in session.exec(
+            select(Baseline)
+            .where(Baseline.project_id == project.id, col(Baseline.agreed_at) >= start, col(Baseline.agreed_at) < end)
+            .order_by(col(Baseline.agreed_at))
+        )
+    ]
+    return Draft(
+        view=view,
+        week=week,
+        done=[s for s in live if s.done_at is not None and start <= s.done_at < end],
+        next_up=upcoming[:NEXT_UP_MAX],
+        waiting_steps=waiting_steps,
+        decisions=[(d, decision) for d, decision in decisions],
+        agreed=agreed,
+    )

@@ -1,0 +1,179 @@
+"""The weekly client update as people read it: the draft's text (plain, so the owner can edit it;
+escaped whenever shown), the owner's DM with Post / Edit / Skip, the Edit form, the post in the
+project channel, and the replies to `/project update`. The text is kept as typed (`Q&A`) and
+escaped every time it is shown (`Q&amp;A`), so an edit can never ping anyone or forge a link.
+"""
+
+from __future__ import annotations
+
+from bot.core.updates import Draft, Schedule, UpdateCard
+from bot.messages import ids
+from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section, text_input
+from bot.messages.client_view import target_holds
+from bot.messages.format import day, escape, mention, shown, slack_time
+from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX, LABEL_MAX
+from storage.models import UpdateState
+
+WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+NOTHING_NEW = "Nothing new was finished or decided this week."
+
+
+def _cut(text: str, limit: int = LABEL_MAX) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def draft_text(draft: Draft) -> str:
+    """The update as plain text (`*bold*` and bullets are Slack's own): what the owner edits, and
+    what is escaped when shown. Only client-safe facts, and nothing invented for a quiet week."""
+    view = draft.view
+    project = view.project
+    lines = [f"*{_cut(project.name)}: this week's update* (week of {day(draft.week)})", ""]
+    if draft.done:
+        lines += ["*Done this week*", *(f"• {_cut(s.title)}" for s in draft.done), ""]
+    if draft.decisions or draft.agreed:
+        lines.append("*Decisions this week*")
+        lines += [f"• {_cut(d.title)} v{d.version}: {decision.verdict}" for d, decision in draft.decisions]
+        lines += [f"• Target date agreed: {day(target)}" for target in draft.agreed]
+        lines.append("")
+    if draft.nothing_new:
+        lines += [NOTHING_NEW, ""]
+    if draft.next_up:
+        upcoming = [f"• {_cut(s.title)}" + (f" (by {day(s.due_date)})" if s.due_date and s.due_date >= view.today else "")
+                    for s in draft.next_up]  # fmt: skip
+        lines += ["*Next up*", *upcoming, ""]
+    waiting = [f"• {_cut(w.deliverable.title)} v{w.deliverable.version}: your decision" for w in view.waiting]
+    if view.proposed is not None and project.closed_at is None:
+        waiting.append(f"• A new target date, {day(view.proposed)}: your answer")
+    waiting += [f"• {_cut(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in draft.waiting_steps]
+    if waiting:
+        lines += ["*Waiting on you*", *waiting, ""]
+    if project.target_date is not None:
+        lines.append(f"*Agreed date*: {day(project.target_date)}, {target_holds(view)}")
+    else:
+        lines.append("*Agreed date*: none set yet")
+    return "\n".join(lines).strip()
+
+
+def _text_blocks(text: str) -> list[Block]:
+    return packed([escape(line) for line in text.splitlines()] or [" "])
+
+
+def _where(card: UpdateCard) -> str:
+    return f"*{shown(card.project.name)}*, week of {day(card.update.week)}"
+
+
+def draft_dm(card: UpdateCard, *, channel_name: str | None = None) -> Message:
+    """The owner's DM: the text as the client will read it, and what can be done with it now."""
+    update, project = card.update, card.project
+    blocks: list[Block] = [
+        header("Weekly client update"),
+        context(f"{_where(card)} · for <#{project.channel_id}>. Nothing reaches the client until you post it."),
+        *_text_blocks(update.text),
+    ]
+    if update.edited_by and update.edited_at:
+        blocks.append(context(f"Edited by {mention(update.edited_by)} {slack_time(update.edited_at)}"))
+    if update.state == UpdateState.POSTED.value and update.decided_at:
+        where = f" in <#{update.channel_id}>" if update.channel_id else ""
+        blocks.append(
+            section(f":white_check_mark: *Posted* by {mention(update.decided_by or '')} {slack_time(update.decided_at)}{where}")
+        )
+    elif update.state == UpdateState.SKIPPED.value and update.decided_at:
+        blocks.append(
+            section(
+                f":fast_forward: *Skipped* by {mention(update.decided_by or '')} {slack_time(update.decided_at)}: "
+                "nothing was sent to the client this week."
+            )  # fmt: skip
+        )
+    elif project.closed_at is not None:
+        blocks.append(section(f"*{shown(project.name)}* is closed, so this update won't be posted."))
+    else:
+        target = f"Post to #{channel_name}" if channel_name else "Post to the project channel"
+        value = str(update.id)
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": ids.UPDATE_ACTIONS_BLOCK,
+                "elements": [
+                    _button(_cut(target, BUTTON_TEXT_MAX), ids.UPDATE_POST_ACTION, value, style="primary"),
+                    _button("Edit", ids.UPDATE_EDIT_ACTION, value),
+                    _button("Skip this week", ids.UPDATE_SKIP_ACTION, value),
+                ],
+            }
+        )
+    fallback = f"Weekly client update for {project.name}: " + (
+        update.state if update.state != UpdateState.DRAFTED.value else "your draft to post, edit or skip"
+    )
+    return {"text": escape(_cut(fallback, FALLBACK_MAX)), "blocks": blocks}
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> Block:
+    button: Block = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id, "value": value}
+    if style:
+        button["style"] = style
+    return button
+
+
+def replaced_dm(card: UpdateCard) -> Message:
+    """An older DM of the same week's draft, once a newer one was sent: its buttons go."""
+    text = f"This draft of the client update for {_where(card)} was replaced by a newer one, sent below."
+    return {"text": escape(_cut(f"Client update for {card.project.name}: replaced", FALLBACK_MAX)), "blocks": [section(text)]}
+
+
+def client_update(card: UpdateCard, *, posted_by: str) -> Message:
+    """The post in the project channel: the owner's text, escaped, and who sent it."""
+    blocks = [*_text_blocks(card.update.text), context(f"Weekly update from {mention(posted_by)}")]
+    first = next((line for line in card.update.text.splitlines() if line.strip()), card.project.name)
+    return {"text": escape(_cut(first.replace("*", ""), FALLBACK_MAX)), "blocks": blocks}
+
+
+def edit_modal(card: UpdateCard, *, max_length: int) -> dict:
+    field = text_input(
+        block_id=ids.UPDATE_TEXT_BLOCK, action_id=ids.UPDATE_TEXT_INPUT, label="What the client will read", max_length=max_length
+    )
+    field["element"]["initial_value"] = card.update.text[:max_length]
+    return modal(
+        callback_id=ids.UPDATE_EDIT_VIEW,
+        metadata={"update_id": card.update.id},
+        title="Edit the update",
+        submit="Save",
+        blocks=[context(f"{_where(card)}. `*bold*` and bullets work; saving keeps it waiting for you to post."), field],
+    )
+
+
+# --- replies -----------------------------------------------------------------------------------
+
+
+def sent_to_owner(card: UpdateCard, *, asker: str, keep_text: bool, revived: bool) -> Message:
+    """`/project update`: where the draft went and what can be done with it."""
+    if asker == card.project.owner_id:
+        again = " (it had been skipped; it waits again)" if revived else ""
+        return reply(f"This week's client update for {_where(card)} is in your DMs{again}: post it, edit it or skip it there.")
+    kept = f" It keeps {mention(card.project.owner_id)}'s edited text." if keep_text else ""
+    intro = (
+        f"This week's client update for {_where(card)} went to {mention(card.project.owner_id)}, who posts, edits or "
+        f"skips it.{kept} This is what the client would read:"
+    )
+    return reply(intro, blocks=[section(intro), *_text_blocks(card.update.text)][:50])
+
+
+def dm_failed(card: UpdateCard) -> Message:
+    return reply(
+        f"Slack didn't deliver the client update for {_where(card)} to {mention(card.project.owner_id)}. "
+        "Nothing was posted; run `/project update` again in a moment."
+    )
+
+
+def post_failed(card: UpdateCard, code: str) -> Message:
+    return reply(
+        f"Slack wouldn't post the client update for {_where(card)} in <#{card.project.channel_id}> ({escape(code)}), "
+        "so the client hasn't seen it. Click *Post* again to retry; if the channel is private, `/invite @Shepherd` there first."
+    )
+
+
+def schedule_set(project_name: str, schedule: Schedule | None, tz: str) -> Message:
+    if schedule is None:
+        return reply(
+            f"No more weekly client updates for *{shown(project_name)}*. `/project update` still drafts one when you ask."
+        )
+    when = f"{WEEKDAY_LABELS[schedule.weekday]}s at {schedule.at:%H:%M} ({escape(tz)})"
+    return reply(f"The weekly client update for *{shown(project_name)}* will be drafted {when} and sent to its owner.")

@@ -1,0 +1,81 @@
+"""Post, Edit and Skip on the owner's draft DM of the weekly client update, and the Edit form.
+Ack first; the database decides (only the owner, once however many clicks); the DM shows what stands."""
+
+from __future__ import annotations
+
+import json
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.core.text import clean
+from bot.messages import ids
+from bot.messages.blocks import reply
+from bot.messages.errors import STALE_BUTTON
+from bot.services import Services
+from bot.slack.updates import UpdateClick, open_edit, post, save_edit, skip
+from handlers.answer import Answer
+from handlers.context import MAX_ROW_ID, button_id, installation_team
+from storage.models import utcnow
+
+
+def register(app: App, services: Services) -> None:
+    @app.action(ids.UPDATE_POST_ACTION)
+    def post_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
+        if click is None:
+            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Post")
+            return
+        services.work.submit(lambda: post(services, client, click, tell), "Post the client update")
+
+    @app.action(ids.UPDATE_SKIP_ACTION)
+    def skip_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
+        if click is None:
+            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Skip")
+            return
+        services.work.submit(lambda: skip(services, client, click, tell), "Skip the client update")
+
+    @app.action(ids.UPDATE_EDIT_ACTION)
+    def edit_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
+        if click is None:
+            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Edit")
+            return
+        trigger_id = body.get("trigger_id", "")
+        services.work.submit(lambda: open_edit(services, client, click, trigger_id=trigger_id, tell=tell), "Edit")
+
+    @app.view(ids.UPDATE_EDIT_VIEW)
+    def edit_saved(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+        update_id = read_metadata(view)
+        values = view.get("state", {}).get("values", {})
+        text = clean(str(values.get(ids.UPDATE_TEXT_BLOCK, {}).get(ids.UPDATE_TEXT_INPUT, {}).get("value") or "")).strip()
+        if update_id is None:
+            ack(response_action="errors", errors={ids.UPDATE_TEXT_BLOCK: "This form has expired. Close it and click Edit again."})
+            return
+        if not text:
+            ack(response_action="errors", errors={ids.UPDATE_TEXT_BLOCK: "Write what the client should read, or Cancel."})
+            return
+        ack()  # who may save, and whether it still waits, is checked again atomically: the form may be old
+        user = body["user"]
+        click = UpdateClick(installation_team(context), user["id"], update_id, utcnow(), user.get("team_id"))
+        services.work.submit(lambda: save_edit(services, client, click, text, Answer(client, click.user_id)), "Save the update")
+
+
+def read_click(body: dict, context: BoltContext) -> UpdateClick | None:
+    update_id = button_id(body)
+    if update_id is None:
+        return None
+    user = body["user"]
+    return UpdateClick(installation_team(context), user["id"], update_id, utcnow(), user.get("team_id"))
+
+
+def read_metadata(view: dict) -> int | None:
+    try:
+        value = json.loads(view.get("private_metadata") or "{}").get("update_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and 0 < value <= MAX_ROW_ID else None
