@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import approvals, commands, home, new_project, proposals, reminders, shortcuts, updates
+from handlers import approvals, commands, home, new_project, proposals, reminders, shortcuts, signoff, updates
 
 
 def register(app: App, services: Services) -> None:
@@ -14,4 +14,5 @@ def register(app: App, services: Services) -> None:
     proposals.register(app, services)
     home.register(app, services)
     shortcuts.register(app, services)
+    signoff.register(app, services)
     updates.register(app, services)

@@ -325,6 +325,45 @@ class NoProjectForMessage(UserError):
     in_dm: bool
 
 
+# --- closure: the completion sign-off and the debrief ------------------------------------------
+
+
+@dataclass(eq=False)
+class SignoffGone(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class SignoffNotCurrent(UserError):
+    """The project was reopened after this sign-off was asked for."""
+
+    project_name: str
+
+
+@dataclass(eq=False)
+class NotASignoffDecider(UserError):
+    project_name: str
+    deciders: list[str]
+    owner_decides: bool  # the project names no approver, so its owner confirms
+
+
+@dataclass(eq=False)
+class AlreadyConfirmed(UserError):
+    project_name: str
+    confirmed_at: datetime
+    rating: int | None
+
+
+@dataclass(eq=False)
+class BadRating(UserError):
+    pass
+
+
+@dataclass(eq=False)
+class DebriefEmpty(UserError):
+    pass
+
+
 # --- the weekly client update --------------------------------------------------------------------
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.core import errors as e
 from bot.messages.blocks import Message, bulleted, reply
 from bot.messages.format import code, day, escape, mention, mentions, shown, slack_time
+from bot.messages.signoff import on_day
 
 TEAM_ONLY = (
     "That's for the project team, so nothing was changed. As the client you can use `/project status`, "
@@ -164,6 +165,31 @@ def error_text(error: e.UserError) -> str:
                 "This channel has no project, so nothing was added. *Add as a step* works on messages in a "
                 "project's channel (`/project new <name>` makes this channel one)."
             )
+        case e.SignoffGone():
+            return "I can't find this sign-off any more, so nothing was changed."
+        case e.SignoffNotCurrent(project_name=name):
+            return (
+                f"*{shown(name)}* was reopened after this sign-off was asked for, so it no longer applies and nothing "
+                "was changed. A new one comes when the project closes again."
+            )
+        case e.NotASignoffDecider(project_name=name, deciders=deciders, owner_decides=owner_decides):
+            who = mentions(deciders, last="or")
+            if owner_decides:
+                return (
+                    f"*{shown(name)}* names no approvers, so its owner, {who}, confirms completion. "
+                    "Thanks for looking; your click changed nothing."
+                )
+            return (
+                f"Only the project's approvers ({who}) can confirm that *{shown(name)}* is complete. "
+                "Thanks for looking; your click changed nothing."
+            )
+        case e.AlreadyConfirmed(project_name=name, confirmed_at=at, rating=rating):
+            rated = f", rating it {rating}/5" if rating else ""
+            return f"You confirmed *{shown(name)}* complete on {on_day(at)}{rated}. Thank you, that stands."
+        case e.BadRating():
+            return "Pick how satisfied you are, from 1 to 5."
+        case e.DebriefEmpty():
+            return "Write at least one of the three (what went well, what to improve, lessons), or Cancel."
         case e.UpdateGone():
             return "I can't find this client update any more, so nothing was changed."
         case e.UpdateNotOwner(owner_id=owner):

@@ -58,6 +58,18 @@ SHORTCUT_TITLE_BLOCK, SHORTCUT_TITLE_INPUT = "shortcut_title", "title"
 SHORTCUT_ASSIGNEE_BLOCK, SHORTCUT_ASSIGNEE_INPUT = "shortcut_assignee", "assignee"
 SHORTCUT_DUE_BLOCK, SHORTCUT_DUE_INPUT = "shortcut_due", "due"
 
+# Closure: the completion sign-off (Confirm completion and its form) and the owner's debrief
+SIGNOFF_CONFIRM_ACTION = "signoff_confirm"
+SIGNOFF_ACTIONS_BLOCK = "signoff_decide"
+SIGNOFF_VIEW = "signoff_confirm_form"
+SIGNOFF_RATING_BLOCK, SIGNOFF_RATING_INPUT = "signoff_rating", "rating"
+SIGNOFF_COMMENT_BLOCK, SIGNOFF_COMMENT_INPUT = "signoff_comment", "comment"
+DEBRIEF_ACTION = "debrief_write"
+DEBRIEF_VIEW = "debrief_form"
+DEBRIEF_WELL_BLOCK, DEBRIEF_WELL_INPUT = "debrief_went_well", "went_well"
+DEBRIEF_IMPROVE_BLOCK, DEBRIEF_IMPROVE_INPUT = "debrief_improve", "improve"
+DEBRIEF_LESSONS_BLOCK, DEBRIEF_LESSONS_INPUT = "debrief_lessons", "lessons"
+
 # The weekly client update: Post / Edit / Skip on the owner's DM, and the Edit form
 UPDATE_POST_ACTION = "client_update_post"
 UPDATE_EDIT_ACTION = "client_update_edit"

@@ -21,6 +21,7 @@ from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
+from bot.slack.signoff import repair_signoffs
 from bot.slack.slip_alerts import alert_slips
 from bot.slack.updates import draft_weekly_updates
 from storage.models import utcnow
@@ -67,6 +68,7 @@ class ReminderScheduler:
                 self._team_id = self.client.auth_test()["team_id"]
             report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
             repaired = repair_messages(self.services, self.client, now=utcnow())
+            repair_signoffs(self.services, self.client, now=utcnow())  # sign-offs a close could not post
             alert_slips(self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping)
             draft_weekly_updates(  # each project's weekly client update, to its owner
                 self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping

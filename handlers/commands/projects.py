@@ -22,6 +22,7 @@ from bot.slack.approvals import refresh_pending
 from bot.slack.channels import announce
 from bot.slack.people import user_tz
 from bot.slack.proposals import owed_proposals, refresh_proposal
+from bot.slack.signoff import after_close as after_close_signoff
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
 from storage.models import Project
@@ -240,10 +241,19 @@ def log_hours(req: Request, args: grammar.Hours) -> Message:
     return project_messages.hours_logged(project, args.hours)
 
 
+def after_close(req: Request, project: Project) -> None:
+    """Waiting approval messages say the project closed; then, once the reply is out, the
+    completion sign-off for the approvers and the debrief DM for the owner."""
+    if project.id is not None:
+        project_id = project.id
+        req.after_ack.append(lambda: after_close_signoff(req.services, req.client, team_id=req.team_id, project_id=project_id))
+    refresh_approval_messages(req, project)
+
+
 @verb(
     "close", plan_grammar.close, usage="close [project] [--force]",
     does="close the project once nothing stands open; `--force` closes anyway (owner)",
-    who=Who.OWNER, owner_action="close the project", after=refresh_approval_messages,
+    who=Who.OWNER, owner_action="close the project", after=after_close,
 )  # fmt: skip
 def close(req: Request, args: grammar.StageMove) -> Message:
     assert req.session is not None

@@ -188,6 +188,7 @@ def view_submission_body(
     team_id: str = "T_HOME",
     view_id: str = "V123",
     trigger_id: str = DEFAULT_TRIGGER_ID,
+    user_team_id: str | None = None,
 ) -> str:
     """Urlencoded `payload=<json>` for a modal submit; `values` is view.state.values as-is.
 
@@ -196,7 +197,7 @@ def view_submission_body(
     payload: dict[str, Any] = {
         "type": "view_submission",
         "team": {"id": team_id, "domain": _domain(team_id)},
-        "user": _user(user_id, team_id),
+        "user": _user(user_id, user_team_id or team_id),
         "api_app_id": APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id,
