@@ -164,6 +164,7 @@ def test_without_approvers_the_signoff_says_the_owner_confirms_and_the_owner_can
     assert submit_confirm(bot, closing_id, OWNER, 5).status == 200
     assert eventually(lambda: signoffs(bot))
     assert signoffs(bot)[0].approver_id == OWNER
+    assert eventually(lambda: slack.calls_to("chat.postEphemeral"))  # thanked (and not told about it by DM)
 
 
 def test_a_failed_signoff_post_is_posted_once_by_a_later_scheduler_pass(bot, slack, frozen):
@@ -268,6 +269,26 @@ def test_a_second_confirmation_by_the_same_approver_is_refused_kindly_and_not_st
     assert [(s.approver_id, s.rating) for s in signoffs(bot)] == [(CLIENT, 5)]
 
 
+def test_one_approvers_forms_sent_at_once_make_one_confirmation(bot, slack, frozen):
+    close_project(bot, slack, CLIENT, CLIENT2)
+    closing_id = closings(bot)[0].id
+    barrier = threading.Barrier(6)
+
+    def press(n: int) -> None:
+        barrier.wait()
+        submit_confirm(bot, closing_id, CLIENT, n % 5 + 1, f"form {n}")  # six different forms, not one replayed
+
+    threads = [threading.Thread(target=press, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert eventually(lambda: len(slack.calls_to("chat.postEphemeral")) == 6, timeout=10)
+    said = [text_of(c.params) for c in slack.calls_to("chat.postEphemeral")]
+    assert sum("Thank you! You confirmed" in t for t in said) == 1 and sum("You confirmed" in t for t in said) == 6, said
+    assert len(signoffs(bot)) == 1 and audits(bot, "project.signoff_confirmed") == 1
+
+
 def test_a_rating_is_required_by_the_form(bot, slack, frozen):
     close_project(bot, slack, CLIENT)
     reply = submit_confirm(bot, closings(bot)[0].id, CLIENT, None)
@@ -277,33 +298,36 @@ def test_a_rating_is_required_by_the_form(bot, slack, frozen):
 
 
 def test_approvers_confirming_at_once_are_all_kept_and_the_message_ends_up_showing_all(bot, slack, frozen, monkeypatch):
-    approvers = [CLIENT, CLIENT2, "U0CLIENTC"]
+    first, *others = approvers = [CLIENT, CLIENT2, "U0CLIENTC"]
     close_project(bot, slack, *approvers)
     closing_id = closings(bot)[0].id
-    slack.delay("chat.update", 0.2)
-    build, paused = signoff_messages.signoff_message, threading.Event()
+    slack.delay("chat.update", 0.1)
+    build, paused, resume = signoff_messages.signoff_message, threading.Event(), threading.Event()
 
-    def stalls_once(card):  # one confirmer pauses between reading and sending: its older update lands last
-        if 0 < len(card.signoffs) < len(approvers) and not paused.is_set():
+    def stalls_once(card):  # the first confirmer pauses between reading and sending, so its older update lands last
+        if len(card.signoffs) == 1 and not paused.is_set():
             paused.set()
-            time.sleep(0.6)
+            resume.wait(5)
         return build(card)
 
     monkeypatch.setattr(signoff_messages, "signoff_message", stalls_once)
-    barrier = threading.Barrier(len(approvers))
+    submit_confirm(bot, closing_id, first, 3)
+    assert paused.wait(5)
+    barrier = threading.Barrier(len(others))
 
     def press(user: str, rating: int) -> None:
         barrier.wait()
         submit_confirm(bot, closing_id, user, rating)
 
-    threads = [threading.Thread(target=press, args=(u, n + 3)) for n, u in enumerate(approvers)]
+    threads = [threading.Thread(target=press, args=(u, n + 4)) for n, u in enumerate(others)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert eventually(lambda: len(slack.calls_to("chat.postEphemeral")) == 3, timeout=10)  # each told, after its update
+    assert eventually(lambda: len(slack.calls_to("chat.postEphemeral")) == 2, timeout=10)  # the two are told, after their updates
+    resume.set()
+    assert eventually(lambda: len(slack.calls_to("chat.postEphemeral")) == 3, timeout=10)
     assert sorted((s.approver_id, s.rating) for s in signoffs(bot)) == sorted(zip(approvers, (3, 4, 5), strict=True))
-    assert paused.is_set()
     final = text_of(slack.calls_to("chat.update")[-1].params)
     assert all(f"<@{u}>" in final for u in approvers) and all(f"{n}/5" in final for n in (3, 4, 5)), final
     assert "Everyone has confirmed" in final
@@ -341,6 +365,7 @@ def test_the_owner_writes_the_debrief_and_edits_it_later_prefilled(bot, slack, f
     bot.view_submission(user_id=OWNER, **debrief_form(closing_id, "Kept close", "Estimate QA", "Book QA early", dm=where))
     assert eventually(lambda: closings(bot)[0].debrief_lessons == "Book QA early")
     assert closings(bot)[0].debrief_improve == "Estimate QA" and audits(bot, "project.debrief_edited") == 1
+    assert "Book QA early" in text_of(slack.wait_for("chat.update", 2)[-1].params)
 
 
 def test_only_the_owner_may_write_the_debrief(bot, slack, frozen):
@@ -390,5 +415,5 @@ def test_reopen_and_close_again_makes_a_second_closing_with_its_own_signoff(bot,
     click(bot, slack, ids.SIGNOFF_CONFIRM_ACTION, old.id, CLIENT, "old")
     assert "was reopened" in answer_to(slack, "old")
     submit_confirm(bot, new.id, CLIENT, 5)
-    assert eventually(lambda: len(signoffs(bot)) == 2)
+    assert eventually(lambda: len([c for c in slack.calls_to("chat.postEphemeral") if "Thank you" in text_of(c.params)]) == 2)
     assert [(s.closing_id, s.rating) for s in signoffs(bot)] == [(old.id, 2), (new.id, 5)]
