@@ -691,6 +691,8 @@ def profile_paths(database_url: str, projects: int, requests: int) -> None:
             print(line + "\n")
             if application is noop_wsgi:
                 continue
+            if dump := os.environ.get("BENCH_PROFILE_DUMP"):  # the whole profile, for pstats / snakeviz
+                profiler.dump_stats(f"{dump}.{'status' if in_ack else 'approve'}.prof")
             stream = io.StringIO()
             stats = pstats.Stats(profiler, stream=stream).sort_stats("cumulative")
             stats.print_stats(r"(bot|handlers|storage)/", 14)
