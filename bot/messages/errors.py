@@ -194,8 +194,7 @@ def error_text(error: e.UserError) -> str:
             return "I can't find this client update any more, so nothing was changed."
         case e.UpdateNotOwner(owner_id=owner):
             return (
-                f"Only the project owner, {mention(owner)}, can post, edit or skip the client update. "
-                "Your click changed nothing."
+                f"Only the project owner, {mention(owner)}, can post, edit or skip the client update. Your click changed nothing."
             )
         case e.UpdateDecided(state=state, decided_by=who, decided_at=at, actor=actor):
             by = "you" if who == actor else mention(who) if who else "someone"
