@@ -392,6 +392,18 @@ def test_an_empty_debrief_is_answered_in_the_form(bot, slack, frozen):
 # --- reopening ------------------------------------------------------------------------------------
 
 
+def test_reopening_takes_the_button_off_the_last_signoff_message(bot, slack, frozen):
+    close_project(bot, slack, CLIENT)
+    first = closings(bot)[0]
+    assert "reopened" in text_of(run(bot, "reopen"))
+    rewritten = eventually(
+        lambda: [
+            c for c in slack.calls_to("chat.update") if c.params.get("ts") == first.message_ts and "reopened" in text_of(c.params)
+        ]
+    )
+    assert rewritten and not has_action(rewritten[-1].params, ids.SIGNOFF_CONFIRM_ACTION)
+
+
 def test_reopen_and_close_again_makes_a_second_closing_with_its_own_signoff(bot, slack, frozen):
     close_project(bot, slack, CLIENT)
     first = closings(bot)[0]

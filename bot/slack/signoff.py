@@ -51,6 +51,15 @@ def after_close(services: Services, client: WebClient, *, team_id: str, project_
         post_signoff(services, client, team_id=team_id, closing_id=closing.id, now=utcnow())
 
 
+def after_reopen(services: Services, client: WebClient, *, team_id: str, project_id: int) -> None:
+    """After a reopen committed: the last sign-off message says the project was reopened, without
+    its button (a click on it would be refused anyway)."""
+    with services.db.reader() as session:
+        closing = signoff.latest_closing(session, project_id=project_id)
+    if closing is not None and closing.id is not None:
+        refresh_signoff(services, client, team_id, closing.id)
+
+
 def post_signoff(services: Services, client: WebClient, *, team_id: str, closing_id: int, now: datetime) -> bool:
     """Post the sign-off message if nobody has (a conditional UPDATE claims it first, so racing
     hooks, retries and processes post it once), then DM the owner the debrief form. If Slack

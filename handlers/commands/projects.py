@@ -23,6 +23,7 @@ from bot.slack.channels import announce
 from bot.slack.people import user_tz
 from bot.slack.proposals import owed_proposals, refresh_proposal
 from bot.slack.signoff import after_close as after_close_signoff
+from bot.slack.signoff import after_reopen as after_reopen_signoff
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
 from storage.models import Project
@@ -250,6 +251,14 @@ def after_close(req: Request, project: Project) -> None:
     refresh_approval_messages(req, project)
 
 
+def after_reopen(req: Request, project: Project) -> None:
+    """Approval messages can be decided again; the last sign-off message says it was reopened."""
+    if project.id is not None:
+        project_id = project.id
+        req.after_ack.append(lambda: after_reopen_signoff(req.services, req.client, team_id=req.team_id, project_id=project_id))
+    refresh_approval_messages(req, project)
+
+
 @verb(
     "close", plan_grammar.close, usage="close [project] [--force]",
     does="close the project once nothing stands open; `--force` closes anyway (owner)",
@@ -264,7 +273,7 @@ def close(req: Request, args: grammar.StageMove) -> Message:
 
 @verb(
     "reopen", grammar.project_only, usage="reopen [project]", does="open a closed project again (owner)",
-    who=Who.OWNER, owner_action="reopen the project", open_only=False, after=refresh_approval_messages,
+    who=Who.OWNER, owner_action="reopen the project", open_only=False, after=after_reopen,
 )  # fmt: skip
 def reopen(req: Request, args: grammar.ProjectOnly) -> Message:
     assert req.session is not None
