@@ -392,3 +392,14 @@ class UpdateDecided(UserError):
 @dataclass(eq=False)
 class UpdateBeingPosted(UserError):
     """Another click is posting it right now."""
+
+
+# --- the project report --------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class ReportNotUploaded(UserError):
+    """Slack didn't take the report's files; nothing was shared."""
+
+    project_name: str
+    code: str  # what Slack said, e.g. "internal_error", "not_in_channel"

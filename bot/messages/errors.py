@@ -202,6 +202,15 @@ def error_text(error: e.UserError) -> str:
             return f"This week's client update was already {state} by {by}{when}. Nothing was changed."
         case e.UpdateBeingPosted():
             return "This client update is being posted right now, so nothing more was done."
+        case e.ReportNotUploaded(project_name=name, code=slack_said):
+            retry = (
+                "Invite me to this channel (`/invite @Shepherd`) and try again."
+                if "channel" in slack_said
+                else "Please try again."
+            )
+            return (
+                f"I couldn't upload the report of *{shown(name)}*: Slack said {code(slack_said)}, so nothing was shared. {retry}"
+            )
     return OOPS  # a refusal with no sentence yet: say nothing was changed rather than show internals
 
 

@@ -33,7 +33,7 @@ from storage.models import utcnow
 log = logging.getLogger(__name__)
 
 # Importing these modules declares the verbs, in the order help lists them.
-for _module in ("projects", "steps", "plan", "deliverables", "clients", "updates"):
+for _module in ("projects", "steps", "plan", "deliverables", "clients", "updates", "report"):
     importlib.import_module(f"handlers.commands.{_module}")
 
 

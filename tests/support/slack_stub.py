@@ -34,6 +34,25 @@ class Call:
 
 
 @dataclass
+class StoredFile:
+    """A file as files.getUploadURLExternal announced it, its bytes once sent to the upload URL,
+    and where files.completeUploadExternal shared it (nothing is shared before that)."""
+
+    id: str
+    filename: str
+    length: int
+    content: bytes | None = None  # None until the upload URL received them
+    title: str | None = None
+    channel: str | None = None
+    initial_comment: str | None = None
+    completed: bool = False
+
+    @property
+    def text(self) -> str:
+        return (self.content or b"").decode("utf-8")
+
+
+@dataclass
 class _Failure:
     """A scripted failure, answered to the next `times` calls of a method."""
 
@@ -107,6 +126,7 @@ class SlackStub:
         self._failures: dict[str, list[_Failure]] = {}
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
+        self._files: dict[str, StoredFile] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -208,6 +228,7 @@ class SlackStub:
             self._responses.clear()
             self._failures.clear()
             self._delays.clear()
+            self._files.clear()
 
     # ----------------------------------------------------------------- queries
 
@@ -219,6 +240,15 @@ class SlackStub:
     def calls_to(self, method: str) -> list[Call]:
         with self._cond:
             return [c for c in self._calls if c.method == method]
+
+    def shared_files(self, channel: str | None = None) -> list[StoredFile]:
+        """Files completed (shared) by files.completeUploadExternal, in order (in `channel`, or anywhere)."""
+        with self._cond:
+            return [f for f in self._files.values() if f.completed and (channel is None or f.channel == channel)]
+
+    def upload_url(self, file_id: str) -> str:
+        """Where the bytes of a file go, as files.getUploadURLExternal answers (Slack's is on files.slack.com)."""
+        return f"{self.base_url}/upload/{file_id}"
 
     def responses(self, key: str | None = None) -> list[JSON]:
         """JSON bodies posted to response URLs, in order (all keys when `key` is None)."""
@@ -256,6 +286,41 @@ class SlackStub:
         return [body for k, body in self._responses if key is None or k == key]
 
     # ----------------------------------------------------------------- handling
+
+    def _upload(self, file_id: str, raw: bytes, headers: dict[str, str]) -> _Reply:
+        """The upload URL: it takes the file's bytes as the request body ("upload" in `fail`/`delay`)."""
+        reply = self._handle_api("upload", {"file_id": file_id, "length": len(raw)}, headers)
+        if reply.status != 200 or reply.body != {"ok": True}:
+            return reply
+        with self._cond:
+            stored = self._files.get(file_id)
+            if stored is None:
+                return _Reply(404, "Not Found", {"Content-Type": "text/plain"})
+            stored.content = raw
+            self._cond.notify_all()
+        return _Reply(body=f"OK - {len(raw)}", headers={"Content-Type": "text/plain"})
+
+    def _complete_upload(self, params: JSON) -> JSON:
+        """files.completeUploadExternal: share every file of `files` at once, or none."""
+        files = params.get("files")
+        channel = params.get("channel_id") or None
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        if isinstance(channel, str) and channel[:1] in ("U", "W"):  # Slack takes conversation ids only, not a user's
+            return {"ok": False, "error": "invalid_arguments"}
+        with self._cond:
+            found = [self._files.get(str(f.get("id"))) if isinstance(f, dict) else None for f in files]
+            if any(f is None or f.content is None for f in found):
+                return {"ok": False, "error": "file_not_found"}
+            shared = []
+            for stored, item in zip(found, files, strict=True):
+                assert stored is not None
+                stored.title = str(item.get("title") or stored.filename)
+                stored.channel, stored.initial_comment = channel, params.get("initial_comment")
+                stored.completed = True
+                shared.append({"id": stored.id, "name": stored.filename, "title": stored.title, "size": stored.length})
+            self._cond.notify_all()
+        return {"ok": True, "files": shared}
 
     def _next_ts(self) -> str:
         with self._cond:
@@ -373,6 +438,16 @@ class SlackStub:
                 "channel": channel,
                 "permalink": f"https://team.slack.com/archives/{channel}/p{ts.replace('.', '')}",
             }
+        if method == "files.getUploadURLExternal":
+            filename, length = params.get("filename"), str(params.get("length") or "")
+            if not filename or not length.isdigit():
+                return {"ok": False, "error": "invalid_arguments"}
+            with self._cond:
+                file_id = f"F{len(self._files) + 1:08d}"
+                self._files[file_id] = StoredFile(file_id, str(filename), int(length))
+            return {"ok": True, "upload_url": self.upload_url(file_id), "file_id": file_id}
+        if method == "files.completeUploadExternal":
+            return self._complete_upload(params)
         if method == "views.publish":
             view = params.get("view")
             view = dict(view) if isinstance(view, dict) else {}
@@ -415,6 +490,8 @@ class _Handler(BaseHTTPRequestHandler):
                 params.update(_parse_body(content_type, raw))
                 params = {k: _maybe_json(v) for k, v in params.items()}
                 reply = self.stub._handle_api(url.path[len("/api/") :], params, headers)
+            elif url.path.startswith("/upload/"):
+                reply = self.stub._upload(url.path[len("/upload/") :], raw, headers)
             elif url.path.startswith("/response/"):
                 delay = self.stub._delays.get("response", 0.0)  # `delay("response", s)`: a slow response_url
                 if delay:
