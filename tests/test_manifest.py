@@ -31,7 +31,9 @@ def test_only_the_bot_scopes_shepherd_uses():
         "chat:write",
         "chat:write.public",
         "commands",
+        "files:write",  # /project report uploads its two files
         "groups:read",  # the same, for private channels
+        "im:write",  # conversations.open: the DM the report is shared in
         "users:read",
     ]
 
