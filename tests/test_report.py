@@ -9,6 +9,7 @@ import io
 import json
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from freezegun import freeze_time
@@ -229,6 +230,17 @@ def test_an_open_project_without_debrief_or_sign_off_says_so(bot, slack, clock):
     for line in ("- Open, in Initiation", "- Initiation: Thu 26 Nov 2026 to now", "- Forecast: Tue 1 Dec 2026",
                  "No debrief yet.", "Not confirmed yet.", "None submitted.", "- Used: 0h (no budget set)"):  # fmt: skip
         assert line in report.splitlines(), f"{line!r} not in the report:\n{report}"
+
+
+def test_help_lists_report_and_two_people_asking_at_once_each_get_their_own_files(bot, slack, clock):
+    assert "/project report [project]" in text_of(run(bot, "help"))
+    client_facing_project(bot, slack)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        told = list(pool.map(lambda user: ask_for_report(bot, slack, user=user, key=user), (OWNER, BOB)))
+    assert all("is in your DMs" in t[1] for t in told)
+    assert len(slack.calls_to("files.completeUploadExternal")) == 2
+    assert {f.channel for f in slack.shared_files()} == {OWNER_DM, "D0BOB"}
+    assert all(len(slack.shared_files(dm)) == 2 for dm in (OWNER_DM, "D0BOB"))
 
 
 # --- who may have it -------------------------------------------------------------------------------
