@@ -4,6 +4,7 @@ Ack first; the database decides (only the owner, once however many clicks); the 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -20,33 +21,29 @@ from storage.models import utcnow
 
 
 def register(app: App, services: Services) -> None:
-    @app.action(ids.UPDATE_POST_ACTION)
-    def post_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
-        ack()
-        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
-        if click is None:
-            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Post")
-            return
-        services.work.submit(lambda: post(services, client, click, tell), "Post the client update")
+    def on_click(name: str, act: Callable[[WebClient, UpdateClick, Answer, dict], None]) -> Callable[..., None]:
+        """A button on the owner's DM: ack, then the owner check and the work on the work threads."""
 
-    @app.action(ids.UPDATE_SKIP_ACTION)
-    def skip_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
-        ack()
-        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
-        if click is None:
-            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Skip")
-            return
-        services.work.submit(lambda: skip(services, client, click, tell), "Skip the client update")
+        def clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+            ack()
+            click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
+            if click is None:
+                services.work.submit(lambda: tell(reply(STALE_BUTTON)), f"a stale {name}")
+                return
+            services.work.submit(lambda: act(client, click, tell, body), f"{name} the client update")
 
-    @app.action(ids.UPDATE_EDIT_ACTION)
-    def edit_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
-        ack()
-        click, tell = read_click(body, context), Answer(client, body["user"]["id"], respond=respond)
-        if click is None:
-            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Edit")
-            return
-        trigger_id = body.get("trigger_id", "")
-        services.work.submit(lambda: open_edit(services, client, click, trigger_id=trigger_id, tell=tell), "Edit")
+        return clicked
+
+    app.action(ids.UPDATE_POST_ACTION)(on_click("Post", lambda client, click, tell, _: post(services, client, click, tell)))
+    app.action(ids.UPDATE_SKIP_ACTION)(on_click("Skip", lambda client, click, tell, _: skip(services, client, click, tell)))
+    app.action(ids.UPDATE_EDIT_ACTION)(
+        on_click(
+            "Edit",
+            lambda client, click, tell, body: open_edit(
+                services, client, click, trigger_id=body.get("trigger_id", ""), tell=tell
+            ),
+        )
+    )
 
     @app.view(ids.UPDATE_EDIT_VIEW)
     def edit_saved(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:

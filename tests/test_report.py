@@ -8,7 +8,6 @@ import csv
 import io
 import json
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -18,6 +17,7 @@ from sqlmodel import select
 from bot.messages import ids
 from storage.models import AuditEvent, Closing, Decision, Deliverable, Proposal, Signoff
 from tests.support.blocks import text_of
+from tests.support.waiting import eventually
 
 OWNER, BOB, CLIENT, NAMED = "U0OWNER", "U0BOB", "U0CLIENT", "U0NAMED"
 CHANNEL, TEAM_CHANNEL, CLIENT_TEAM = "C0ACME", "C0TEAM", "T_CLIENTCO"
@@ -32,15 +32,6 @@ def clock():
 
 def run(bot, text, user=OWNER, channel=CHANNEL):
     return bot.run(text, user=user, channel=channel)
-
-
-def eventually(check: Callable[[], object], timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.02)
 
 
 def rows(bot, model):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from bot.slack.scheduler import ReminderScheduler
 from bot.slack.signoff import after_close
 from storage.models import AuditEvent, Closing, Project, Signoff
 from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
+from tests.support.waiting import eventually
 
 OWNER, BOB, CLIENT, CLIENT2 = "U0OWNER", "U0BOB", "U0CLIENT", "U0CLIENTB"
 CHANNEL, CLIENT_TEAM = "C0ACME", "T_CLIENTCO"
@@ -34,15 +34,6 @@ def frozen():
 
 def run(bot, text, user=OWNER):
     return bot.run(text, user=user, channel=CHANNEL)
-
-
-def eventually(check: Callable[[], object], timeout: float = 5.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        found = check()
-        if found or time.monotonic() > deadline:
-            return found
-        time.sleep(0.02)
 
 
 def blocks_of(params: dict) -> list[dict]:
