@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.models import AuditEvent, ClientUpdate, Project
 from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN
-from tests.support.reminders import FRI, MON, SAT, THU, WED, at, make_services
+from tests.support.reminders import FRI, MON, SAT, SUN, THU, WED, at, make_services
 
 OWNER, BOB, ACME = "U0OWNER", "U0BOB", "U0ACME"
 CHANNEL = "C0ACME"
@@ -133,10 +133,30 @@ def test_a_week_with_nothing_new_says_so(bot, slack):
         assert word not in shown, word
 
 
-def test_a_draft_missed_on_friday_is_not_sent_at_3_am_but_at_a_working_hour(bot, slack):
+def test_a_draft_missed_on_its_day_is_not_sent_at_3_am_but_at_the_next_working_hour(bot, slack):
     acme(bot, slack)
-    assert draft_pass(bot, at(SAT, "03:00", PARIS)) == 0  # the bot was down on Friday afternoon
-    assert draft_pass(bot, at(SAT, "09:00", PARIS)) == 1
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update weekly thu 17:30")
+    slack.reset()
+    assert draft_pass(bot, at(THU, "20:00", PARIS)) == 0  # the bot was down on Thursday evening
+    assert draft_pass(bot, at(FRI, "03:00", PARIS)) == 0
+    assert draft_pass(bot, at(FRI, "09:00", PARIS)) == 1
+
+
+def test_a_draft_missed_on_friday_does_not_go_out_on_the_weekend(bot, slack):
+    acme(bot, slack)
+    assert draft_pass(bot, at(SAT, "09:00", PARIS)) == 0
+    assert draft_pass(bot, at(SUN, "11:00", PARIS)) == 0
+    assert dms(slack) == []
+
+
+def test_a_project_made_after_this_weeks_update_time_waits_for_next_week(bot, slack):
+    slack.user_tz[OWNER] = PARIS
+    with freeze_time(at(FRI, "16:00", PARIS), tick=True):
+        run(bot, 'new "Late starter" client:Acme due:2026-12-18')
+    slack.reset()
+    assert draft_pass(bot, at(FRI, "16:30", PARIS)) == 0
+    assert draft_pass(bot, at(FRI + timedelta(days=7), "15:00", PARIS)) == 1
 
 
 def test_the_schedule_window_follows_the_update_time_outside_working_hours():

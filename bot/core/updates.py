@@ -117,13 +117,28 @@ def week_of(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def due_now(local: datetime, schedule: Schedule, hours: tuple[time, time]) -> bool:
+def update_moment(local: datetime, schedule: Schedule) -> datetime:
+    """When the draft of `local`'s week falls due, in the project's time zone."""
+    return datetime.combine(week_of(local.date()) + timedelta(days=schedule.weekday), schedule.at, tzinfo=local.tzinfo)
+
+
+def due_now(
+    local: datetime, schedule: Schedule, hours: tuple[time, time], work_days: frozenset[int] = frozenset(range(7))
+) -> bool:
     """Is this week's draft owed at `local` (project-local)? From the update day and time to the end
     of the week, so a process that was down or a Slack that failed loses nothing; but only at a sane
-    hour: within working hours (`hours`), or the hour after the update time when that lies outside."""
-    week = week_of(local.date())
-    moment = datetime.combine(week + timedelta(days=schedule.weekday), schedule.at, tzinfo=local.tzinfo)
-    if local < moment:
+    hour: within working hours (`hours`), or the hour after the update time when that lies outside,
+    and after the update day itself only on working days (no weekend DM for a Friday missed).
+
+    >>> fri = Schedule(4, time(15))
+    >>> due_now(datetime(2026, 11, 28, 10), fri, (time(9), time(18)), frozenset(range(5)))  # Saturday
+    False
+    >>> due_now(datetime(2026, 11, 28, 10), fri, (time(9), time(18)))
+    True
+    """
+    if local < update_moment(local, schedule):
+        return False
+    if local.weekday() != schedule.weekday and local.weekday() not in work_days:
         return False
     minutes = local.hour * 60 + local.minute
     at = schedule.at.hour * 60 + schedule.at.minute
@@ -133,10 +148,12 @@ def due_now(local: datetime, schedule: Schedule, hours: tuple[time, time]) -> bo
 
 
 def drafts_due(
-    session: Session, *, team_id: str, now: datetime, default: Schedule, hours: tuple[time, time]
-) -> list[tuple[Project, date]]:
+    session: Session, *, team_id: str, now: datetime, default: Schedule, hours: tuple[time, time],
+    work_days: frozenset[int] = frozenset(range(7)),
+) -> list[tuple[Project, date]]:  # fmt: skip
     """Open projects whose draft for this week is owed now and not yet in the owner's DMs: no row
-    for the week yet, or a row whose DM failed and whose last try is RETRY_AFTER old."""
+    for the week yet, or a row whose DM failed and whose last try is RETRY_AFTER old. A project
+    made after this week's update time waits for next week's (its owner can ask with `update`)."""
     found: list[tuple[Project, date]] = []
     projects = session.exec(
         select(Project).where(
@@ -148,7 +165,9 @@ def drafts_due(
     for project in projects:
         schedule = schedule_of(project, default)
         local = now.astimezone(ZoneInfo(project.tz))
-        if schedule is not None and due_now(local, schedule, hours):
+        if schedule is None or project.created_at > update_moment(local, schedule):
+            continue
+        if due_now(local, schedule, hours, work_days):
             found.append((project, week_of(local.date())))
     if not found:
         return []

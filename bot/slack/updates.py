@@ -43,8 +43,9 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
     default = Schedule(settings.client_update_day, settings.client_update_time)
     with services.db.reader() as session:
         due = updates.drafts_due(
-            session, team_id=team_id, now=now, default=default, hours=(settings.work_start, settings.work_end)
-        )
+            session, team_id=team_id, now=now, default=default, hours=(settings.work_start, settings.work_end),
+            work_days=settings.work_days,
+        )  # fmt: skip
     sent = 0
     for project, week in due:
         if stop.is_set():
