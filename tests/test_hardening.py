@@ -18,7 +18,7 @@ from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
 from storage.models import Approver, AuditEvent, Deliverable, Project, Step, utcnow
 from tests.support.blocks import text_of
-from tests.support.harness import SECRET
+from tests.support.harness import HOME_TEAM, SECRET
 from tests.support.slack_requests import command_body, sign
 
 OWNER, BOB, CLIENT = "U0OWNER", "U0BOB", "U0CLIENT"
@@ -129,9 +129,12 @@ def test_an_approval_message_whose_update_failed_is_repaired_by_the_scheduler(bo
     approve(bot, slack, deliverable.id, CLIENT, "click")
     slack.wait_for("chat.update", 3)
     assert the_deliverable(bot).refresh_due_at is not None  # still owed
-    repaired = repair_messages(bot.services, web_client(bot.services.settings), now=utcnow())
+    repaired = repair_messages(bot.services, web_client(bot.services.settings), team_id=HOME_TEAM, now=utcnow())
     assert repaired == 0  # a fresh decision is left to its click for a while
-    assert repair_messages(bot.services, web_client(bot.services.settings), now=utcnow() + timedelta(minutes=1)) == 1
+    assert (
+        repair_messages(bot.services, web_client(bot.services.settings), team_id=HOME_TEAM, now=utcnow() + timedelta(minutes=1))
+        == 1
+    )
     [*_, fixed] = slack.wait_for("chat.update", 4)
     blocks = fixed.params["blocks"]
     blocks = json.loads(blocks) if isinstance(blocks, str) else blocks

@@ -277,11 +277,16 @@ def refresh_due(session: Session, *, team_id: str, deliverable_id: int) -> datet
     ).first()
 
 
-def messages_to_repair(session: Session, *, older_than: datetime, limit: int) -> list[tuple[str, int]]:
-    """(team, deliverable) whose message still lacks a change made before `older_than`."""
+def messages_to_repair(session: Session, *, team_id: str, older_than: datetime, limit: int) -> list[tuple[str, int]]:
+    """(team, deliverable) of this workspace whose message still lacks a change made before
+    `older_than` (each workspace's scheduler repairs its own, with its own token)."""
     rows = session.exec(
         select(Deliverable.team_id, Deliverable.id)
-        .where(col(Deliverable.refresh_due_at) < older_than, col(Deliverable.message_ts).is_not(None))
+        .where(
+            Deliverable.team_id == team_id,
+            col(Deliverable.refresh_due_at) < older_than,
+            col(Deliverable.message_ts).is_not(None),
+        )
         .order_by(col(Deliverable.refresh_due_at))
         .limit(limit)
     ).all()

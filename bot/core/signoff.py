@@ -140,13 +140,15 @@ def record_message(session: Session, *, closing_id: int, channel_id: str, messag
     )
 
 
-def posts_owed(session: Session, *, now: datetime, limit: int) -> list[tuple[str, int]]:
-    """(team, closing) whose sign-off message was never posted (Slack failed, or the process died),
-    newest first, for projects still closed by that closing. A claim in flight is left alone."""
+def posts_owed(session: Session, *, team_id: str, now: datetime, limit: int) -> list[tuple[str, int]]:
+    """(team, closing) of this workspace whose sign-off message was never posted (Slack failed, or
+    the process died), newest first, for projects still closed by that closing. A claim in flight
+    is left alone."""
     rows = session.exec(
         select(Closing.team_id, Closing.id, Closing.project_id)
         .join(Project, col(Project.id) == Closing.project_id)
         .where(
+            Closing.team_id == team_id,
             col(Closing.message_ts).is_(None),
             col(Closing.closed_at) < now - REPAIR_AFTER,
             or_(col(Closing.post_claimed_at).is_(None), col(Closing.post_claimed_at) < now - POST_CLAIM_FOR),

@@ -97,11 +97,11 @@ def refresh_if_stale(services: Services, client: WebClient, team_id: str, delive
         refresh_message(services, client, team_id, deliverable_id)
 
 
-def repair_messages(services: Services, client: WebClient, *, now: datetime, limit: int = 50) -> int:
+def repair_messages(services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 50) -> int:
     """Rewrite approval messages that still lack a decision or change (Slack failed, or the process
     died between the commit and chat.update), so no decided deliverable keeps live buttons."""
     with services.db.reader() as session:
-        due = approvals.messages_to_repair(session, older_than=now - REPAIR_AFTER, limit=limit)
+        due = approvals.messages_to_repair(session, team_id=team_id, older_than=now - REPAIR_AFTER, limit=limit)
     for team_id, deliverable_id in due:
         refresh_message(services, client, team_id, deliverable_id)
     return len(due)

@@ -67,8 +67,8 @@ class ReminderScheduler:
             if self._team_id is None:
                 self._team_id = self.client.auth_test()["team_id"]
             report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
-            repaired = repair_messages(self.services, self.client, now=utcnow())
-            repair_signoffs(self.services, self.client, now=utcnow())  # sign-offs a close could not post
+            repaired = repair_messages(self.services, self.client, team_id=self._team_id, now=utcnow())
+            repair_signoffs(self.services, self.client, team_id=self._team_id, now=utcnow())  # sign-offs a close could not post
             alert_slips(self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping)
             draft_weekly_updates(  # each project's weekly client update, to its owner
                 self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping

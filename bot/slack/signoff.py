@@ -3,7 +3,7 @@ scheduler), keep it showing every confirmation, tell the owner of each, and the 
 DM and form. Shared by the close command, the sign-off buttons and the scheduler.
 
     after_close(services, client, team_id="T1", project_id=7)     # after `/project close` committed
-    repair_signoffs(services, client, now=utcnow())               # each scheduler pass
+    repair_signoffs(services, client, team_id="T1", now=utcnow())               # each scheduler pass
 """
 
 from __future__ import annotations
@@ -99,10 +99,10 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
     return True
 
 
-def repair_signoffs(services: Services, client: WebClient, *, now: datetime, limit: int = 20) -> int:
+def repair_signoffs(services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 20) -> int:
     """Post the sign-offs a close could not (Slack failed, or the process died before posting)."""
     with services.db.reader() as session:
-        owed = signoff.posts_owed(session, now=now, limit=limit)
+        owed = signoff.posts_owed(session, team_id=team_id, now=now, limit=limit)
     return sum(post_signoff(services, client, team_id=team, closing_id=closing_id, now=now) for team, closing_id in owed)
 
 
