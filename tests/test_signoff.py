@@ -176,6 +176,46 @@ def test_a_failed_signoff_post_is_posted_once_by_a_later_scheduler_pass(bot, sla
     assert closings(bot)[0].message_ts is not None and closings(bot)[0].channel_id == CHANNEL
 
 
+def test_a_scheduler_repairs_only_its_own_workspaces_signoffs(bot, other_bot, slack, frozen):
+    """Two workspaces in one database: each scheduler posts with its own token, so only its own."""
+    other_bot.run('new "Other co"', user=OWNER, channel="C0OTHER")
+    slack.fail("chat.postMessage", error="internal_error")  # the other workspace's sign-off fails
+    other_bot.run("close", user=OWNER, channel="C0OTHER")
+    assert eventually(lambda: closings(bot) and closings(bot)[0].post_claimed_at is None)
+    frozen.tick(timedelta(minutes=1))
+    ReminderScheduler(bot.services).run_pass()  # the home workspace's scheduler
+    assert [c for c in slack.calls_to("chat.postMessage") if not c.failed and c.params.get("channel") == "C0OTHER"] == []
+    assert closings(bot)[0].message_ts is None  # still owed, to its own workspace's scheduler
+
+
+def test_concurrent_closes_close_once(bot, slack, frozen):
+    run(bot, 'new "Acme website"')
+    run(bot, f"approver add <@{CLIENT}>")
+    barrier = threading.Barrier(6)
+
+    def close(n: int) -> None:
+        barrier.wait()
+        bot.command("close", user=OWNER, channel=CHANNEL, key=f"close{n}")
+
+    threads = [threading.Thread(target=close, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert eventually(lambda: len(signoff_posts(slack)) == 1)
+    assert eventually(lambda: sum(len(slack.responses(f"close{n}")) for n in range(6)) == 6)
+    assert len(closings(bot)) == 1 and audits(bot, "project.closed") == 1
+    closed = [r for n in range(6) for r in slack.responses(f"close{n}") if "closed *Acme website*" in text_of(r)]
+    assert len(closed) == 1
+
+
+def test_a_close_run_by_name_in_another_channel_is_told_only_to_the_asker(bot, slack, frozen):
+    run(bot, 'new "Acme website"')
+    bot.run('new "Beta shop"', user=OWNER, channel="C0BETA")
+    reply = bot.run('close "Acme website"', user=OWNER, channel="C0BETA")
+    assert "closed" in text_of(reply) and reply.get("response_type") == "ephemeral"
+
+
 def test_after_hooks_racing_in_two_processes_post_one_signoff(bot, slack, frozen):
     run(bot, 'new "Acme website"')
     run(bot, f"approver add <@{CLIENT}>")

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.core.errors import ChannelTaken, CloseChecklist, NotClosed
+from bot.core.errors import ChannelTaken, CloseChecklist, NotClosed, ProjectClosed
 from bot.core.projects import audit_project, project_in_channel, require_open, require_owner
 from storage.models import Closing, Deliverable, DeliverableState, Project, Proposal, ProposalState, Step
 
@@ -53,10 +53,16 @@ def close_project(session: Session, *, project: Project, actor: str, force: bool
     if proposal is not None:
         proposal.state, proposal.refresh_due_at = ProposalState.SUPERSEDED.value, now
         session.add(proposal)
-    project.closed_at = now
-    project.updated_at = now
-    session.add(project)
     assert project.id is not None
+    closed = session.execute(  # one close however many race: the row is closed once, conditionally
+        update(Project)
+        .where(col(Project.id) == project.id, col(Project.closed_at).is_(None))
+        .values(closed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(closed, "rowcount", 0) != 1:
+        raise ProjectClosed(project.name)
+    project.closed_at = project.updated_at = now
     session.add(Closing(team_id=project.team_id, project_id=project.id, closed_at=now, closed_by=actor, forced=blocked))
     audit_project(
         session, project, actor=actor, action="project.closed_forced" if blocked else "project.closed", now=now,
@@ -73,9 +79,15 @@ def reopen_project(session: Session, *, project: Project, actor: str, now: datet
     linked = project_in_channel(session, team_id=project.team_id, channel_id=project.channel_id)
     if linked is not None and linked.id != project.id:
         raise ChannelTaken(linked.name)
-    project.closed_at = None
-    project.updated_at = now
-    session.add(project)
+    reopened = session.execute(  # one reopen however many race
+        update(Project)
+        .where(col(Project.id) == project.id, col(Project.closed_at).is_not(None))
+        .values(closed_at=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(reopened, "rowcount", 0) != 1:
+        raise NotClosed(project.name)
+    project.closed_at, project.updated_at = None, now
     audit_project(session, project, actor=actor, action="project.reopened", now=now)
 
 

@@ -108,6 +108,15 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
             verb.after(req, req._project)
         except Exception:  # the change is saved; only what follows it lags behind
             log.exception("after /project %s", verb.name)
+    return only_in_its_channel(message, req)
+
+
+def only_in_its_channel(message: Message | None, req: Request) -> Message | None:
+    """A public reply about a project belongs in that project's channel: run by name elsewhere (a
+    channel another client reads), it is shown to the asker alone."""
+    project = req._project
+    if message and message.get("response_type") == "in_channel" and project is not None and project.channel_id != req.channel_id:
+        return {**message, "response_type": "ephemeral"}
     return message
 
 
