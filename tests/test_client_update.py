@@ -123,6 +123,18 @@ def test_the_draft_reaches_the_owner_once_at_friday_15_00_project_local_and_neve
         assert word not in shown and word not in row.text, word
 
 
+def test_a_busy_week_is_counted_not_cut_and_keeps_the_agreed_date(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        for n in range(30):
+            run(bot, f"step add Step number {n} with a long and careful title, as people write them")
+            run(bot, f"step done #{n + 4}")
+    slack.reset()
+    draft_pass(bot, at(FRI, "15:00", PARIS))
+    text = the_update(bot.db).text
+    assert "…and 24 more" in text and "*Agreed date*: Fri 18 Dec 2026" in text and len(text) < 3000
+
+
 def test_a_week_with_nothing_new_says_so(bot, slack):
     acme(bot, slack, quiet=True)
     draft_pass(bot, at(FRI, "15:00", PARIS))

@@ -11,15 +11,30 @@ from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section, text_input
 from bot.messages.client_view import target_holds
 from bot.messages.format import day, escape, mention, shown, slack_time
-from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX, LABEL_MAX
+from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX
 from storage.models import UpdateState
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTHING_NEW = "Nothing new was finished or decided this week."
 
 
-def _cut(text: str, limit: int = LABEL_MAX) -> str:
+LIST_MAX = 8  # lines per list in the draft; the rest are counted, so the agreed date always fits
+TITLE_MAX = 80  # a title in the draft: 4 lists of 8 such lines stay well inside the 3,000 the text keeps
+
+
+def _cut(text: str, limit: int = TITLE_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _capped(lines: list[str]) -> list[str]:
+    """At most LIST_MAX lines, then how many more (a busy week must not push the date out).
+
+    >>> _capped([f"• {n}" for n in range(10)])[-1]
+    '• …and 3 more'
+    """
+    if len(lines) <= LIST_MAX:
+        return lines
+    return [*lines[: LIST_MAX - 1], f"• …and {len(lines) - LIST_MAX + 1} more"]
 
 
 def draft_text(draft: Draft) -> str:
@@ -29,24 +44,24 @@ def draft_text(draft: Draft) -> str:
     project = view.project
     lines = [f"*{_cut(project.name)}: this week's update* (week of {day(draft.week)})", ""]
     if draft.done:
-        lines += ["*Done this week*", *(f"• {_cut(s.title)}" for s in draft.done), ""]
+        lines += ["*Done this week*", *_capped([f"• {_cut(s.title)}" for s in draft.done]), ""]
     if draft.decisions or draft.agreed:
         lines.append("*Decisions this week*")
-        lines += [f"• {_cut(d.title)} v{d.version}: {decision.verdict}" for d, decision in draft.decisions]
-        lines += [f"• Target date agreed: {day(target)}" for target in draft.agreed]
+        decided = [f"• {_cut(d.title)} v{d.version}: {decision.verdict}" for d, decision in draft.decisions]
+        lines += _capped(decided + [f"• Target date agreed: {day(target)}" for target in draft.agreed])
         lines.append("")
     if draft.nothing_new:
         lines += [NOTHING_NEW, ""]
     if draft.next_up:
         upcoming = [f"• {_cut(s.title)}" + (f" (by {day(s.due_date)})" if s.due_date and s.due_date >= view.today else "")
                     for s in draft.next_up]  # fmt: skip
-        lines += ["*Next up*", *upcoming, ""]
+        lines += ["*Next up*", *_capped(upcoming), ""]
     waiting = [f"• {_cut(w.deliverable.title)} v{w.deliverable.version}: your decision" for w in view.waiting]
     if view.proposed is not None and project.closed_at is None:
         waiting.append(f"• A new target date, {day(view.proposed)}: your answer")
     waiting += [f"• {_cut(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in draft.waiting_steps]
     if waiting:
-        lines += ["*Waiting on you*", *waiting, ""]
+        lines += ["*Waiting on you*", *_capped(waiting), ""]
     if project.target_date is not None:
         lines.append(f"*Agreed date*: {day(project.target_date)}, {target_holds(view)}")
     else:
