@@ -212,6 +212,22 @@ def test_a_report_asked_in_the_internal_channel_is_shared_there(bot, slack, cloc
     assert set(files_of(slack, TEAM_CHANNEL)) == {"md", "csv"} and slack.calls_to("conversations.open") == []
 
 
+def test_in_the_internal_channel_the_report_needs_no_name(bot, slack, clock):
+    whole_project(bot, slack, clock)
+    told = ask_for_report(bot, slack, "report", channel=TEAM_CHANNEL)
+    assert f"is in <#{TEAM_CHANNEL}>" in told[1] and set(files_of(slack, TEAM_CHANNEL)) == {"md", "csv"}
+
+
+def test_a_channel_slack_now_says_is_shared_gets_no_report_the_asker_does(bot, slack, clock):
+    """The internal channel became a Slack Connect channel since it was chosen: Slack is asked
+    before sharing, and the report goes to the asker's DM instead."""
+    whole_project(bot, slack, clock)
+    slack.shared_channels.add(TEAM_CHANNEL)
+    told = ask_for_report(bot, slack, 'report "acme WEBSITE"', channel=TEAM_CHANNEL)
+    assert "is in your DMs" in told[1]
+    assert slack.shared_files(TEAM_CHANNEL) == [] and len(slack.shared_files(OWNER_DM)) == 2
+
+
 def test_an_open_project_without_debrief_or_sign_off_says_so(bot, slack, clock):
     """A project channel no client reads is the project's internal channel: the report is shared there."""
     run(bot, 'new "Acme website" due:2026-12-18')
