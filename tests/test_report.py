@@ -9,6 +9,7 @@ import io
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
 from freezegun import freeze_time
@@ -58,6 +59,10 @@ def click(bot, slack, action_id: str, value: int, *, block_id: str, key: str) ->
         action_id=action_id, value=str(value), user_id=CLIENT, user_team_id=CLIENT_TEAM, channel_id=CHANNEL,
         message_ts="1700000000.000001", response_url=slack.response_url(key), block_id=block_id,
     )  # fmt: skip
+
+
+def fields(message: dict) -> list[str]:
+    return [f["text"] for block in message.get("blocks", []) for f in block.get("fields", [])]
 
 
 def whole_project(bot, slack, clock) -> None:
@@ -172,7 +177,7 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
         "- Slip against the current target: 1 working day late",
         "- Slip against the first promise: 21 working days late",
         # v1 pending Thu-Sun, the step waiting Thu-Mon: overlaps once → Thu, Fri, Mon
-        "- Client-held: 3 working days (of 21 working days' slip, 3 were client-held)",
+        "- Client-held: 3 working days waiting on the client (decisions, answers, their steps)",
         # each deliverable's rounds
         "### Homepage",
         "- v1 (https://figma.example/v1): submitted by @U0OWNER on Thu 26 Nov 2026 10:00",
@@ -192,7 +197,7 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
     ):
         assert line in report.splitlines(), f"{line!r} not in the report:\n{report}"
     # typed text stays inside its item: a newline in a reason can't start a heading
-    assert "    > ## not a heading" in report.splitlines() and not [x for x in report.splitlines() if x.startswith("## not")]
+    assert "    > \\## not a heading" in report.splitlines() and not [x for x in report.splitlines() if x.startswith("## not")]
     assert "<@" not in report and "&lt;" not in report  # a file, not mrkdwn
 
     steps = list(csv.reader(io.StringIO(files_of(slack, OWNER_DM)["csv"])))
@@ -248,6 +253,30 @@ def test_help_lists_report_and_two_people_asking_at_once_each_get_their_own_file
     assert len(slack.calls_to("files.completeUploadExternal")) == 2
     assert {f.channel for f in slack.shared_files()} == {OWNER_DM, "D0BOB"}
     assert all(len(slack.shared_files(dm)) == 2 for dm in (OWNER_DM, "D0BOB"))
+
+
+def test_a_reopened_projects_report_dates_the_last_closes_sign_off_and_debrief(bot, slack, clock):
+    whole_project(bot, slack, clock)
+    run(bot, "reopen")
+    ask_for_report(bot, slack, "report", channel=TEAM_CHANNEL)
+    report = files_of(slack, TEAM_CHANNEL)["md"]
+    dated = [line for line in report.splitlines() if line.startswith("_From the close of Mon 18 Jan 2027")]
+    assert len(dated) == 2  # above the debrief and above the sign-off
+    assert "- Open, in Closure" in report.splitlines()
+
+
+def test_a_closed_projects_card_stops_counting_client_held_days_at_the_close(bot, slack, clock):
+    """Closed with a deliverable still waiting on the client: the card's held days stop at the
+    close, as the report's do, instead of growing for ever."""
+    slack.user_team[CLIENT] = CLIENT_TEAM
+    run(bot, 'new "Acme website" client:Acme due:2026-12-18')
+    run(bot, f"approver add <@{CLIENT}>")
+    run(bot, 'deliverable "Homepage" https://figma.example/v1')
+    clock.tick(timedelta(days=7))
+    run(bot, "close --force")
+    held_at_close = [f for f in fields(run(bot, "status")) if f.startswith("*Client-held*")]
+    clock.tick(timedelta(days=14))
+    assert held_at_close and [f for f in fields(run(bot, "status")) if f.startswith("*Client-held*")] == held_at_close
 
 
 # --- who may have it -------------------------------------------------------------------------------

@@ -95,12 +95,9 @@ def _dates(found: ProjectReport) -> list[str]:
     ]
     if first is not None and first != current:
         lines.append(f"- Slip against the first promise: {_slip(found.first_slip_days)}")
-    slipped = max(found.slip_days or 0, found.first_slip_days or 0)
-    held = f"- Client-held: {plural(found.held_days, 'working day')}"
-    if slipped:
-        were = "was" if found.held_days == 1 else "were"
-        held += f" (of {plural(slipped, 'working day')}' slip, {found.held_days} {were} client-held)"
-    lines.append(held)
+    lines.append(
+        f"- Client-held: {plural(found.held_days, 'working day')} waiting on the client (decisions, answers, their steps)"
+    )
     return lines
 
 
@@ -177,7 +174,7 @@ def _debrief(found: ProjectReport) -> list[str]:
     given = [(label, text) for label, text in answers if text]
     if closing is None or not given:
         return ["No debrief yet."]
-    lines = []
+    lines = _reopened_since(found)
     for label, text in given:
         lines += [f"- {label}:", *quoted(text, indent="  ")]
     if closing.debrief_by and closing.debrief_at:
@@ -188,7 +185,7 @@ def _debrief(found: ProjectReport) -> list[str]:
 def _signoff(found: ProjectReport) -> list[str]:
     if not found.signoffs:
         return ["Not confirmed yet."]
-    lines = []
+    lines = _reopened_since(found)
     for s in found.signoffs:
         rating = f", rating {s.rating}/5" if s.rating else ""
         lines.append(f"- Completion confirmed by {who(s.approver_id)} on {when(s.confirmed_at, found.project.tz)}{rating}")
@@ -199,6 +196,14 @@ def _signoff(found: ProjectReport) -> list[str]:
     return lines
 
 
+def _reopened_since(found: ProjectReport) -> list[str]:
+    """Above what belongs to the last close, when the project was reopened after it."""
+    closing = found.closing
+    if closing is None or found.project.closed_at is not None:
+        return []
+    return [f"_From the close of {when(closing.closed_at, found.project.tz)}; the project was reopened since._"]
+
+
 def one_line(text: str) -> str:
     """User text on one line: no newline can start a heading or a list item of its own."""
     return " ".join(clean(text).split())
@@ -206,7 +211,20 @@ def one_line(text: str) -> str:
 
 def quoted(text: str, *, indent: str) -> list[str]:
     """Multi-line user text as a block quote under its item: every line stays inside the quote."""
-    return [f"{indent}> {' '.join(line.split())}" for line in clean(text).splitlines() if line.strip()] or [f"{indent}>"]
+    return [f"{indent}> {inert(' '.join(line.split()))}" for line in clean(text).splitlines() if line.strip()] or [f"{indent}>"]
+
+
+_BLOCK_START = re.compile(r"^(#|>|[-+*=_~`|<]|\d+[.)])")
+
+
+def inert(line: str) -> str:
+    r"""A line of typed text that can't start a Markdown block (heading, list, quote, fence, table,
+    HTML, setext underline): its first character is backslash-escaped.
+
+    >>> inert("## not a heading"), inert("1. not a list"), inert("plain")
+    ('\\## not a heading', '\\1. not a list', 'plain')
+    """
+    return "\\" + line if _BLOCK_START.match(line) else line
 
 
 def who(user_id: str) -> str:

@@ -6,6 +6,7 @@ ack(**status_card(summarize(project, steps, deliverables, today), now=utcnow()))
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.dates import working_days_between
 from bot.core.overview import Plan
@@ -75,7 +76,8 @@ def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> M
     client = f"Client *{escape(project.client)}*" if project.client else "No client named"
     if closed:  # a calm final card: the final figures, no forecast or lists of what is late
         assert project.closed_at is not None
-        fields = [f"*Closed*\n{day(project.closed_at.date())}", fields[0], f"*Steps*\n{status.done}/{status.total} done"]
+        closed_on = project.closed_at.astimezone(ZoneInfo(project.tz)).date()  # the project's own day
+        fields = [f"*Closed*\n{day(closed_on)}", fields[0], f"*Steps*\n{status.done}/{status.total} done"]
         if plan is not None and plan.held_days:
             fields.append(f"*Client-held*\n{plural(plan.held_days, 'working day')}")
         if project.budget_hours:

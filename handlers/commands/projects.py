@@ -114,8 +114,9 @@ def show_status(req: Request, args: grammar.StatusArgs) -> Message:
         return reply(f"Posting the client view of {project_label(project)} in <#{project.channel_id}>.")
     work_days = req.services.settings.work_days
     steps = steps_of(session, project)  # read once for the card's numbers and its plan
-    card = overview.status_of(session, project, req.now, work_days, steps)
-    return status_card(card, now=req.now, plan=overview.plan_of(session, project, req.now, work_days, steps))
+    as_of = project.closed_at or req.now  # a closed project's figures stop at its close, as in the report
+    card = overview.status_of(session, project, as_of, work_days, steps)
+    return status_card(card, now=req.now, plan=overview.plan_of(session, project, as_of, work_days, steps))
 
 
 def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
