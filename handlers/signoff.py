@@ -126,6 +126,8 @@ def read_dm(view: dict) -> tuple[str, str] | None:
 
 def clicked_message(body: dict) -> tuple[str, str] | None:
     container = body.get("container") or {}
+    if container.get("is_ephemeral"):  # a status card: Slack can't update it; the saved debrief goes by DM
+        return None
     channel, ts = container.get("channel_id"), container.get("message_ts")
     return (channel, ts) if isinstance(channel, str) and isinstance(ts, str) else None
 

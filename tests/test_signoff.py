@@ -399,6 +399,20 @@ def test_the_owner_writes_the_debrief_and_edits_it_later_prefilled(bot, slack, f
     assert "Book QA early" in text_of(slack.wait_for("chat.update", 2)[-1].params)
 
 
+def test_when_slack_lost_the_debrief_dm_the_owners_closed_card_still_offers_it(bot, slack, frozen):
+    run(bot, 'new "Acme website"')
+    run(bot, f"approver add <@{CLIENT}>")
+    slack.fail("chat.postMessage", error="internal_error", times=10)  # sign-off and debrief DM both refused
+    run(bot, "close")
+    assert eventually(lambda: closings(bot) and closings(bot)[0].post_claimed_at is None)
+    assert debrief_dms(slack) == []
+    card = run(bot, "status")
+    assert has_action(card, ids.DEBRIEF_ACTION) and "Write debrief" in json.dumps(card)
+    assert not has_action(run(bot, "status", user=BOB), ids.DEBRIEF_ACTION)  # the owner's alone
+    click(bot, slack, ids.DEBRIEF_ACTION, closings(bot)[0].id, OWNER, "card")
+    assert view_of(slack.wait_for("views.open")[-1])["callback_id"] == ids.DEBRIEF_VIEW
+
+
 def test_only_the_owner_may_write_the_debrief(bot, slack, frozen):
     close_project(bot, slack, CLIENT)
     closing_id = closings(bot)[0].id

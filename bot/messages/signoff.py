@@ -155,7 +155,7 @@ def debrief_invite(closing: Closing, project: Project) -> Message:
     blocks = [
         section(text),
         context(f"Team-only: the client never sees it. The completion sign-off for the approvers is in <#{project.channel_id}>."),
-        _debrief_button("Write debrief", closing),
+        debrief_button("Write debrief", closing),
     ]
     return {"text": cut(text, FALLBACK_MAX), "blocks": blocks}
 
@@ -170,11 +170,13 @@ def debrief_saved(closing: Closing, project: Project) -> Message:
     blocks.append(
         context(f"Saved by {mention(closing.debrief_by or project.owner_id)} on {saved}. Team-only: the client never sees it.")
     )
-    blocks.append(_debrief_button("Edit debrief", closing))
+    blocks.append(debrief_button("Edit debrief", closing))
     return {"text": cut(f"Debrief of {escape(project.name)} saved", FALLBACK_MAX), "blocks": blocks}
 
 
-def _debrief_button(label: str, closing: Closing) -> Block:
+def debrief_button(label: str, closing: Closing) -> Block:
+    """Write or Edit the debrief of `closing`: on the owner's DM, and on a closed project's card
+    for its owner (so a DM that Slack lost never leaves the debrief out of reach)."""
     button = {"type": "button", "action_id": ids.DEBRIEF_ACTION, "text": {"type": "plain_text", "text": label}}
     return {"type": "actions", "elements": [{**button, "value": str(closing.id)}]}
 

@@ -10,6 +10,7 @@ from bot.core.audience import team_only_place
 from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
 from bot.messages import client_view
 from bot.messages import help as help_messages
@@ -17,6 +18,7 @@ from bot.messages import projects as project_messages
 from bot.messages.blocks import Message, reply
 from bot.messages.labels import project_label
 from bot.messages.limits import LIST_SHOWN
+from bot.messages.signoff import debrief_button
 from bot.messages.status import status_card
 from bot.slack.approvals import refresh_pending
 from bot.slack.channels import announce
@@ -116,7 +118,14 @@ def show_status(req: Request, args: grammar.StatusArgs) -> Message:
     steps = steps_of(session, project)  # read once for the card's numbers and its plan
     as_of = project.closed_at or req.now  # a closed project's figures stop at its close, as in the report
     card = overview.status_of(session, project, as_of, work_days, steps)
-    return status_card(card, now=req.now, plan=overview.plan_of(session, project, as_of, work_days, steps))
+    message = status_card(card, now=req.now, plan=overview.plan_of(session, project, as_of, work_days, steps))
+    closing = None
+    if project.id is not None and project.closed_at is not None and req.user_id == project.owner_id:
+        closing = latest_closing(session, project_id=project.id)
+    if closing is not None:  # the owner's way to the debrief, whatever became of its DM
+        label = "Edit debrief" if closing.debrief_at else "Write debrief"
+        message = {**message, "blocks": [*message["blocks"], debrief_button(label, closing)]}
+    return message
 
 
 def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
