@@ -135,6 +135,30 @@ def test_a_busy_week_is_counted_not_cut_and_keeps_the_agreed_date(bot, slack):
     assert "…and 24 more" in text and "*Agreed date*: Fri 18 Dec 2026" in text and len(text) < 3000
 
 
+def test_a_draft_asked_for_early_in_the_week_is_drafted_again_at_the_update_time(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update")
+    with freeze_time(at(THU, "10:00", PARIS), tick=True):
+        run(bot, "step done #3")
+    assert "Homepage build" not in the_update(bot.db).text.split("*Next up*")[0]
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 1  # the week moved on since Wednesday
+    done = the_update(bot.db).text.split("*Next up*")[0]
+    assert "Homepage build" in done and len(dms(slack)) == 2
+    assert draft_pass(bot, at(FRI, "15:30", PARIS)) == 0
+
+
+def test_an_early_draft_the_owner_edited_is_left_as_written(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update")
+    with bot.db.transaction() as session:
+        row = session.exec(select(ClientUpdate)).one()
+        row.text, row.edited_by = "My careful words", OWNER  # as the Edit form saves it
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 0
+    assert the_update(bot.db).text == "My careful words"
+
+
 def test_a_week_with_nothing_new_says_so(bot, slack):
     acme(bot, slack, quiet=True)
     draft_pass(bot, at(FRI, "15:00", PARIS))

@@ -150,11 +150,13 @@ def due_now(
 def drafts_due(
     session: Session, *, team_id: str, now: datetime, default: Schedule, hours: tuple[time, time],
     work_days: frozenset[int] = frozenset(range(7)),
-) -> list[tuple[Project, date]]:  # fmt: skip
+) -> list[tuple[Project, date, datetime]]:  # fmt: skip
     """Open projects whose draft for this week is owed now and not yet in the owner's DMs: no row
     for the week yet, or a row whose DM failed and whose last try is RETRY_AFTER old. A project
-    made after this week's update time waits for next week's (its owner can ask with `update`)."""
-    found: list[tuple[Project, date]] = []
+    made after this week's update time waits for next week's (its owner can ask with `update`).
+    A draft asked for earlier in the week (`update`), still waiting and not edited, is drafted
+    again at the update time: the week has moved on since. Each comes with that moment (UTC)."""
+    found: list[tuple[Project, date, datetime]] = []
     projects = session.exec(
         select(Project).where(
             Project.team_id == team_id,
@@ -168,25 +170,36 @@ def drafts_due(
         if schedule is None or project.created_at > update_moment(local, schedule):
             continue
         if due_now(local, schedule, hours, work_days):
-            found.append((project, week_of(local.date())))
+            found.append((project, week_of(local.date()), update_moment(local, schedule).astimezone(UTC)))
     if not found:
         return []
-    rows = session.exec(select(ClientUpdate).where(col(ClientUpdate.project_id).in_([p.id for p, _ in found])))
+    rows = session.exec(select(ClientUpdate).where(col(ClientUpdate.project_id).in_([p.id for p, _, _ in found])))
     existing = {(row.project_id, row.week): row for row in rows}
     owed = []
-    for project, week in found:
+    for project, week, moment in found:
         row = existing.get((project.id or 0, week))
-        if row is None or (row.state == UpdateState.DRAFTED.value and row.dm_ts is None and row.drafted_at <= now - RETRY_AFTER):
-            owed.append((project, week))
+        if row is None or _owed_again(row, moment=moment, now=now):
+            owed.append((project, week, moment))
     return owed
+
+
+def _owed_again(row: ClientUpdate, *, moment: datetime, now: datetime) -> bool:
+    """A waiting draft to send (again): its DM failed a while ago, or it was asked for before the
+    update time and nobody has edited it since."""
+    if row.state != UpdateState.DRAFTED.value:
+        return False
+    if row.dm_ts is None:
+        return row.drafted_at <= now - RETRY_AFTER
+    return row.drafted_at < moment and row.edited_by is None
 
 
 # --- the row: once per project per week -----------------------------------------------------------
 
 
-def claim_scheduled(session: Session, *, project: Project, week: date, now: datetime) -> int | None:
+def claim_scheduled(session: Session, *, project: Project, week: date, now: datetime, moment: datetime) -> int | None:
     """The right to DM this week's draft: inserting the week's row (the unique key picks one
-    process), or retrying a DM that never went out (a conditional update picks one). None: not ours."""
+    process), retrying a DM that never went out, or redrafting one asked for before `moment`, the
+    update time (a conditional update picks one). None: not ours."""
     assert project.id is not None
     row = ClientUpdate(team_id=project.team_id, project_id=project.id, week=week, owner_id=project.owner_id, drafted_at=now)
     if insert_once(session, row):
@@ -197,8 +210,14 @@ def claim_scheduled(session: Session, *, project: Project, week: date, now: date
             col(ClientUpdate.project_id) == project.id,
             col(ClientUpdate.week) == week,
             col(ClientUpdate.state) == UpdateState.DRAFTED.value,
-            col(ClientUpdate.dm_ts).is_(None),
-            col(ClientUpdate.drafted_at) <= now - RETRY_AFTER,
+            or_(
+                and_(col(ClientUpdate.dm_ts).is_(None), col(ClientUpdate.drafted_at) <= now - RETRY_AFTER),
+                and_(
+                    col(ClientUpdate.dm_ts).is_not(None),
+                    col(ClientUpdate.drafted_at) < moment,
+                    col(ClientUpdate.edited_by).is_(None),
+                ),
+            ),
         )
         .values(drafted_at=now, owner_id=project.owner_id)
         .execution_options(synchronize_session=False)

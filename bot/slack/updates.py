@@ -47,11 +47,11 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
             work_days=settings.work_days,
         )  # fmt: skip
     sent = 0
-    for project, week in due:
+    for project, week, moment in due:
         if stop.is_set():
             break
         with services.db.transaction() as session:
-            update_id = updates.claim_scheduled(session, project=project, week=week, now=now)
+            update_id = updates.claim_scheduled(session, project=project, week=week, now=now, moment=moment)
             if update_id is None:
                 continue  # another process has it, or it already reached the owner
             _redraft(session, project, update_id, now=now, keep_edit=True)
