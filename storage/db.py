@@ -10,15 +10,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
+
+T = TypeVar("T")
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any 64-bit number, the same in every process: PostgreSQL serialises migrations on it.
@@ -46,6 +51,19 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def persist(self, work: Callable[[Session], T], *, attempts: int = 3, pause: float = 0.2) -> T:
+        """Run `work` in a transaction, again if the database failed (a dropped connection, a
+        failover): for recording what Slack has already done, which must not be lost."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction() as session:
+                    return work(session)
+            except OperationalError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(pause * (attempt + 1))
+        raise AssertionError("unreachable")
 
     @contextmanager
     def reader(self) -> Iterator[Session]:

@@ -422,6 +422,20 @@ def test_when_slack_refuses_the_post_the_owner_is_told_the_claim_is_released_and
     assert len(channel_posts(slack)) == 1 and the_update(bot.db).state == "posted"
 
 
+def test_when_slack_may_have_posted_a_second_click_does_not_post_it_again(bot, slack):
+    """A 5xx (after the client's own retries) may come after the message went out: the claim
+    stands, the owner is asked to look first, and a quick second click posts nothing."""
+    acme(bot, slack)
+    draft_pass(bot, at(FRI, "15:00", PARIS))
+    slack.fail("chat.postMessage", status=500, error="internal_error", times=3)
+    click(bot, ids.UPDATE_POST_ACTION, OWNER, "first")
+    assert "didn't confirm" in answer(slack, "first")
+    assert the_update(bot.db).post_claimed_at is not None
+    click(bot, ids.UPDATE_POST_ACTION, OWNER, "second")
+    answer(slack, "second")
+    assert channel_posts(slack) == [] and the_update(bot.db).state == "drafted"
+
+
 # --- settings ------------------------------------------------------------------------------------
 
 

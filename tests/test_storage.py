@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel, select
 
 from storage.db import Database
@@ -37,3 +38,23 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys_on(tmp_path):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     db.dispose()
+
+
+def test_persist_runs_the_work_again_when_the_database_drops_it(db: Database):
+    """What records a post Slack already made is written again after a dropped connection, and
+    the first, failed attempt leaves nothing behind."""
+    tries = []
+
+    def work(session) -> str:
+        tries.append(1)
+        session.add(
+            Project(team_id="T1", name="Kept", name_key="kept", channel_id="C1", owner_id="U1", start_date=utcnow().date())
+        )
+        session.flush()
+        if len(tries) == 1:
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        return "saved"
+
+    assert db.persist(work, pause=0) == "saved" and len(tries) == 2
+    with db.reader() as session:
+        assert [p.name for p in session.exec(select(Project).where(Project.team_id == "T1"))] == ["Kept"]

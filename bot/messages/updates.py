@@ -178,6 +178,13 @@ def dm_failed(card: UpdateCard) -> Message:
     )
 
 
+def post_unconfirmed(card: UpdateCard) -> Message:
+    return reply(
+        f"Slack didn't confirm the post of the client update for {_where(card)}: it may be in <#{card.project.channel_id}> "
+        "already. Look there; if it isn't, click *Post* again in two minutes."
+    )
+
+
 def post_failed(card: UpdateCard, code: str) -> Message:
     return reply(
         f"Slack wouldn't post the client update for {_where(card)} in <#{card.project.channel_id}> ({escape(code)}), "

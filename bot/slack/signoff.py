@@ -84,8 +84,11 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
             signoff.release_post(session, closing_id=closing_id)
         return False
     try:
-        with services.db.transaction() as session:
-            signoff.record_message(session, closing_id=closing_id, channel_id=posted["channel"], message_ts=posted["ts"])
+        services.db.persist(
+            lambda session: signoff.record_message(
+                session, closing_id=closing_id, channel_id=posted["channel"], message_ts=posted["ts"]
+            )
+        )
     except Exception:  # the message and its button work; only later updates would miss it
         log.exception("could not remember where the sign-off of closing %s is", closing_id)
     else:

@@ -152,14 +152,18 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
     except Exception as error:
         code = str(error.response.get("error") or "error") if isinstance(error, SlackApiError) else "no answer"
         log.warning("posting client update %s failed: %s", click.update_id, code)
+        if may_have_posted(error):  # the claim stands until it expires: a quick second click can't post it twice
+            tell(messages.post_unconfirmed(card))
+            return
         with services.db.transaction() as session:
             updates.release_post(session, update_id=click.update_id)
         tell(messages.post_failed(card, code))
         return
-    with services.db.transaction() as session:
-        updates.record_post(
+    services.db.persist(
+        lambda session: updates.record_post(
             session, card=card, actor=click.user_id, channel_id=posted["channel"], message_ts=posted["ts"], now=click.now
         )
+    )
     refresh_dm(services, client, team_id=click.team_id, update_id=click.update_id)
 
 
@@ -224,3 +228,11 @@ def _is_client(services: Services, click: UpdateClick) -> bool:
         return is_named_client(session, project_id=card.project.id, user_id=click.user_id) or bool(
             known_clients(session, team_id=click.team_id, user_ids=[click.user_id])
         )
+
+
+def may_have_posted(error: Exception) -> bool:
+    """Did Slack perhaps post before failing? No answer (a timeout, a dropped connection) or a 5xx
+    may come after the message went out; an error Slack answered (`not_in_channel`, a 429) did not."""
+    if isinstance(error, SlackApiError):
+        return error.response.status_code >= 500
+    return True
