@@ -159,6 +159,18 @@ def test_an_early_draft_the_owner_edited_is_left_as_written(bot, slack):
     assert the_update(bot.db).text == "My careful words"
 
 
+def test_the_owner_asking_again_over_their_edit_is_told_it_was_replaced(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update")
+    with bot.db.transaction() as session:
+        row = session.exec(select(ClientUpdate)).one()
+        row.text, row.edited_by = "My careful words", OWNER  # as the Edit form saves it
+    with freeze_time(at(WED, "13:00", PARIS), tick=True):
+        said = text_of(run(bot, "update"))
+    assert "your earlier edit was replaced" in said and the_update(bot.db).text != "My careful words"
+
+
 def test_a_week_with_nothing_new_says_so(bot, slack):
     acme(bot, slack, quiet=True)
     draft_pass(bot, at(FRI, "15:00", PARIS))

@@ -234,6 +234,7 @@ class OnDemand:
     update_id: int
     keep_text: bool  # the owner edited it and someone else asked: their words stay
     revived: bool = False  # it had been skipped; the owner asked again
+    edit_replaced: bool = False  # the owner asked again over their own edit: a fresh draft replaces it
 
 
 def draft_on_demand(session: Session, *, project: Project, actor: str, now: datetime) -> OnDemand:
@@ -257,7 +258,8 @@ def draft_on_demand(session: Session, *, project: Project, actor: str, now: date
     found.state, found.decided_by, found.decided_at = UpdateState.DRAFTED.value, None, None
     found.drafted_at, found.owner_id = now, project.owner_id
     session.add(found)
-    return OnDemand(found.id, keep_text=found.edited_by is not None and actor != project.owner_id, revived=skipped)
+    edited, by_owner = found.edited_by is not None, actor == project.owner_id
+    return OnDemand(found.id, keep_text=edited and not by_owner, revived=skipped, edit_replaced=edited and by_owner)
 
 
 def redraft(session: Session, *, update_id: int, text: str, keep_edit: bool) -> None:

@@ -158,11 +158,14 @@ def edit_modal(card: UpdateCard, *, max_length: int) -> dict:
 # --- replies -----------------------------------------------------------------------------------
 
 
-def sent_to_owner(card: UpdateCard, *, asker: str, keep_text: bool, revived: bool) -> Message:
+def sent_to_owner(card: UpdateCard, *, asker: str, keep_text: bool, revived: bool, edit_replaced: bool = False) -> Message:
     """`/project update`: where the draft went and what can be done with it."""
     if asker == card.project.owner_id:
         again = " (it had been skipped; it waits again)" if revived else ""
-        return reply(f"This week's client update for {_where(card)} is in your DMs{again}: post it, edit it or skip it there.")
+        fresh = " It is drafted afresh: your earlier edit was replaced." if edit_replaced else ""
+        return reply(
+            f"This week's client update for {_where(card)} is in your DMs{again}: post it, edit it or skip it there.{fresh}"
+        )
     kept = f" It keeps {mention(card.project.owner_id)}'s edited text." if keep_text else ""
     intro = (
         f"This week's client update for {_where(card)} went to {mention(card.project.owner_id)}, who posts, edits or "

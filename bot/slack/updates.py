@@ -104,7 +104,9 @@ def draft_now(
             return messages.dm_failed(card)
     else:
         refresh_dm(services, client, team_id=team_id, update_id=found.update_id)
-    return messages.sent_to_owner(card, asker=user_id, keep_text=found.keep_text, revived=found.revived)
+    return messages.sent_to_owner(
+        card, asker=user_id, keep_text=found.keep_text, revived=found.revived, edit_replaced=found.edit_replaced
+    )
 
 
 def refresh_dm(services: Services, client: WebClient, *, team_id: str, update_id: int) -> None:
