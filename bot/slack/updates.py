@@ -50,11 +50,15 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
     for project, week, moment in due:
         if stop.is_set():
             break
-        with services.db.transaction() as session:
-            update_id = updates.claim_scheduled(session, project=project, week=week, now=now, moment=moment)
-            if update_id is None:
-                continue  # another process has it, or it already reached the owner
-            _redraft(session, project, update_id, now=now, keep_edit=True)
+        try:
+            with services.db.transaction() as session:
+                update_id = updates.claim_scheduled(session, project=project, week=week, now=now, moment=moment)
+                if update_id is None:
+                    continue  # another process has it, or it already reached the owner
+                _redraft(session, project, update_id, now=now, keep_edit=True)
+        except Exception:  # one project's trouble must not hold back the others' drafts
+            log.exception("drafting the client update of project %s failed", project.id)
+            continue
         sent += send_draft(services, client, team_id=team_id, update_id=update_id)
     return sent
 
