@@ -16,7 +16,7 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import select
 
-from bot.core.updates import Schedule, due_now
+from bot.core.update_times import Schedule, due_now
 from bot.messages import ids
 from bot.settings import Settings, SettingsError
 from bot.slack.scheduler import ReminderScheduler

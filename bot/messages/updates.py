@@ -6,7 +6,8 @@ escaped every time it is shown (`Q&amp;A`), so an edit can never ping anyone or 
 
 from __future__ import annotations
 
-from bot.core.updates import Draft, Schedule, UpdateCard
+from bot.core.update_times import Schedule
+from bot.core.updates import Draft, UpdateCard
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section, text_input
 from bot.messages.client_view import target_holds

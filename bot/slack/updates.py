@@ -22,7 +22,7 @@ from bot.core import clients as client_rules
 from bot.core import projects, updates
 from bot.core.audience import is_named_client, known_clients
 from bot.core.errors import TeamOnly, UpdateNotOwner, UserError
-from bot.core.updates import Schedule
+from bot.core.update_times import Schedule, week_of
 from bot.messages import updates as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
@@ -65,7 +65,7 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
 
 def _redraft(session: Session, project: Project, update_id: int, *, now: datetime, keep_edit: bool) -> None:
     """Write the draft as of now (not as of when it was first due): no stale "this week"."""
-    week = updates.week_of(projects.local_today(project.tz, now))
+    week = week_of(projects.local_today(project.tz, now))
     text = messages.draft_text(updates.draft_of(session, project, week=week, now=now))
     updates.redraft(session, update_id=update_id, text=text, keep_edit=keep_edit)
 
