@@ -279,6 +279,14 @@ def test_a_closed_projects_card_stops_counting_client_held_days_at_the_close(bot
     assert held_at_close and [f for f in fields(run(bot, "status")) if f.startswith("*Client-held*")] == held_at_close
 
 
+def test_a_5xx_when_sharing_is_not_retried_and_the_asker_is_told_the_files_may_have_arrived(bot, slack, clock):
+    client_facing_project(bot, slack)
+    slack.fail("files.completeUploadExternal", status=500)
+    told = ask_for_report(bot, slack)
+    assert "Slack didn't confirm the upload" in told[1] and "may have arrived" in told[1]
+    assert len(slack.calls_to("files.completeUploadExternal")) == 1  # a retry could share twice
+
+
 # --- who may have it -------------------------------------------------------------------------------
 
 

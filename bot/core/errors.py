@@ -399,7 +399,8 @@ class UpdateBeingPosted(UserError):
 
 @dataclass(eq=False)
 class ReportNotUploaded(UserError):
-    """Slack didn't take the report's files; nothing was shared."""
+    """Slack didn't take the report's files (or, `maybe_shared`, didn't say whether it shared them)."""
 
     project_name: str
     code: str  # what Slack said, e.g. "internal_error", "not_in_channel"
+    maybe_shared: bool = False

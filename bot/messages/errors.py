@@ -202,6 +202,11 @@ def error_text(error: e.UserError) -> str:
             return f"This week's client update was already {state} by {by}{when}. Nothing was changed."
         case e.UpdateBeingPosted():
             return "This client update is being posted right now, so nothing more was done."
+        case e.ReportNotUploaded(project_name=name, code=slack_said, maybe_shared=True):
+            return (
+                f"Slack didn't confirm the upload of the report of *{shown(name)}* ({code(slack_said)}): the files may "
+                "have arrived anyway. If they aren't there in a minute, please ask again."
+            )
         case e.ReportNotUploaded(project_name=name, code=slack_said):
             retry = (
                 "Invite me to this channel (`/invite @Shepherd`) and try again."

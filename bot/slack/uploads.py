@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.error import HTTPError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,12 @@ class Upload:
 
 
 class UploadFailed(Exception):
-    """Slack didn't take the files; `code` is what it said (or what failed on the way)."""
+    """Slack didn't take the files; `code` is what it said (or what failed on the way).
+    `maybe_shared`: the sharing call got no clear answer, so the files may have arrived anyway."""
 
-    def __init__(self, code: str) -> None:
+    def __init__(self, code: str, *, maybe_shared: bool = False) -> None:
         super().__init__(code)
-        self.code = code
+        self.code, self.maybe_shared = code, maybe_shared
 
 
 def dm_channel(client: WebClient, user_id: str) -> str:
@@ -55,18 +57,20 @@ def share_files(client: WebClient, *, channel_id: str, files: list[Upload], comm
         done = _without_server_retries(client).files_upload_v2(file_uploads=uploads, channel=channel_id, initial_comment=comment)
     except SlackApiError as error:
         log.warning("uploading %s to %s failed: %s", [f.filename for f in files], channel_id, _code(error))
-        raise UploadFailed(_code(error)) from error
+        sharing = "files.completeUploadExternal" in str(error.response.api_url or "")
+        raise UploadFailed(_code(error), maybe_shared=sharing and error.response.status_code >= 500) from error
     except (SlackRequestError, OSError) as error:  # the upload URL refused the bytes, or no answer
         log.warning("uploading %s to %s failed", [f.filename for f in files], channel_id, exc_info=True)
-        raise UploadFailed("upload_failed") from error
+        answered = isinstance(error, HTTPError)  # the upload URL said no: nothing was completed
+        raise UploadFailed("upload_failed", maybe_shared=isinstance(error, OSError) and not answered) from error
     shared = done.get("files") or []
     return [str(f.get("id")) for f in shared if isinstance(f, dict)]
 
 
 def _without_server_retries(client: WebClient) -> WebClient:
-    """The same client without retries on Slack's 5xx: a 5xx from files.completeUploadExternal may
-    come after the files were shared, and a retry could share them twice. The person is told
-    and can ask again instead. 429s (nothing was done) are still waited out and retried."""
+    """The same client retrying only 429s (nothing was done: waited out and retried): a 5xx or a
+    dropped connection at files.completeUploadExternal may come after the files were shared, and a
+    retry could share them twice. The person is told, and can look before asking again."""
     return WebClient(
         token=client.token,
         base_url=client.base_url,
@@ -74,7 +78,7 @@ def _without_server_retries(client: WebClient) -> WebClient:
         ssl=client.ssl,
         proxy=client.proxy,
         headers=dict(client.headers),
-        retry_handlers=[h for h in client.retry_handlers if not isinstance(h, ServerErrorRetryHandler)],
+        retry_handlers=[h for h in client.retry_handlers if isinstance(h, RateLimitErrorRetryHandler)],
     )
 
 

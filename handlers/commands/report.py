@@ -44,7 +44,7 @@ def send_report(req: Request, args: grammar.ProjectOnly) -> Message:
         where = channel or dm_channel(req.client, req.user_id)
         share_files(req.client, channel_id=where, files=files, comment=messages.report_comment(found))
     except UploadFailed as failed:
-        raise ReportNotUploaded(project.name, failed.code) from None
+        raise ReportNotUploaded(project.name, failed.code, failed.maybe_shared) from None
     return messages.report_sent(project, channel)
 
 
