@@ -148,24 +148,24 @@ def test_a_draft_asked_for_early_in_the_week_is_drafted_again_at_the_update_time
     assert draft_pass(bot, at(FRI, "15:30", PARIS)) == 0
 
 
-def test_an_early_draft_the_owner_edited_is_left_as_written(bot, slack):
+def edited_on_wednesday(bot, slack) -> None:
+    """The owner asked for the draft on Wednesday and edited it."""
     acme(bot, slack)
     with freeze_time(at(WED, "12:00", PARIS), tick=True):
         run(bot, "update")
     with bot.db.transaction() as session:
         row = session.exec(select(ClientUpdate)).one()
         row.text, row.edited_by = "My careful words", OWNER  # as the Edit form saves it
+
+
+def test_an_early_draft_the_owner_edited_is_left_as_written(bot, slack):
+    edited_on_wednesday(bot, slack)
     assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 0
     assert the_update(bot.db).text == "My careful words"
 
 
 def test_the_owner_asking_again_over_their_edit_is_told_it_was_replaced(bot, slack):
-    acme(bot, slack)
-    with freeze_time(at(WED, "12:00", PARIS), tick=True):
-        run(bot, "update")
-    with bot.db.transaction() as session:
-        row = session.exec(select(ClientUpdate)).one()
-        row.text, row.edited_by = "My careful words", OWNER  # as the Edit form saves it
+    edited_on_wednesday(bot, slack)
     with freeze_time(at(WED, "13:00", PARIS), tick=True):
         said = text_of(run(bot, "update"))
     assert "your earlier edit was replaced" in said and the_update(bot.db).text != "My careful words"

@@ -20,7 +20,7 @@ from bot.core.audience import team_only_place
 from bot.core.overview import plan_of, status_of
 from bot.core.projects import local_today
 from bot.core.signoff import latest_closing
-from bot.core.status import WEEKDAYS, burn_percent, slip
+from bot.core.status import WEEKDAYS, burn_percent, progress_percent, slip
 from bot.core.steps import steps_of
 from bot.core.targets import baselines_of
 from storage.models import AuditEvent, Baseline, Closing, Decision, Deliverable, Project, Signoff, Stage, Step
@@ -81,7 +81,7 @@ class ProjectReport:
 
     @property
     def progress(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        return progress_percent(self.done, self.total)
 
 
 def project_report(session: Session, *, project: Project, now: datetime, work_days: frozenset[int] = WEEKDAYS) -> ProjectReport:

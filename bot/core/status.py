@@ -81,7 +81,7 @@ class Status:
 
     @property
     def progress(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 0
+        return progress_percent(self.done, self.total)
 
     @property
     def health(self) -> Health:
@@ -102,6 +102,11 @@ def slip(forecast: date, target: date | None, work_days: frozenset[int] = WEEKDA
     if target is None:
         return None
     return working_days_between(target, forecast, work_days)
+
+
+def progress_percent(done: int, total: int) -> int:
+    """Steps done as a share of the plan, in percent (0 for an empty plan)."""
+    return round(100 * done / total) if total else 0
 
 
 def burn_percent(project: Project) -> int | None:
