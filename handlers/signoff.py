@@ -32,12 +32,9 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.SIGNOFF_CONFIRM_ACTION)
     def confirm_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        user_id, closing_id = body["user"]["id"], button_id(body)
-        tell = Answer(client, user_id, respond=respond)
-        if closing_id is None:
-            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Confirm completion")
+        click, tell = read_click(services, body, context, client, respond, "Confirm completion")
+        if click is None:
             return
-        click = Click(installation_team(context), user_id, closing_id, utcnow())
         trigger_id = body.get("trigger_id", "")
         services.work.submit(
             lambda: open_confirm_form(services, client, click, trigger_id=trigger_id, tell=tell), "Confirm completion"
@@ -66,12 +63,9 @@ def register(app: App, services: Services) -> None:
     @app.action(ids.DEBRIEF_ACTION)
     def debrief_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        user_id, closing_id = body["user"]["id"], button_id(body)
-        tell = Answer(client, user_id, respond=respond)
-        if closing_id is None:
-            services.work.submit(lambda: tell(reply(STALE_BUTTON)), "a stale Write debrief")
+        click, tell = read_click(services, body, context, client, respond, "Write debrief")
+        if click is None:
             return
-        click = Click(installation_team(context), user_id, closing_id, utcnow())
         trigger_id, dm = body.get("trigger_id", ""), clicked_message(body)
         services.work.submit(
             lambda: open_debrief_form(services, client, click, trigger_id=trigger_id, dm=dm, tell=tell), "Write debrief"
@@ -122,6 +116,19 @@ def read_dm(view: dict) -> tuple[str, str] | None:
     if isinstance(dm, list) and len(dm) == 2 and all(isinstance(x, str) and 0 < len(x) <= 32 for x in dm):
         return dm[0], dm[1]
     return None
+
+
+def read_click(
+    services: Services, body: dict, context: BoltContext, client: WebClient, respond: Respond, name: str
+) -> tuple[Click | None, Answer]:
+    """Who clicked which closing's button, and how to answer them; a button without a usable id
+    is answered as stale (after the ack, on the work threads) and gives no click."""
+    user_id, closing_id = body["user"]["id"], button_id(body)
+    tell = Answer(client, user_id, respond=respond)
+    if closing_id is None:
+        services.work.submit(lambda: tell(reply(STALE_BUTTON)), f"a stale {name}")
+        return None, tell
+    return Click(installation_team(context), user_id, closing_id, utcnow()), tell
 
 
 def clicked_message(body: dict) -> tuple[str, str] | None:

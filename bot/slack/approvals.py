@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core import approvals, projects
 from bot.core.approvals import ApprovalCard, Verdict
@@ -23,6 +22,7 @@ from bot.messages import approvals as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
+from bot.slack.ratelimit import error_code
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,17 @@ def submit_and_post(
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.approval_message(card))
     except Exception as error:
-        code = str(error.response.get("error") or "error") if isinstance(error, SlackApiError) else "no answer"
+        code = error_code(error)
         log.warning("posting the approval message of deliverable %s failed: %s", deliverable_id, code)
         with services.db.transaction() as session:
             approvals.release_post(session, deliverable_id=deliverable_id)
         return reply(messages.post_failed_reply(card, code))
     try:
-        with services.db.transaction() as session:
-            approvals.record_message(
+        services.db.persist(
+            lambda session: approvals.record_message(
                 session, deliverable_id=deliverable_id, channel_id=posted["channel"], message_ts=posted["ts"]
             )
+        )
     except Exception:  # the deliverable and its message exist, and its buttons work; only later updates would miss it
         log.exception("could not remember where the approval message of deliverable %s is", deliverable_id)
     if replaced_id is not None:

@@ -1,4 +1,5 @@
-"""Slack's 429s: how long it asks us to wait, and the one exception that carries it.
+"""Slack's errors: what it said, and for its 429s how long it asks us to wait, with the one
+exception that carries it.
 
 Every Web API method has its own per-minute tier; a 429 answer names the wait in `Retry-After`.
 The scheduler never retries blindly: it waits out a short Retry-After and hands the rest of the
@@ -28,6 +29,13 @@ def retry_after_of(response: SlackResponse) -> float:
             except (TypeError, ValueError):
                 break
     return DEFAULT_RETRY_AFTER
+
+
+def error_code(error: Exception) -> str:
+    """What Slack said went wrong (`not_in_channel`), or "no answer" when it said nothing."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error") or "error")
+    return "no answer"
 
 
 def limited(error: SlackApiError) -> RateLimited | None:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.core import signoff
 from bot.core.errors import NotASignoffDecider, SignoffNotCurrent, UserError
@@ -23,6 +22,7 @@ from bot.messages import signoff as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
+from bot.slack.ratelimit import error_code
 from storage.models import Closing, Project, utcnow
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.signoff_message(card))
     except Exception as error:
-        code = str(error.response.get("error") or "error") if isinstance(error, SlackApiError) else "no answer"
+        code = error_code(error)
         log.warning("posting the sign-off of closing %s failed (%s); the scheduler will try again", closing_id, code)
         with services.db.transaction() as session:
             signoff.release_post(session, closing_id=closing_id)

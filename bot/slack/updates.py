@@ -27,6 +27,7 @@ from bot.messages import updates as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
+from bot.slack.ratelimit import error_code
 from storage.models import Project
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.client_update(card, posted_by=click.user_id))
     except Exception as error:
-        code = str(error.response.get("error") or "error") if isinstance(error, SlackApiError) else "no answer"
+        code = error_code(error)
         log.warning("posting client update %s failed: %s", click.update_id, code)
         if may_have_posted(error):  # the claim stands until it expires: a quick second click can't post it twice
             tell(messages.post_unconfirmed(card))
