@@ -208,6 +208,7 @@ class Server:
     url: str
     log: Path
     sender: SlackSender = field(init=False)
+    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)  # `python -m bot work` processes
 
     def __post_init__(self) -> None:
         self.sender = SlackSender(self.url, SECRET, timeout=10)
@@ -215,6 +216,10 @@ class Server:
     @property
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid)
+
+    @property
+    def worker_cpu(self) -> float:
+        return sum(cpu_seconds(w.pid) for w in self.workers)
 
     def health(self) -> dict[str, Any]:
         with urllib.request.urlopen(self.url + "/healthz", timeout=5) as response:
@@ -245,23 +250,25 @@ class Server:
         return time.monotonic() - started
 
     def drain(self, timeout: float) -> bool:
-        """Wait until Shepherd's work threads are idle (nothing queued or running after the acks)."""
+        """Wait until Shepherd's work is done (nothing queued or running after the acks, no job left)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            work = self.health().get("work") or {}
-            if not work.get("queued") and not work.get("running"):
+            health = self.health()
+            work = health.get("work") or {}
+            if not work.get("queued") and not work.get("running") and not health.get("jobs"):
                 return True
             time.sleep(0.2)
         return False
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        for process in [self.process, *self.workers]:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait(timeout=10)
 
 
 def start(name: str, argv: list[str], env: dict[str, str], port: int, tmp: Path) -> Server:
@@ -273,7 +280,9 @@ def start(name: str, argv: list[str], env: dict[str, str], port: int, tmp: Path)
     return server
 
 
-def start_shepherd(slack: SlackStub, database_url: str, source: Path, tmp: Path) -> Server:
+def start_shepherd(slack: SlackStub, database_url: str, source: Path, tmp: Path, workers: int = 0) -> Server:
+    """`python -m bot`; with `workers`, it only acknowledges (WORK_THREADS=0) and that many
+    `python -m bot work` processes do the work."""
     port = free_port()
     not_today = WEEKDAYS[(datetime.now(UTC).weekday() + 3) % 7]
     env = {
@@ -289,7 +298,13 @@ def start_shepherd(slack: SlackStub, database_url: str, source: Path, tmp: Path)
         "REMINDER_INTERVAL": "86400",
         "WORK_DAYS": not_today,
     }
-    return start("shepherd", [sys.executable, "-m", "bot"], env, port, tmp)
+    server = start("shepherd", [sys.executable, "-m", "bot"], {**env, "WORK_THREADS": "0" if workers else "32"}, port, tmp)
+    for n in range(workers):
+        with (tmp / f"worker-{n}.log").open("wb") as out:
+            server.workers.append(
+                subprocess.Popen([sys.executable, "-m", "bot", "work"], cwd=tmp, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+    return server
 
 
 def start_noop(slack: SlackStub, tmp: Path) -> Server:
@@ -315,6 +330,7 @@ class Cell:
     cpu: float  # server CPU seconds over the cell (and its after-ack work)
     busy: float  # server CPU seconds while the requests were being sent, ÷ their wall time: 1.0 = one core
     answered_after: float | None = None  # Shepherd: cell start → last answer after the ack reached Slack
+    worker_cpu: float = 0.0  # CPU seconds of `python -m bot work` processes over the cell
 
     @property
     def n(self) -> int:
@@ -448,7 +464,7 @@ class Bench:
         def reader(k: int) -> str:
             return self.body("status", who, cell, clients, k, rngs[clients])
 
-        cpu_before = who.cpu
+        cpu_before, worker_cpu_before = who.cpu, who.worker_cpu
         begin = time.perf_counter()
         sent = run_cell(
             who, lambda i, k: self.body(kind, who, cell, i, k, rngs[i]), clients=clients, per_client=per_client,
@@ -466,7 +482,7 @@ class Bench:
                     self.slack.wait_for("chat.update", count=updates_before + len(sent.acks), timeout=budget)
                 answered = time.perf_counter() - begin
             who.drain(timeout=budget)
-        main = Cell(sent.acks, sent.errors, sent.wall, who.cpu - cpu_before, busy, answered)
+        main = Cell(sent.acks, sent.errors, sent.wall, who.cpu - cpu_before, busy, answered, who.worker_cpu - worker_cpu_before)
         if scenario != "mixed":
             return [(scenario, main)]
         reads = Cell(sent.reader_acks, sent.reader_errors, sent.wall, float("nan"), busy, None)
@@ -745,6 +761,10 @@ def main() -> None:
     parser.add_argument("--latencies", default="0.1,2", help="Slack stand-in latencies in seconds")
     parser.add_argument("--clients", default="1,8,32")
     parser.add_argument("--scenarios", default="status,write,approve,mixed", help="any of status,write,approve,mixed")
+    parser.add_argument(
+        "--workers", type=int, default=0,
+        help="Shepherd acknowledges only (WORK_THREADS=0) and this many `python -m bot work` processes do the work",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="also cProfile one /project status request path")
     parser.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -775,7 +795,7 @@ def main() -> None:
         wipe_and_migrate(url, source, tmp)
         world = seed(url, projects=projects, steps=steps, approvals_per_thread=approvals)
         set_latency(slack, latencies[0])
-        shepherd = start_shepherd(slack, url, source, tmp)
+        shepherd = start_shepherd(slack, url, source, tmp, workers=args.workers)
         noop = start_noop(slack, tmp)
         results: dict[tuple[float, str, int], tuple[Cell, Cell]] = {}
         notes: list[str] = []
@@ -818,14 +838,17 @@ def main() -> None:
         profile = run_profile(url, source, projects, tmp) if args.profile else None
 
     backend = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
-    print("\n### Acknowledgements: Shepherd (`python -m bot`, HTTP) vs a no-op Bolt app, same machine, same run\n")
+    shape = "`python -m bot`, HTTP"
+    if args.workers:
+        shape += f", WORK_THREADS=0, with {args.workers} `python -m bot work` process{'es' if args.workers > 1 else ''}"
+    print(f"\n### Acknowledgements: Shepherd ({shape}) vs a no-op Bolt app, same machine, same run\n")
     print(f"Code: {described}. {backend}, {projects:,} projects, {steps:,} steps (seeded in {world.seconds:.1f} s); "
           f"{requests} requests a cell, split over its clients. {os.cpu_count()} CPUs shared by both servers, "
           f"the client threads and the Slack stand-in; {load_before} before, {load_after.split(' (')[0]} after.\n")  # fmt: skip
     header = (
         "Slack", "scenario", "clients", "n", "Shepherd median / p99 / max ms", "no-op median / p99 / max ms",
         "p99 ratio", "acks > 1 s (S / no-op)", "req/s (S / no-op)", "CPU ms/req (S / no-op)", "CPU ratio",
-        "S busy", "answers done s",
+        "S busy", "answers done s", *(["worker CPU ms/req"] if args.workers else []),
     )  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "|".join("---:" if n > 1 else "---" for n in range(len(header))) + "|")
@@ -840,7 +863,7 @@ def main() -> None:
             f"{ours.pct(0.99) / theirs.pct(0.99):.1f}×", f"{ours.late} / {theirs.late}", f"{ours.rps:.0f} / {theirs.rps:.0f}",
             f"{ours.cpu_ms:.1f} / {theirs.cpu_ms:.1f}" if ours.cpu == ours.cpu else "(in the row above)",
             f"{ours.cpu_ms / theirs.cpu_ms:.1f}×" if ours.cpu == ours.cpu and theirs.cpu_ms else "-",
-            f"{ours.busy:.0%}", done,
+            f"{ours.busy:.0%}", done, *([f"{ours.worker_cpu / max(1, ours.n) * 1000:.1f}"] if args.workers else []),
         )  # fmt: skip
         print("| " + " | ".join(cells) + " |")
     print()

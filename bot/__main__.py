@@ -1,5 +1,6 @@
 """`python -m bot` runs Shepherd; `python -m bot migrate` only brings the database schema up to date;
-`python -m bot remind` runs one reminder pass and exits."""
+`python -m bot remind` runs one reminder pass and exits; `python -m bot work` does the work that
+acknowledging-only processes leave."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ def main(argv: list[str] | None = None) -> int:
             "  run      (default) migrate the database, then serve Slack: Socket Mode when\n"
             "           SLACK_APP_TOKEN is set, else HTTP on HOST:PORT; reminders run inside\n"
             "  migrate  bring the database schema up to date, then exit\n"
-            "  remind   run one reminder pass, print what was sent and held back, then exit"
+            "  remind   run one reminder pass, print what was sent and held back, then exit\n"
+            "  work     do the work after acknowledgements for processes run with\n"
+            "           WORK_THREADS=0 (several may run), until stopped"
         ),
     )
-    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind"], help="see below")
+    parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind", "work"], help="see below")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     # A line per migration step, per pass, or per pass skipped because the last one still runs
@@ -36,13 +39,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shepherd: {error}", file=sys.stderr)
         return 2
 
-    from bot.slack.runner import migrate_only, remind_once, run
+    from bot.slack.runner import migrate_only, remind_once, run, work
 
     try:
         if args.command == "migrate":
             return migrate_only(settings)
         if args.command == "remind":
             return remind_once(settings)
+        if args.command == "work":
+            return work(settings)
         return run(settings)
     except KeyboardInterrupt:
         return 0

@@ -14,4 +14,9 @@ from storage.db import Database
 class Services:
     settings: Settings
     db: Database
-    work: Backlog = field(default_factory=Backlog)
+    work: Backlog = field(default=None)  # type: ignore[assignment]  # built from the settings below
+
+    def __post_init__(self) -> None:
+        if self.work is None:
+            threads = self.settings.work_threads
+            object.__setattr__(self, "work", Backlog(threads or 1, db=self.db, here=threads > 0))

@@ -40,6 +40,7 @@ class Settings:
     nudge_time: time = time(9, 30)
     reminder_interval: int = 60
     reminder_concurrency: int = 8
+    work_threads: int = 32  # threads doing acknowledged work here; 0: `python -m bot work` processes do it
     approval_chase_days: int = 2
     escalate_after_days: int = 3
     slip_alert_days: int = 3
@@ -104,6 +105,7 @@ class Settings:
             nudge_time=nudge_time,
             reminder_interval=_int("REMINDER_INTERVAL", get("REMINDER_INTERVAL"), 60, low=5, high=86400),
             reminder_concurrency=_int("REMINDER_CONCURRENCY", get("REMINDER_CONCURRENCY"), 8, low=1, high=64),
+            work_threads=_int("WORK_THREADS", get("WORK_THREADS"), 32, low=0, high=256),
             approval_chase_days=_int("APPROVAL_CHASE_DAYS", get("APPROVAL_CHASE_DAYS"), 2, low=0, high=60),
             escalate_after_days=_int("ESCALATE_AFTER_DAYS", get("ESCALATE_AFTER_DAYS"), 3, low=0, high=60),
             slip_alert_days=_int("SLIP_ALERT_DAYS", get("SLIP_ALERT_DAYS"), 3, low=1, high=60),

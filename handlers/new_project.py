@@ -20,6 +20,7 @@ from bot.messages.limits import FIELD_ERROR_MAX
 from bot.services import Services
 from bot.slack.channels import announce
 from bot.slack.people import person_facts, user_tz
+from bot.work import replaying
 from handlers.answer import Answer
 from handlers.context import installation_team
 from storage.models import utcnow
@@ -47,8 +48,9 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: "Give the project a name."})
             return
         try:
-            with services.db.reader() as session:
-                projects.check_new_project(session, team_id=team_id, channel_id=channel_id, name=form["name"])
+            if not replaying():  # the ack checked it; creating checks again, and answers if it changed
+                with services.db.reader() as session:
+                    projects.check_new_project(session, team_id=team_id, channel_id=channel_id, name=form["name"])
         except UserError as error:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: cut(_plain_sentence(error_text(error)), FIELD_ERROR_MAX)})
             return

@@ -401,3 +401,26 @@ class Signoff(SQLModel, table=True):
     rating: int | None = None  # 1–5
     comment: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     confirmed_at: datetime = Field(default_factory=utcnow)
+
+
+class Job(SQLModel, table=True):
+    """A request Shepherd has acknowledged and still owes work for, kept until the work is done: a
+    process that dies mid-way leaves it here for another (or the next) to do."""
+
+    __table_args__ = (Index("ix_job_team_claim", "team_id", "claimed_by", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    body: str = Field(sa_column=Column(Text, nullable=False))  # the request's payload, as JSON
+    name: str = Field(max_length=120)  # what the work is, for the logs
+    notes: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))  # the ack's decisions
+    received_at: datetime = Field(default_factory=utcnow)
+    claimed_by: str | None = Field(default=None, max_length=64)  # the worker doing it (None: waiting)
+    attempts: int = 0
+
+
+class Worker(SQLModel, table=True):
+    """A process that does acknowledged work, and when it last said it is alive."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    beat_at: float = Field(index=True)  # the database's clock, in Unix seconds (no test clock steers it)

@@ -461,11 +461,11 @@ def test_forged_and_stale_requests_are_refused_with_401_and_change_nothing(bot, 
     assert count(bot.db, Project) == 0 and slack.responses("forged") == []
 
 
-def test_healthz_answers_ok(bot):
+def test_healthz_answers_ok_with_the_work_not_yet_done(bot):
     import urllib.request
 
     with urllib.request.urlopen(bot.url + "/healthz", timeout=5) as response:
-        assert response.status == 200 and json.loads(response.read()) == {"ok": True}
+        assert response.status == 200 and json.loads(response.read()) == {"ok": True, "jobs": 0}
 
 
 def test_a_slack_error_after_a_write_keeps_the_write(bot, slack, frozen):

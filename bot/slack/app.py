@@ -7,15 +7,16 @@ app = create_app(services)
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 import handlers
 from bot.services import Services
 from bot.settings import Settings
+from bot.work import CURRENT, ContextExecutor, Pending
 
 # Listeners run here after ack(); more workers than Bolt's default 5 so that a few slow Slack
 # calls cannot delay the acknowledgement of the next request.
@@ -45,7 +46,10 @@ class _TokenGivenTwice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(services: Services, *, client: WebClient | None = None) -> App:
+def create_app(services: Services, *, client: WebClient | None = None, replaying: bool = False) -> App:
+    """`replaying`: the app of a worker, which runs the work of requests acknowledged before
+    (`bot/slack/replay.py`): its listeners run to the end before `dispatch` returns, and nothing
+    is verified again (the request was verified when it arrived, maybe minutes ago)."""
     settings = services.settings
     bolt_log = logging.getLogger("shepherd.bolt")
     if not any(isinstance(f, _TokenGivenTwice) for f in bolt_log.filters):
@@ -53,10 +57,21 @@ def create_app(services: Services, *, client: WebClient | None = None) -> App:
     app = App(
         client=client or listener_client(settings),
         signing_secret=settings.signing_secret or "",
-        request_verification_enabled=not settings.socket_mode,
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="shepherd-listener"),
+        request_verification_enabled=not settings.socket_mode and not replaying,
+        process_before_response=replaying,
+        listener_executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="shepherd-listener"),
         logger=bolt_log,
     )
+    if not replaying:
+        app.middleware(remember_request)
     handlers.register(app, services)
     return app
+
+
+def remember_request(req: BoltRequest, context: BoltContext, next: Callable[[], None]) -> None:
+    """Let the work a listener hands on (`services.work.submit`) know the request it is for, so it
+    can be written down and, should this process die, done by another from the request itself.
+    Bolt runs its middleware one after another, then the listener, in this thread: what is set
+    here is what the listener's thread copies (`ContextExecutor`), until the next request sets its own."""
+    CURRENT.set(Pending(team_id=context.team_id or "", body=req.body))
+    next()

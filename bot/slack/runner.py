@@ -16,14 +16,21 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack.app import create_app, web_client
+from bot.slack.app import create_app, listener_client, web_client
 from bot.slack.reminder_pass import remind
+from bot.slack.replay import replayer
 from bot.slack.scheduler import ReminderScheduler
 from bot.slack.server import create_server, wsgi_app
+from bot.work import Workers
 from storage.db import Database
+from storage.jobs import worker_id
 from storage.models import utcnow
 
 log = logging.getLogger("shepherd")
+
+
+RECOVERY_THREADS = 4
+RECOVERY_POLL = 2.0  # seconds: how often a serving process looks for work left by a dead one
 
 
 class StartupError(Exception):
@@ -54,7 +61,8 @@ def run(settings: Settings) -> int:
         services = Services(settings, open_database(settings))
         try:
             app = create_app(services)
-        except BoltError as error:
+            team_id = app.client.auth_test()["team_id"]  # whose written-down work this process may take
+        except (BoltError, SlackApiError) as error:
             raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({_first_line(error)})") from None
         except OSError as error:  # URLError, timeouts: Slack (or SLACK_API_URL) is unreachable
             raise StartupError(unreachable(settings, error)) from None
@@ -66,6 +74,15 @@ def run(settings: Settings) -> int:
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     scheduler = ReminderScheduler(services)
     scheduler.start()
+    # Work this process did not do (it only acknowledges, WORK_THREADS=0) is left to `python -m bot
+    # work`; otherwise a few threads here take over the work of a process that died.
+    recovery = None
+    if services.work.here:
+        recovery = Workers(
+            services.db, team_id=team_id, run=replayer(services, listener_client(settings)),
+            threads=RECOVERY_THREADS, me=services.work.me, poll=RECOVERY_POLL,
+        )  # fmt: skip
+        recovery.start()
     try:
         if settings.socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -92,7 +109,37 @@ def run(settings: Settings) -> int:
         return _fail(error)
     finally:
         scheduler.stop()
+        if recovery is not None:
+            recovery.stop()
         services.work.shutdown(wait=True)  # what was acknowledged still happens
+    return 0
+
+
+def work(settings: Settings) -> int:
+    """`python -m bot work`: do the work that acknowledging processes (WORK_THREADS=0 there) wrote
+    down, WORK_THREADS jobs at a time, until SIGTERM; the jobs started are finished first."""
+    try:
+        services = Services(settings, open_database(settings))
+        client = listener_client(settings)
+        try:
+            team_id = client.auth_test()["team_id"]
+            run_job = replayer(services, client)
+        except SlackApiError as error:
+            raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
+        except OSError as error:
+            raise StartupError(unreachable(settings, error)) from None
+    except StartupError as error:
+        return _fail(error)
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    workers = Workers(services.db, team_id=team_id, run=run_job, threads=settings.work_threads or 32, me=worker_id())
+    workers.start()
+    log.info("Shepherd is working: %s jobs at a time", settings.work_threads or 32)
+    try:
+        threading.Event().wait()
+    finally:
+        workers.stop()
+        services.work.shutdown(wait=True)
+        log.info("worker stopped after %s jobs", workers.done)
     return 0
 
 

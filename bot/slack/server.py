@@ -16,11 +16,11 @@ from typing import Any
 import waitress
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
-from sqlalchemy import text
 from waitress import wasyncore
 
 from bot.slack.gate import gate
 from bot.work import Backlog
+from storage import jobs
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -41,12 +41,11 @@ def wsgi_app(app: App, db: Database, *, signing_secret: str, work: Backlog | Non
 
 
 def healthz(db: Database, start_response: Callable[..., Any], *, work: Backlog | None = None) -> Iterable[bytes]:
-    """200 when the database answers (503 when not), with the backlog of work waiting on Slack."""
+    """200 when the database answers (503 when not), with the acknowledged work not yet done (in
+    every process: `jobs`) and this process's backlog of work waiting on Slack (`work`)."""
     body: dict[str, Any]
     try:
-        with db.reader() as session:  # a read: a probe must never queue behind writers
-            session.execute(text("SELECT 1"))
-        status, body = "200 OK", {"ok": True}
+        status, body = "200 OK", {"ok": True, "jobs": jobs.waiting(db)}  # work acknowledged, not yet done
     except Exception as error:  # the database is what the bot cannot work without
         log.warning("health check failed: %s", error)
         status, body = "503 Service Unavailable", {"ok": False, "error": "database unavailable"}
