@@ -8,17 +8,18 @@ with db.transaction() as session:  # commits on success, rolls back on any excep
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -38,8 +39,14 @@ class Database:
         self.is_sqlite = self.url.get_backend_name() == "sqlite"
         if self.is_sqlite:
             self.engine = _sqlite_engine(url, echo=echo)
+            self._quick = self.engine  # its raw connections commit each statement already
         else:
             self.engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # One round trip per single-statement write on a request's path: autocommit, and no
+            # ping before use (a connection found dead is replaced and the statement sent again).
+            self._quick = create_engine(
+                url, echo=echo, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -72,6 +79,49 @@ class Database:
         with Session(engine, expire_on_commit=False) as session:
             yield session  # close() ends the transaction and keeps loaded objects readable
 
+    def insert_new(self, table: Table, **values: Any) -> bool:
+        """Insert one row through the driver itself, in its own transaction: a third of the CPU of
+        the same insert through SQLAlchemy, for the writes on every request's path (the replay
+        guard, the job). Values are converted as SQLAlchemy would. False: a unique constraint refused it."""
+        return self._insert(table, values, returning=None) is not None
+
+    def insert_id(self, table: Table, **values: Any) -> int:
+        """`insert_new` for a table with an `id` key: the new row's id."""
+        found = self._insert(table, values, returning="id")
+        assert isinstance(found, int), "no unique constraint but the key: an insert always succeeds"
+        return found
+
+    def _insert(self, table: Table, values: dict[str, Any], *, returning: str | None) -> object | None:
+        names = sorted(values)
+        mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
+        sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
+        if returning:
+            sql += f" RETURNING {returning}"
+        params = []
+        for name in names:
+            process = table.c[name].type.bind_processor(self.engine.dialect)
+            params.append(process(values[name]) if process else values[name])
+        dbapi = self.engine.dialect.dbapi
+        assert dbapi is not None
+        for attempt in (1, 2):
+            connection = self._quick.raw_connection()
+            cursor = connection.cursor()
+            try:
+                cursor.execute(sql, params)
+                row = cursor.fetchone() if returning else (True,)
+                return row[0] if row else None
+            except dbapi.IntegrityError:
+                return None
+            except dbapi.OperationalError as error:
+                if attempt == 2 or not self.engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor):
+                    raise
+                connection.invalidate()  # a connection the server closed (a restart): a fresh one, once
+            finally:
+                with contextlib.suppress(Exception):  # a dead connection's cursor may not close cleanly
+                    cursor.close()
+                connection.close()
+        raise AssertionError("unreachable")
+
     def migrate(self) -> None:
         """Bring the schema to the newest migration. Concurrent callers wait for each other."""
         with self.engine.connect() as connection:
@@ -90,6 +140,7 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._quick.dispose()
 
 
 def alembic_config() -> Config:

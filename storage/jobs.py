@@ -19,9 +19,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, text
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
 
 from storage.db import Database
 from storage.models import Job, Worker, utcnow
@@ -75,14 +74,11 @@ def leave(db: Database, me: str) -> None:
 
 def record(db: Database, *, team_id: str, body: dict[str, Any], name: str, notes: dict[str, Any], claimed_by: str | None) -> int:
     """Write a job down; `claimed_by`: the live worker that is doing it now (None: any worker may)."""
-    with db.engine.begin() as connection:
-        values = dict(
-            team_id=team_id, body=json.dumps(body), name=name[:120], notes=json.dumps(notes),
-            received_at=utcnow(), claimed_by=claimed_by, attempts=1 if claimed_by else 0,
-        )  # fmt: skip
-        found = connection.execute(insert(Job).values(**values).returning(col(Job.id))).scalar_one()
-    assert found is not None
-    return found
+    return db.insert_id(
+        Job.__table__,  # type: ignore[attr-defined]
+        team_id=team_id, body=json.dumps(body), name=name[:120], notes=json.dumps(notes),
+        received_at=utcnow(), claimed_by=claimed_by, attempts=1 if claimed_by else 0,
+    )  # fmt: skip
 
 
 def forget(db: Database, job_id: int) -> None:

@@ -58,3 +58,25 @@ def test_persist_runs_the_work_again_when_the_database_drops_it(db: Database):
     assert db.persist(work, pause=0) == "saved" and len(tries) == 2
     with db.reader() as session:
         assert [p.name for p in session.exec(select(Project).where(Project.team_id == "T1"))] == ["Kept"]
+
+
+def test_the_request_path_insert_survives_connections_the_server_closed(db: Database):
+    """The replay guard and the job are written without a ping first: a pooled connection that
+    PostgreSQL closed meanwhile (a restart, a failover) is replaced and the insert sent again, once."""
+    from storage.models import SeenRequest
+
+    table = SeenRequest.__table__  # type: ignore[attr-defined]
+    assert db.insert_new(table, signature="v0=first", seen_at=utcnow())
+    if not db.is_sqlite:
+        with db.engine.begin() as connection:
+            closed = connection.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalar_one()
+        assert closed >= 1  # the quick pool's connection, at least
+    assert db.insert_new(table, signature="v0=second", seen_at=utcnow())
+    assert not db.insert_new(table, signature="v0=second", seen_at=utcnow())  # seen: refused, not raised
+    with db.reader() as session:
+        assert sorted(session.exec(select(SeenRequest.signature))) == ["v0=first", "v0=second"]

@@ -18,8 +18,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import delete, insert
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete
 from sqlmodel import col
 
 from storage.db import Database
@@ -131,12 +130,7 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
 
 def _first_time(db: Database, signature: str) -> bool:
     """Record the signature; False if it was served before (by this or any other process)."""
-    try:
-        with db.engine.begin() as connection:  # one statement: no ORM session needed
-            connection.execute(insert(SeenRequest).values(signature=signature, seen_at=utcnow()))
-    except IntegrityError:
-        return False
-    return True
+    return db.insert_new(SeenRequest.__table__, signature=signature, seen_at=utcnow())  # type: ignore[attr-defined]
 
 
 class _Purge:
