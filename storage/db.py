@@ -115,7 +115,10 @@ class Database:
             except dbapi.OperationalError as error:
                 if attempt == 2 or not self.engine.dialect.is_disconnect(error, connection.dbapi_connection, cursor):
                     raise
-                connection.invalidate()  # a connection the server closed (a restart): a fresh one, once
+                # The server closed it (a restart, a failover), and likely every other one: a
+                # fresh pool, and the statement sent once more.
+                connection.invalidate()
+                self._quick.dispose()
             finally:
                 with contextlib.suppress(Exception):  # a dead connection's cursor may not close cleanly
                     cursor.close()
