@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Approver, ClientContact, Project, UserProfile
@@ -62,8 +63,13 @@ def facts_of(profile: UserProfile | None) -> Facts | None:
 def cached_facts(session: Session, *, team_id: str, user_ids: Iterable[str]) -> dict[str, Facts | None]:
     """What the cache knows about each person (None: never asked Slack, or asked before 0002)."""
     ids = list(dict.fromkeys(user_ids))
-    rows = session.exec(select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_id).in_(ids)))
-    found = {row.user_id: facts_of(row) for row in rows}
+    if not ids:
+        return {}
+    columns = (col(UserProfile.user_id), col(UserProfile.slack_team_id), col(UserProfile.guest), col(UserProfile.bot))
+    rows = session.execute(  # the four columns, not whole rows: this is on the status card's path
+        sa_select(*columns).where(col(UserProfile.team_id) == team_id, col(UserProfile.user_id).in_(ids))
+    )
+    found = {user_id: Facts(slack_team, guest, bool(bot)) for user_id, slack_team, guest, bot in rows}
     return {user_id: found.get(user_id) for user_id in ids}
 
 

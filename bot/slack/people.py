@@ -243,7 +243,44 @@ def cached_person_facts(db: Database, *, team_id: str, user_id: str, now: dateti
     return facts_of(profile) if _fresh(profile, now) else None
 
 
+class FactsMemo:
+    """What the cache said of people in the last minute, so that an ack need not ask the database
+    each time. Whatever this process writes to the cache forgets it all; another process's writes
+    reach it within MEMO_FOR (of request time)."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str], tuple[Facts, int, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, db: Database, *, team_id: str, user_id: str, now: datetime) -> Facts | None:
+        key = (team_id, user_id)
+        with self._lock:
+            hit = self._found.get(key)
+        if hit is not None and hit[1] == _written[0] and timedelta(0) <= now - hit[2] < MEMO_FOR:
+            return hit[0]
+        generation = _written[0]
+        facts = cached_person_facts(db, team_id=team_id, user_id=user_id, now=now)
+        if facts is not None:
+            with self._lock:
+                if len(self._found) >= MEMO_SIZE:
+                    self._found.clear()
+                self._found[key] = (facts, generation, now)
+        return facts
+
+
+MEMO_FOR = timedelta(minutes=1)
+MEMO_SIZE = 50_000
+_written = [0]  # how many times this process wrote the cache: a FactsMemo entry older is not used
+
+
 def remember(db: Database, *, team_id: str, profiles: dict[str, Profile], now: datetime) -> None:
+    try:
+        _remember(db, team_id=team_id, profiles=profiles, now=now)
+    finally:  # after the commit: a memo entry read before it, or during it, is not used again
+        _written[0] += 1
+
+
+def _remember(db: Database, *, team_id: str, profiles: dict[str, Profile], now: datetime) -> None:
     with db.transaction() as session:
         rows = session.exec(
             select(UserProfile).where(UserProfile.team_id == team_id, col(UserProfile.user_id).in_(list(profiles)))

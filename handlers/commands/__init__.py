@@ -24,7 +24,7 @@ from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.messages.help import help_message
 from bot.services import Services
-from bot.slack.people import cached_person_facts, person_facts
+from bot.slack.people import person_facts
 from bot.work import ack_note
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
@@ -57,7 +57,7 @@ def register(app: App, services: Services) -> None:
         except UserError as error:
             ack(**refusal(error))
             return
-        req.facts = cached_person_facts(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
+        req.facts = services.facts.get(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
         known = req.facts is not None or (req.payload_team is not None and req.payload_team != req.team_id)
         known = ack_note("known", known)  # a worker replaying this request takes the same way
         if verb.kind is Kind.READ and known:
