@@ -68,14 +68,6 @@ def replaying() -> bool:
     return pending is not None and pending.replaying
 
 
-class ContextExecutor(ThreadPoolExecutor):
-    """A thread pool whose tasks see the context variables of the code that submitted them (Bolt
-    runs listeners on these threads: they see the request the gate let in)."""
-
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
-        return super().submit(contextvars.copy_context().run, fn, *args, **kwargs)
-
-
 class Backlog:
     def __init__(self, threads: int = WORK_THREADS, *, db: Database | None = None, here: bool = True) -> None:
         self.db = db
@@ -210,11 +202,14 @@ class Workers:
         while not self._stop.wait(jobs.BEAT_EVERY):
             self._try(lambda: jobs.beat(self.db, self.me), "send a heartbeat")
 
-    def stop(self, timeout: float = 10) -> None:
-        """Take no more jobs; finish the ones started (for up to `timeout` s)."""
+    def stop(self, timeout: float = 10, *, leave: bool = True) -> None:
+        """Take no more jobs; finish the ones started. `leave=False`: `me` is shared with a Backlog
+        still finishing its own jobs, which signs off itself once they are done."""
         self._stop.set()
         self._thread.join(timeout)
         self._pool.shutdown(wait=True)
+        if leave:
+            self._try(lambda: jobs.leave(self.db, self.me), "sign off as a worker")
 
     def _loop(self) -> None:
         while not self._stop.is_set():

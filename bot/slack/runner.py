@@ -110,7 +110,7 @@ def run(settings: Settings) -> int:
     finally:
         scheduler.stop()
         if recovery is not None:
-            recovery.stop()
+            recovery.stop(leave=False)  # the work threads below sign this process off when done
         services.work.shutdown(wait=True)  # what was acknowledged still happens
     return 0
 
