@@ -868,9 +868,10 @@ def main() -> None:
         print("| " + " | ".join(cells) + " |")
     print()
     shown = f"{poll * 1000:.0f} ms" if poll is not None else "not found"
-    print(f"- Bolt's ack poll interval: **{shown}**, {poll_where}. Bolt's request thread sleeps in this "
-          "loop until the listener thread has called ack(), so an ack through Bolt's thread runner lands on a ~10 ms "
-          "step.")  # fmt: skip
+    print(f"- Bolt's ack poll interval: **{shown}**, {poll_where}. With `process_before_response=False` Bolt's "
+          "request thread sleeps in this loop until a listener thread has called ack(), so each ack lands on a ~10 ms "
+          "step; both apps here run their listeners in the request's thread (`process_before_response=True`), which "
+          "skips that loop (the code under test may predate this for Shepherd).")  # fmt: skip
     database_cpu = (
         "SQLite runs inside it, so its work is included" if backend == "SQLite" else "PostgreSQL's own CPU not included"
     )

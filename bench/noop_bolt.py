@@ -1,6 +1,7 @@
 """The baseline of bench_capacity.py: a Bolt app that does nothing but acknowledge, served the way
-Shepherd is served (Bolt's WSGI adapter behind waitress, 16 server threads, 16 listener threads),
-so the difference between the two is what Shepherd itself costs.
+Shepherd is served (Bolt's WSGI adapter behind waitress, 16 server threads, listeners run in the
+request's thread as Shepherd's are: `process_before_response`), so the difference between the two
+is what Shepherd itself costs.
 
     NOOP_TOKEN=xoxb-test SLACK_SIGNING_SECRET=… SLACK_API_URL=http://127.0.0.1:…/api/ PORT=3001 python bench/noop_bolt.py
 
@@ -13,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import waitress
@@ -21,7 +21,7 @@ from slack_bolt import Ack, App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-THREADS = 16  # bot.slack.server.SERVER_THREADS and bot.slack.app.LISTENER_THREADS
+THREADS = 16  # bot.slack.server.SERVER_THREADS
 
 
 def build() -> Callable[..., Iterable[bytes]]:
@@ -29,8 +29,7 @@ def build() -> Callable[..., Iterable[bytes]]:
     app = App(
         client=client,
         signing_secret=os.environ["SLACK_SIGNING_SECRET"],
-        process_before_response=False,
-        listener_executor=ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="noop-listener"),
+        process_before_response=True,  # as Shepherd's app (bot/slack/app.py)
     )
 
     @app.command("/project")

@@ -16,11 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 import handlers
 from bot.services import Services
 from bot.settings import Settings
-from bot.work import CURRENT, ContextExecutor, Pending
-
-# Listeners run here after ack(); more workers than Bolt's default 5 so that a few slow Slack
-# calls cannot delay the acknowledgement of the next request.
-LISTENER_THREADS = 16
+from bot.work import CURRENT, Pending
 
 
 def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
@@ -47,9 +43,14 @@ class _TokenGivenTwice(logging.Filter):
 
 
 def create_app(services: Services, *, client: WebClient | None = None, replaying: bool = False) -> App:
-    """`replaying`: the app of a worker, which runs the work of requests acknowledged before
-    (`bot/slack/replay.py`): its listeners run to the end before `dispatch` returns, and nothing
-    is verified again (the request was verified when it arrived, maybe minutes ago)."""
+    """Listeners run in the request's own thread and Slack gets its answer when they return
+    (`process_before_response`): none of them calls Slack or waits, they hand that work to
+    `services.work`, so this costs the ack nothing, and it spares every request Bolt's hand-over
+    to a listener thread and its 10 ms polling for the ack.
+
+    `replaying`: the app of a worker, which runs the work of requests acknowledged before
+    (`bot/slack/replay.py`): `services.work` runs that work on the spot, and nothing is verified
+    again (the request was verified when it arrived, maybe minutes ago)."""
     settings = services.settings
     bolt_log = logging.getLogger("shepherd.bolt")
     if not any(isinstance(f, _TokenGivenTwice) for f in bolt_log.filters):
@@ -58,8 +59,7 @@ def create_app(services: Services, *, client: WebClient | None = None, replaying
         client=client or listener_client(settings),
         signing_secret=settings.signing_secret or "",
         request_verification_enabled=not settings.socket_mode and not replaying,
-        process_before_response=replaying,
-        listener_executor=ContextExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="shepherd-listener"),
+        process_before_response=True,
         logger=bolt_log,
     )
     if not replaying:
@@ -72,6 +72,6 @@ def remember_request(req: BoltRequest, context: BoltContext, next: Callable[[], 
     """Let the work a listener hands on (`services.work.submit`) know the request it is for, so it
     can be written down and, should this process die, done by another from the request itself.
     Bolt runs its middleware one after another, then the listener, in this thread: what is set
-    here is what the listener's thread copies (`ContextExecutor`), until the next request sets its own."""
+    here is what the listener sees, until the next request in this thread sets its own."""
     CURRENT.set(Pending(team_id=context.team_id or "", body=req.body))
     next()
