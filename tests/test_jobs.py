@@ -4,6 +4,7 @@ that acknowledged it died."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
+from bot.messages import ids
 from bot.slack.app import listener_client
 from bot.slack.people import person_facts
 from bot.slack.replay import replayer
@@ -19,7 +21,7 @@ from bot.slack.server import stop_server
 from bot.work import Workers
 from storage import jobs
 from storage.db import Database
-from storage.models import Job, Step, utcnow
+from storage.models import Decision, Job, Step, utcnow
 from tests.support.harness import HOME_TEAM, Bot, start_bot
 from tests.support.processes import SECRET, free_port, start, stop, wait_healthy
 from tests.support.slack_requests import SlackSender
@@ -210,3 +212,47 @@ def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, 
     assert worker.returncode == 0
     assert step_titles(db) == sorted(f"Task {i}" for i in range(10))
     assert all(len(slack.responses(f"add-{i}")) == 1 for i in range(10))
+
+
+def test_clicks_and_forms_acknowledged_apart_are_decided_once_by_a_worker(front, slack):
+    """An Approve click and a Reject reason submitted in the modal, acknowledged by a process that
+    does no work: a worker replays each, and the decision is made once and shown on the message."""
+    crew = workers(front)
+    try:
+        front.run('new "Acme website"', user="U0PM")
+        front.run("approver add <@U0CLIENT|client>", user="U0PM")
+        front.run('deliverable "Homepage design"', user="U0PM")
+        front.run('deliverable "Logo"', user="U0PM")
+    finally:
+        crew.stop()
+    posted = [c.params for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.params]
+    homepage, logo = (p for p in posted if "Homepage design" in str(p) or "Logo" in str(p))
+
+    def value(message: dict, action: str) -> str:
+        buttons = [e for b in message["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        return next(e["value"] for e in buttons if e["action_id"] == action)
+
+    for _ in range(2):  # a double click: one decision
+        clicked = front.action(
+            action_id=ids.APPROVE_ACTION, value=value(homepage, ids.APPROVE_ACTION), user_id="U0CLIENT",
+            channel_id="C0PROJ", message_ts="1700000000.000001", block_id=ids.APPROVAL_ACTIONS_BLOCK,
+        )  # fmt: skip
+        assert (clicked.status, clicked.body) == (200, "")
+    logo_id = int(value(logo, ids.REJECT_ACTION))
+    rejected = front.view_submission(
+        callback_id=ids.REJECT_VIEW, user_id="U0CLIENT", private_metadata=json.dumps({"deliverable_id": logo_id}),
+        values={ids.REJECT_REASON_BLOCK: {ids.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": "Bigger, please"}}},
+    )  # fmt: skip
+    assert rejected.status == 200
+    assert len(job_rows(front.db)) == 3 and slack.calls_to("chat.update") == []
+
+    crew = workers(front)
+    try:
+        eventually(lambda: job_rows(front.db) == [])
+    finally:
+        crew.stop()
+    with front.db.reader() as session:
+        decided = sorted((d.verdict, d.reason or "") for d in session.exec(select(Decision)))
+    assert decided == [("approved", ""), ("rejected", "Bigger, please")]
+    shown = " ".join(str(c.params) for c in slack.calls_to("chat.update"))
+    assert "Approved" in shown and "Bigger, please" in shown
