@@ -11,6 +11,7 @@ import sys
 import threading
 
 from slack_bolt.error import BoltError
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -121,13 +122,8 @@ def work(settings: Settings) -> int:
     try:
         services = Services(settings, open_database(settings))
         client = listener_client(settings)
-        try:
-            team_id = client.auth_test()["team_id"]
-            run_job = replayer(services, client)
-        except SlackApiError as error:
-            raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
-        except OSError as error:
-            raise StartupError(unreachable(settings, error)) from None
+        team_id = team_of(settings, client)
+        run_job = replayer(services, client)
     except StartupError as error:
         return _fail(error)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -148,12 +144,7 @@ def remind_once(settings: Settings) -> int:
     try:
         services = Services(settings, open_database(settings))
         client = web_client(settings)
-        try:
-            team_id = client.auth_test()["team_id"]
-        except SlackApiError as error:
-            raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
-        except OSError as error:
-            raise StartupError(unreachable(settings, error)) from None
+        team_id = team_of(settings, client)
     except StartupError as error:
         return _fail(error)
     try:
@@ -162,6 +153,16 @@ def remind_once(settings: Settings) -> int:
         services.db.dispose()
     log.info("reminder pass: %s", report)
     return 0
+
+
+def team_of(settings: Settings, client: WebClient) -> str:
+    """The workspace the token belongs to (`auth.test`), or a StartupError naming what is wrong."""
+    try:
+        return str(client.auth_test()["team_id"])
+    except SlackApiError as error:
+        raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({error.response.get('error')})") from None
+    except OSError as error:
+        raise StartupError(unreachable(settings, error)) from None
 
 
 def unreachable(settings: Settings, error: Exception) -> str:
