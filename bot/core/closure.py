@@ -54,15 +54,8 @@ def close_project(session: Session, *, project: Project, actor: str, force: bool
         proposal.state, proposal.refresh_due_at = ProposalState.SUPERSEDED.value, now
         session.add(proposal)
     assert project.id is not None
-    closed = session.execute(  # one close however many race: the row is closed once, conditionally
-        update(Project)
-        .where(col(Project.id) == project.id, col(Project.closed_at).is_(None))
-        .values(closed_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(closed, "rowcount", 0) != 1:
+    if not _flip_closed(session, project, to=now, now=now):
         raise ProjectClosed(project.name)
-    project.closed_at = project.updated_at = now
     session.add(Closing(team_id=project.team_id, project_id=project.id, closed_at=now, closed_by=actor, forced=blocked))
     audit_project(
         session, project, actor=actor, action="project.closed_forced" if blocked else "project.closed", now=now,
@@ -79,16 +72,25 @@ def reopen_project(session: Session, *, project: Project, actor: str, now: datet
     linked = project_in_channel(session, team_id=project.team_id, channel_id=project.channel_id)
     if linked is not None and linked.id != project.id:
         raise ChannelTaken(linked.name)
-    reopened = session.execute(  # one reopen however many race
+    if not _flip_closed(session, project, to=None, now=now):
+        raise NotClosed(project.name)
+    audit_project(session, project, actor=actor, action="project.reopened", now=now)
+
+
+def _flip_closed(session: Session, project: Project, *, to: datetime | None, now: datetime) -> bool:
+    """Close (`to`: when) or reopen (`to=None`) the project unless it already is: one conditional
+    update, so one close or reopen wins however many race. False: another got there first."""
+    still = col(Project.closed_at).is_(None) if to is not None else col(Project.closed_at).is_not(None)
+    flipped = session.execute(
         update(Project)
-        .where(col(Project.id) == project.id, col(Project.closed_at).is_not(None))
-        .values(closed_at=None, updated_at=now)
+        .where(col(Project.id) == project.id, still)
+        .values(closed_at=to, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if getattr(reopened, "rowcount", 0) != 1:
-        raise NotClosed(project.name)
-    project.closed_at, project.updated_at = None, now
-    audit_project(session, project, actor=actor, action="project.reopened", now=now)
+    if getattr(flipped, "rowcount", 0) != 1:
+        return False
+    project.closed_at, project.updated_at = to, now
+    return True
 
 
 BUDGET_ALERTS = (80, 100)  # percent of the budget at which the team is told, once each
