@@ -530,7 +530,8 @@ def warm(bench: Bench, users: int, timeout: float) -> int:
 
 
 class Inline:
-    """An executor that runs the listener in the calling thread, so cProfile sees the whole path."""
+    """An executor that runs the listener in the calling thread, so cProfile sees the whole path
+    (for the no-op here, and for code under test from before listeners ran in the request's thread)."""
 
     def submit(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         from concurrent.futures import Future
