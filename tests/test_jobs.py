@@ -256,3 +256,45 @@ def test_clicks_and_forms_acknowledged_apart_are_decided_once_by_a_worker(front,
     assert decided == [("approved", ""), ("rejected", "Bigger, please")]
     shown = " ".join(str(c.params) for c in slack.calls_to("chat.update"))
     assert "Approved" in shown and "Bigger, please" in shown
+
+
+def test_twenty_clicks_acknowledged_apart_make_one_decision_and_one_message_update(front, slack):
+    """Twenty people's worth of the same click at once, Slack taking 2 s per message update: the
+    acks return at once with the work written down, and the worker decides once and updates once."""
+    crew = workers(front)
+    try:
+        front.run('new "Acme website"', user="U0PM")
+        front.run("approver add <@U0CLIENT|client>", user="U0PM")
+        front.run('deliverable "Homepage design"', user="U0PM")
+    finally:
+        crew.stop()
+    posted = next(c.params for c in slack.calls_to("chat.postMessage") if "Homepage design" in str(c.params))
+    value = next(
+        e["value"]
+        for b in posted["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == ids.APPROVE_ACTION
+    )
+    slack.delay("chat.update", 2)
+
+    def click(n: int) -> tuple[int, str]:
+        reply = front.action(
+            action_id=ids.APPROVE_ACTION, value=value, user_id="U0CLIENT", channel_id="C0PROJ",
+            message_ts="1700000000.000001", block_id=ids.APPROVAL_ACTIONS_BLOCK, response_url=slack.response_url(f"c{n}"),
+        )  # fmt: skip
+        return reply.status, reply.body
+
+    with ThreadPoolExecutor(20) as pool:
+        assert list(pool.map(click, range(20))) == [(200, "")] * 20
+    assert len(job_rows(front.db)) == 20
+    with front.db.reader() as session:
+        assert session.exec(select(Decision)).all() == []  # acknowledged, not yet decided
+    crew = workers(front, threads=20)
+    try:
+        eventually(lambda: job_rows(front.db) == [], timeout=20)
+    finally:
+        crew.stop()
+    with front.db.reader() as session:
+        assert [d.verdict for d in session.exec(select(Decision))] == ["approved"]
+    assert len(slack.calls_to("chat.update")) == 1
