@@ -24,6 +24,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlmodel import Session
+
 from storage import jobs
 from storage.db import Database
 
@@ -68,6 +70,30 @@ def replaying() -> bool:
     return pending is not None and pending.replaying
 
 
+WRITTEN = "written"  # the note of work whose writes were committed: its answer and project
+
+
+def mark_written(session: Session, *, answer: dict[str, Any] | None, project_id: int | None) -> None:
+    """The current job's writes are about to be committed in `session`: note it in the same
+    transaction, with the answer they earned, so a worker taking the job over after a crash sends
+    that answer instead of writing a second time."""
+    pending = CURRENT.get()
+    if pending is None or pending.job_id is None:
+        return
+    pending.notes[WRITTEN] = {"answer": answer, "project_id": project_id}
+    jobs.note(session, pending.job_id, pending.notes)
+
+
+def written_before() -> dict[str, Any] | None:
+    """When replaying a job whose writes were committed before its worker stopped: what
+    `mark_written` kept (answer, project_id); else None."""
+    pending = CURRENT.get()
+    if pending is None or not pending.replaying:
+        return None
+    found = pending.notes.get(WRITTEN)
+    return found if isinstance(found, dict) else None
+
+
 class Backlog:
     def __init__(self, threads: int = WORK_THREADS, *, db: Database | None = None, here: bool = True) -> None:
         self.db = db
@@ -98,12 +124,14 @@ class Backlog:
             self._warned = True
             log.warning("%s jobs wait for Slack (is Slack slow or failing?)", backlog)
 
+        context = contextvars.copy_context()  # the work sees the request it serves (`mark_written`)
+
         def run() -> Any:
             with self._lock:
                 self._queued -= 1
                 self._running += 1
             try:
-                return _logged(job, name)
+                return context.run(_logged, job, name)
             finally:
                 if job_id is not None and pending is not None:
                     self._finished(pending)

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import delete, text
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from storage.db import Database
 from storage.models import Job, Worker, utcnow
@@ -79,6 +80,12 @@ def record(db: Database, *, team_id: str, body: dict[str, Any], name: str, notes
         team_id=team_id, body=json.dumps(body), name=name[:120], notes=json.dumps(notes),
         received_at=utcnow(), claimed_by=claimed_by, attempts=1 if claimed_by else 0,
     )  # fmt: skip
+
+
+def note(session: Session, job_id: int, notes: dict[str, Any]) -> None:
+    """Replace a job's notes inside `session`'s transaction: they are kept if, and only if, the
+    transaction's other writes are."""
+    session.execute(text("UPDATE job SET notes = :notes WHERE id = :id"), {"notes": json.dumps(notes), "id": job_id})
 
 
 def forget(db: Database, job_id: int) -> None:

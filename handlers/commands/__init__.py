@@ -25,11 +25,11 @@ from bot.messages.errors import OOPS, refusal
 from bot.messages.help import help_message
 from bot.services import Services
 from bot.slack.people import person_facts
-from bot.work import ack_note
+from bot.work import ack_note, mark_written, written_before
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
 from handlers.context import installation_team
-from storage.models import utcnow
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +88,21 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
             refuse_clients(verb, req, args)
         if verb.kind is Kind.SLACK:
             return verb.handler(req, args)
-        with db.reader() if verb.kind is Kind.READ else db.transaction() as session:
-            req.session = session
-            if verb.who is Who.OWNER:
-                project = req.project(getattr(args, "project", None))
-                if verb.open_only:
-                    require_open(project)
-                require_owner(project, req.user_id, verb.owner_action)
-            message = verb.handler(req, args)
-        req.session = None
+        if verb.kind is Kind.WRITE and (written := written_before()) is not None:
+            message = answer_again(req, written)  # done before its worker stopped: not twice
+        else:
+            with db.reader() if verb.kind is Kind.READ else db.transaction() as session:
+                req.session = session
+                if verb.who is Who.OWNER:
+                    project = req.project(getattr(args, "project", None))
+                    if verb.open_only:
+                        require_open(project)
+                    require_owner(project, req.user_id, verb.owner_action)
+                message = verb.handler(req, args)
+                if verb.kind is Kind.WRITE:
+                    project_id = req._project.id if req._project is not None else None
+                    mark_written(session, answer=message, project_id=project_id)
+            req.session = None
     except TeamOnly as refused:
         audit_refusal(req, refused)
         return refusal(refused)
@@ -111,6 +117,16 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
         except Exception:  # the change is saved; only what follows it lags behind
             log.exception("after /project %s", verb.name)
     return only_in_its_channel(message, req)
+
+
+def answer_again(req: Request, written: dict) -> Message | None:
+    """The answer a write earned before its worker stopped, and its project for what follows."""
+    project_id = written.get("project_id")
+    if project_id is not None:
+        with req.services.db.reader() as session:
+            req._project = session.get(Project, project_id)
+    answer = written.get("answer")
+    return answer if isinstance(answer, dict) else None
 
 
 def only_in_its_channel(message: Message | None, req: Request) -> Message | None:
