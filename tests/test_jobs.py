@@ -8,9 +8,10 @@ import json
 import logging
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import select
 
 from bot.messages import ids
@@ -21,7 +22,7 @@ from bot.slack.server import stop_server
 from bot.work import Workers
 from storage import jobs
 from storage.db import Database
-from storage.models import Decision, Job, Step, utcnow
+from storage.models import Decision, Deliverable, Job, Project, Step, utcnow
 from tests.support.harness import HOME_TEAM, Bot, start_bot
 from tests.support.processes import SECRET, free_port, start, stop, wait_healthy
 from tests.support.slack_requests import SlackSender
@@ -96,6 +97,7 @@ def test_two_workers_never_do_one_job_twice(front, slack):
     create_project(front, slack)
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(lambda i: front.command(f"step add Task {i}", key=f"add-{i}"), range(30)))
+    slack.delay("response", 0.3)  # each job holds a thread a while: the first worker can't take all 30 alone
     first, second = workers(front, threads=8), workers(front, threads=8)
     try:
         eventually(lambda: job_rows(front.db) == [], timeout=20)
@@ -212,6 +214,68 @@ def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, 
     assert worker.returncode == 0
     assert step_titles(db) == sorted(f"Task {i}" for i in range(10))
     assert all(len(slack.responses(f"add-{i}")) == 1 for i in range(10))
+
+
+def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(db, slack, tmp_path):
+    """Through the real processes: a `python -m bot work` commits `step add`, `log 2h` and a
+    deliverable and is SIGKILLed while Slack takes its time over the answers and the approval post.
+    The worker that takes the jobs over sends the answers the writes earned and writes nothing
+    again (one step, 2 hours), and posts the deliverable's version 1."""
+    database_url = db.url.render_as_string(hide_password=False)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    sender = SlackSender(url, SECRET)
+    front = start(tmp_path, slack, port, database_url=database_url, WORK_THREADS="0")
+    worker = start(tmp_path, slack, None, "work", database_url=database_url)
+    try:
+        wait_healthy(url, front)
+        sender.command("new Acme", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new"))
+        assert "Acme" in slack.wait_for_responses(1, key="new", timeout=20)[0]["text"]
+        sender.command("approver add <@U0CLIENT>", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("a"))
+        slack.wait_for_responses(1, key="a", timeout=20)
+        for hung in ("response", "chat.postMessage"):  # Slack hangs: the worker is killed after writing, before answering
+            slack.delay(hung, 60)
+        for key, words in (("add", "step add Once only"), ("log", "log 2h"), ("file", "deliverable Homepage")):
+            assert (
+                sender.command(words, user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url(key)).status == 200
+            )
+
+        def posts() -> list:
+            return [c for c in slack.calls_to("chat.postMessage") if "Homepage" in str(c.params)]
+
+        def hours() -> float:
+            with db.reader() as session:
+                return session.exec(select(Project)).one().hours_used
+
+        eventually(lambda: step_titles(db) == ["Once only"] and hours() == 2.0 and len(posts()) == 1, timeout=20)
+        worker.kill()
+        worker.wait()
+        assert len(job_rows(db)) == 3 and slack.responses("add") == slack.responses("log") == slack.responses("file") == []
+        # A minute on, when the killed worker's silence gives it away: the database's clock can't be
+        # steered, so its heartbeat and the claim it took on the approval post are moved back.
+        minute = jobs.DEAD_AFTER + 10
+        with db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE worker SET beat_at = beat_at - {minute}"))
+            connection.execute(update(Deliverable).values(post_claimed_at=utcnow() - timedelta(seconds=minute)))
+        for hung in ("response", "chat.postMessage"):
+            slack.delay(hung, 0)
+        worker = start(tmp_path, slack, None, "work", database_url=database_url)
+        assert "Once only" in str(slack.wait_for_responses(1, key="add", timeout=20))
+        assert "2" in str(slack.wait_for_responses(1, key="log", timeout=20))
+        # The dead worker's approval post may or may not have reached Slack; its claim on the
+        # version is this request's, so the new worker posts it rather than saying "being posted".
+        assert "Homepage" in str(slack.wait_for_responses(1, key="file", timeout=20))
+        assert "being posted" not in str(slack.responses("file")) and len(posts()) == 2
+        eventually(lambda: job_rows(db) == [], timeout=10)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+        stop(front)
+    assert step_titles(db) == ["Once only"] and hours() == 2.0
+    assert len(slack.responses("add")) == len(slack.responses("log")) == len(slack.responses("file")) == 1
+    with db.reader() as session:
+        [homepage] = session.exec(select(Deliverable)).all()
+    assert homepage.version == 1 and homepage.message_ts is not None
 
 
 def test_clicks_and_forms_acknowledged_apart_are_decided_once_by_a_worker(front, slack):

@@ -144,7 +144,7 @@ class Submission:
 
 def submit(
     session: Session, *, project: Project, actor: str, title: str, link: str | None, now: datetime,
-    step_number: int | None = None,
+    step_number: int | None = None, claim_for: timedelta | None = None,
 ) -> Submission:  # fmt: skip
     """A new deliverable version awaiting sign-off.
 
@@ -162,7 +162,7 @@ def submit(
         .order_by(col(Deliverable.version).desc())
     ).first()
     if latest is not None and latest.state == DeliverableState.PENDING and latest.message_ts is None:
-        if not claim_post(session, deliverable_id=latest.id, now=now):
+        if not claim_post(session, deliverable_id=latest.id, now=now, claim_for=claim_for or POST_CLAIM_FOR):
             raise BeingPosted(latest.title)
         if link and link != latest.link:
             latest.link = link
@@ -231,17 +231,21 @@ def _supersede(session: Session, *, latest: Deliverable, now: datetime) -> None:
 
 
 POST_CLAIM_FOR = timedelta(minutes=2)  # a request that crashed mid-post frees the version after this
+# A worker taking over a dead one's request: that request's claim is at least a minute old (the
+# dead worker's silence), a live request's is seconds old.
+REPLAY_CLAIM_FOR = timedelta(seconds=30)
 RESUBMIT_AFTER = timedelta(minutes=1)  # an identical submission sooner than this is a duplicate, not v2
 
 
-def claim_post(session: Session, *, deliverable_id: int | None, now: datetime) -> bool:
-    """Take the right to post this version's approval message: one post per version."""
+def claim_post(session: Session, *, deliverable_id: int | None, now: datetime, claim_for: timedelta = POST_CLAIM_FOR) -> bool:
+    """Take the right to post this version's approval message: one post per version. A claim
+    older than `claim_for` is a post that never finished."""
     result = session.execute(
         update(Deliverable)
         .where(
             col(Deliverable.id) == deliverable_id,
             col(Deliverable.message_ts).is_(None),
-            or_(col(Deliverable.post_claimed_at).is_(None), col(Deliverable.post_claimed_at) < now - POST_CLAIM_FOR),
+            or_(col(Deliverable.post_claimed_at).is_(None), col(Deliverable.post_claimed_at) < now - claim_for),
         )
         .values(post_claimed_at=now)
         .execution_options(synchronize_session=False)

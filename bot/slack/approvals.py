@@ -23,6 +23,7 @@ from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
 from bot.slack.ratelimit import error_code
+from bot.work import replaying
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,14 @@ def submit_and_post(
     with services.db.transaction() as session:
         project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
         submission = approvals.submit(
-            session, project=project, actor=user_id, title=title, link=link, now=now, step_number=step_number
+            session,
+            project=project,
+            actor=user_id,
+            title=title,
+            link=link,
+            now=now,
+            step_number=step_number,
+            claim_for=approvals.REPLAY_CLAIM_FOR if replaying() else None,  # the dead worker's claim is this request's
         )
         deliverable_id = submission.deliverable.id
         replaced_id = submission.replaced.id if submission.replaced else None
