@@ -94,6 +94,13 @@ def written_before() -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def written_project() -> int | None:
+    """The project whose creation this request committed before its worker stopped, if any."""
+    written = written_before()
+    found = written.get("project_id") if written else None
+    return found if isinstance(found, int) else None
+
+
 class Backlog:
     def __init__(self, threads: int = WORK_THREADS, *, db: Database | None = None, here: bool = True) -> None:
         self.db = db

@@ -20,7 +20,7 @@ from bot.messages.limits import FIELD_ERROR_MAX
 from bot.services import Services
 from bot.slack.channels import announce
 from bot.slack.people import person_facts, user_tz
-from bot.work import replaying
+from bot.work import mark_written, replaying, written_project
 from handlers.answer import Answer
 from handlers.context import installation_team
 from storage.models import utcnow
@@ -65,24 +65,19 @@ def register(app: App, services: Services) -> None:
                 return
             hints = None
             try:
-                tz = user_tz(
-                    services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now
-                )
-                with services.db.transaction() as session:
-                    project = projects.create_project(
-                        session,
-                        team_id=team_id,
-                        channel_id=channel_id,
-                        owner_id=user_id,
-                        name=form["name"],
-                        client=form["client"],
-                        target_date=form["target"],
-                        tz=tz,
-                        approvers=form["approvers"],
-                        now=now,
+                project_id = written_project()  # by this request, before its worker stopped
+                if project_id is None:
+                    tz = user_tz(
+                        services.db, client, team_id=team_id, user_id=user_id, default_tz=services.settings.default_tz, now=now
                     )
-                    project_id = project.id
-                assert project_id is not None
+                    with services.db.transaction() as session:
+                        project = projects.create_project(
+                            session, team_id=team_id, channel_id=channel_id, owner_id=user_id, name=form["name"],
+                            client=form["client"], target_date=form["target"], tz=tz, approvers=form["approvers"], now=now,
+                        )  # fmt: skip
+                        assert project.id is not None
+                        project_id = project.id
+                        mark_written(session, answer=None, project_id=project_id)
                 message, hints = announce(services, client, project_id=project_id, approvers=form["approvers"], now=now)
             except UserError as error:  # someone created the same project between the check and now
                 message = refusal(error)

@@ -217,10 +217,10 @@ def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, 
 
 
 def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(db, slack, tmp_path):
-    """Through the real processes: a `python -m bot work` commits `step add`, `log 2h` and a
-    deliverable and is SIGKILLed while Slack takes its time over the answers and the approval post.
+    """Through the real processes: a `python -m bot work` commits `step add`, `log 2h`, a
+    deliverable and a new project and is SIGKILLed while Slack takes its time over the answers and the approval post.
     The worker that takes the jobs over sends the answers the writes earned and writes nothing
-    again (one step, 2 hours), and posts the deliverable's version 1."""
+    again (one step, 2 hours, one new project, announced), and posts the deliverable's version 1."""
     database_url = db.url.render_as_string(hide_password=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -239,18 +239,24 @@ def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(d
             assert (
                 sender.command(words, user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url(key)).status == 200
             )
+        beta = sender.command("new Beta", user_id="U0ALICE", channel_id="C0BETA", response_url=slack.response_url("beta"))
+        assert beta.status == 200
 
         def posts() -> list:
             return [c for c in slack.calls_to("chat.postMessage") if "Homepage" in str(c.params)]
 
         def hours() -> float:
             with db.reader() as session:
-                return session.exec(select(Project)).one().hours_used
+                return session.exec(select(Project).where(Project.name == "Acme")).one().hours_used
 
-        eventually(lambda: step_titles(db) == ["Once only"] and hours() == 2.0 and len(posts()) == 1, timeout=20)
+        def names() -> int:
+            with db.reader() as session:
+                return len(session.exec(select(Project)).all())
+
+        eventually(lambda: step_titles(db) == ["Once only"] and hours() == 2.0 and len(posts()) == 1 and names() == 2, timeout=20)
         worker.kill()
         worker.wait()
-        assert len(job_rows(db)) == 3 and slack.responses("add") == slack.responses("log") == slack.responses("file") == []
+        assert len(job_rows(db)) == 4 and slack.responses("add") == slack.responses("log") == slack.responses("file") == []
         # A minute on, when the killed worker's silence gives it away: the database's clock can't be
         # steered, so its heartbeat and the claim it took on the approval post are moved back.
         minute = jobs.DEAD_AFTER + 10
@@ -266,6 +272,8 @@ def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(d
         # version is this request's, so the new worker posts it rather than saying "being posted".
         assert "Homepage" in str(slack.wait_for_responses(1, key="file", timeout=20))
         assert "being posted" not in str(slack.responses("file")) and len(posts()) == 2
+        assert "Beta" in str(slack.wait_for_responses(1, key="beta", timeout=20)) and names() == 2
+        assert "already" not in str(slack.responses("beta"))
         eventually(lambda: job_rows(db) == [], timeout=10)
     finally:
         if worker.poll() is None:

@@ -26,6 +26,7 @@ from bot.slack.people import user_tz
 from bot.slack.proposals import owed_proposals, refresh_proposal
 from bot.slack.signoff import after_close as after_close_signoff
 from bot.slack.signoff import after_reopen as after_reopen_signoff
+from bot.work import mark_written, written_project
 from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
 from storage.models import Project
@@ -54,6 +55,18 @@ def new_project(req: Request, args: grammar.New) -> Message | None:
     if args.name is None:
         open_new_project_form(req)
         return None
+    project_id = written_project()  # by this request, before its worker stopped: announce it, don't refuse
+    if project_id is None:
+        project_id = create_from_command(req, args)
+    public, hints = announce(req.services, req.client, project_id=project_id, approvers=[], now=req.now)
+    if hints is not None:
+        answer = Answer(req.client, req.user_id, req.channel_id, respond=req.respond)
+        req.after_ack.append(lambda: answer(hints))
+    return public
+
+
+def create_from_command(req: Request, args: grammar.New) -> int:
+    assert args.name is not None
     with req.services.db.reader() as session:  # refuse early, before asking Slack anything
         projects.check_new_project(session, team_id=req.team_id, channel_id=req.channel_id, name=args.name)
     settings = req.services.settings
@@ -68,13 +81,9 @@ def new_project(req: Request, args: grammar.New) -> Message | None:
             client=args.client, target_date=target, tz=tz, budget_hours=args.budget, now=req.now,
             internal_channel_id=args.internal_channel,
         )  # fmt: skip
-        project_id = project.id
-    assert project_id is not None
-    public, hints = announce(req.services, req.client, project_id=project_id, approvers=[], now=req.now)
-    if hints is not None:
-        answer = Answer(req.client, req.user_id, req.channel_id, respond=req.respond)
-        req.after_ack.append(lambda: answer(hints))
-    return public
+        assert project.id is not None
+        mark_written(session, answer=None, project_id=project.id)
+        return project.id
 
 
 def open_new_project_form(req: Request) -> None:
