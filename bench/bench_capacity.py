@@ -307,10 +307,11 @@ def start_shepherd(slack: SlackStub, database_url: str, source: Path, tmp: Path,
     return server
 
 
-def start_noop(slack: SlackStub, tmp: Path) -> Server:
+def start_noop(slack: SlackStub, tmp: Path, write_url: str | None = None) -> Server:
     port = free_port()
     env = {
         **base_env(ROOT),
+        **({"NOOP_WRITE_URL": sqlalchemy_url(write_url)} if write_url else {}),
         "NOOP_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.api_url,
@@ -766,9 +767,16 @@ def main() -> None:
         "--workers", type=int, default=0,
         help="Shepherd acknowledges only (WORK_THREADS=0) and this many `python -m bot work` processes do the work",
     )  # fmt: skip
+    parser.add_argument(
+        "--noop-writes", action="store_true",
+        help="the no-op writes one row per request before its ack (one autocommit round trip; PostgreSQL only): "
+        "the floor of a durable acknowledgement",
+    )  # fmt: skip
     parser.add_argument("--profile", action="store_true", help="also cProfile one /project status request path")
     parser.add_argument("--profile-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.noop_writes and not (args.database_url or "").startswith("postgres"):
+        parser.error("--noop-writes needs a PostgreSQL --database-url")
     projects = args.projects or (100 if args.small else 1000)
     if args.profile_only:
         assert args.database_url, "--profile-only needs the --database-url main seeded"
@@ -797,7 +805,7 @@ def main() -> None:
         world = seed(url, projects=projects, steps=steps, approvals_per_thread=approvals)
         set_latency(slack, latencies[0])
         shepherd = start_shepherd(slack, url, source, tmp, workers=args.workers)
-        noop = start_noop(slack, tmp)
+        noop = start_noop(slack, tmp, write_url=url if args.noop_writes else None)
         results: dict[tuple[float, str, int], tuple[Cell, Cell]] = {}
         notes: list[str] = []
         load_before = load_average()
@@ -842,7 +850,8 @@ def main() -> None:
     shape = "`python -m bot`, HTTP"
     if args.workers:
         shape += f", WORK_THREADS=0, with {args.workers} `python -m bot work` process{'es' if args.workers > 1 else ''}"
-    print(f"\n### Acknowledgements: Shepherd ({shape}) vs a no-op Bolt app, same machine, same run\n")
+    baseline = "a Bolt app that writes one row and acknowledges (`--noop-writes`)" if args.noop_writes else "a no-op Bolt app"
+    print(f"\n### Acknowledgements: Shepherd ({shape}) vs {baseline}, same machine, same run\n")
     print(f"Code: {described}. {backend}, {projects:,} projects, {steps:,} steps (seeded in {world.seconds:.1f} s); "
           f"{requests} requests a cell, split over its clients. {os.cpu_count()} CPUs shared by both servers, "
           f"the client threads and the Slack stand-in; {load_before} before, {load_after.split(' (')[0]} after.\n")  # fmt: skip

@@ -6,11 +6,14 @@ is what Shepherd itself costs.
     NOOP_TOKEN=xoxb-test SLACK_SIGNING_SECRET=… SLACK_API_URL=http://127.0.0.1:…/api/ PORT=3001 python bench/noop_bolt.py
 
 A `/project` command and any block action are acknowledged with an empty 200; `GET /healthz`
-answers 200 so the benchmark knows the server is up.
+answers 200 so the benchmark knows the server is up. With `NOOP_WRITE_URL` (a database URL) each
+request first writes one row, in one autocommit round trip from a pool: the least a durable
+acknowledgement can cost (`bench_capacity.py --noop-writes`).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -24,6 +27,20 @@ from slack_sdk import WebClient
 THREADS = 16  # bot.slack.server.SERVER_THREADS
 
 
+def one_write(url: str) -> Callable[[dict], None]:
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url, pool_size=THREADS, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("CREATE TABLE IF NOT EXISTS noop_ack (id BIGSERIAL PRIMARY KEY, body TEXT NOT NULL)")
+
+    def write(body: dict) -> None:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("INSERT INTO noop_ack (body) VALUES (%(body)s)", {"body": json.dumps(body)})
+
+    return write
+
+
 def build() -> Callable[..., Iterable[bytes]]:
     client = WebClient(token=os.environ["NOOP_TOKEN"], base_url=os.environ["SLACK_API_URL"])
     app = App(
@@ -32,12 +49,16 @@ def build() -> Callable[..., Iterable[bytes]]:
         process_before_response=True,  # as Shepherd's app (bot/slack/app.py)
     )
 
+    write = one_write(os.environ["NOOP_WRITE_URL"]) if os.environ.get("NOOP_WRITE_URL") else (lambda _: None)
+
     @app.command("/project")
-    def command(ack: Ack) -> None:
+    def command(ack: Ack, body: dict) -> None:
+        write(body)
         ack()
 
     @app.action(re.compile(".*"))
-    def action(ack: Ack) -> None:
+    def action(ack: Ack, body: dict) -> None:
+        write(body)
         ack()
 
     bolt = SlackRequestHandler(app, path="/slack/events")
