@@ -48,6 +48,10 @@ class Database:
                 url, echo=echo, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, pool_size=5, max_overflow=10
             )
 
+        self._reads = self.engine.execution_options(
+            **({"sqlite_begin": "DEFERRED"} if self.is_sqlite else {"isolation_level": "AUTOCOMMIT"})
+        )
+
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """A session whose work is committed when the block ends, rolled back if it raises."""
@@ -74,9 +78,10 @@ class Database:
 
     @contextmanager
     def reader(self) -> Iterator[Session]:
-        """A session for reading only: on SQLite it does not take the write lock."""
-        engine = self.engine.execution_options(sqlite_begin="DEFERRED") if self.is_sqlite else self.engine
-        with Session(engine, expire_on_commit=False) as session:
+        """A session for reading only: on SQLite it does not take the write lock; on PostgreSQL
+        it runs in autocommit, saving the BEGIN and ROLLBACK round trips (under READ COMMITTED each
+        statement sees its own snapshot either way)."""
+        with Session(self._reads, expire_on_commit=False) as session:
             yield session  # close() ends the transaction and keeps loaded objects readable
 
     def insert_new(self, table: Table, **values: Any) -> bool:
