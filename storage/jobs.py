@@ -85,7 +85,8 @@ def record(db: Database, *, team_id: str, body: dict[str, Any], name: str, notes
 def note(session: Session, job_id: int, notes: dict[str, Any]) -> None:
     """Replace a job's notes inside `session`'s transaction: they are kept if, and only if, the
     transaction's other writes are."""
-    session.execute(text("UPDATE job SET notes = :notes WHERE id = :id"), {"notes": json.dumps(notes), "id": job_id})
+    kept = json.dumps(notes, default=str)  # never fail the write it goes with over a value JSON lacks
+    session.execute(text("UPDATE job SET notes = :notes WHERE id = :id"), {"notes": kept, "id": job_id})
 
 
 def forget(db: Database, job_id: int) -> None:
