@@ -53,6 +53,19 @@ class Pending:
 CURRENT: contextvars.ContextVar[Pending | None] = contextvars.ContextVar("shepherd_request", default=None)
 
 
+@dataclass
+class Signed:
+    """A signed HTTP request's replay guard (`bot/slack/gate.py`): written with the request's job
+    when it hands on work (one round trip for both), else by the gate once the listener is done."""
+
+    signature: str
+    checked: bool = False  # the guard row is written (or was found: `replay`)
+    replay: bool = False  # the signature was served before: nothing of this request may run
+
+
+SIGNED: contextvars.ContextVar[Signed | None] = contextvars.ContextVar("shepherd_signed", default=None)
+
+
 def ack_note(key: str, value: Any) -> Any:
     """A decision the ack made that its work depends on: kept with the job, and read back (not
     made again) when a worker replays the request, so the work takes the same way."""
@@ -121,7 +134,12 @@ class Backlog:
         if pending is not None and pending.replaying:  # a worker replays the request: do it now
             pending.submitted += 1
             return _done(_logged(job, name))
+        signed = SIGNED.get()
+        if signed is not None and signed.replay:
+            return _done(None)  # a replayed request: the gate answers it, and runs none of it
         job_id = self._write_down(pending, name) if pending is not None else None
+        if signed is not None and signed.replay:
+            return _done(None)
         if job_id is not None and not self.here:
             return _done(None)  # a `python -m bot work` process does it
         with self._lock:
@@ -156,12 +174,19 @@ class Backlog:
         with pending.lock:
             pending.outstanding += 1
             if pending.job_id is None:
+                signed = SIGNED.get()
+                guard = signed.signature if signed is not None and not signed.checked else None
                 try:
                     self._join()
                     pending.job_id = jobs.record(
                         self.db, team_id=pending.team_id, body=pending.body, name=name, notes=pending.notes,
-                        claimed_by=self.me if self.here else None,
+                        claimed_by=self.me if self.here else None, signature=guard,
                     )  # fmt: skip
+                    if signed is not None and guard is not None:
+                        signed.checked, signed.replay = True, pending.job_id is None
+                    if pending.job_id is None:
+                        pending.outstanding -= 1
+                        return None
                 except Exception:  # the database is failing: do the work here, unrecorded, rather than not at all
                     log.warning("could not write down %s; doing it without a record", name, exc_info=True)
                     pending.outstanding -= 1

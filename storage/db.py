@@ -96,25 +96,68 @@ class Database:
         assert isinstance(found, int), "no unique constraint but the key: an insert always succeeds"
         return found
 
+    def insert_if_new(self, guard: Table, guard_values: dict[str, Any], table: Table, **values: Any) -> int | None:
+        """Insert a row into `guard` and, only if that was new, one into `table` (whose new `id`
+        is returned): one round trip on PostgreSQL, one transaction on SQLite. None: `guard`'s
+        unique constraint refused its row, and nothing was written."""
+        first, first_params = self._insert_sql(guard, guard_values)
+        second, second_params = self._insert_sql(table, values)
+        if self.is_sqlite:
+
+            def both(cursor: Any) -> object | None:
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor.execute(first, first_params)
+                    found = _one(cursor, second + " RETURNING id", second_params)
+                except Exception:
+                    cursor.execute("ROLLBACK")
+                    raise
+                cursor.execute("COMMIT")
+                return found
+
+            found = self._quick_cursor(both)
+        else:
+            columns = second[second.index("(") : second.index(")") + 1]
+            marks = ", ".join(["%s"] * len(second_params))
+            sql = (
+                f"WITH seen AS ({first} ON CONFLICT DO NOTHING RETURNING 1) "
+                f"INSERT INTO {table.name} {columns} SELECT {marks} FROM seen RETURNING id"
+            )
+            found = self._quick_cursor(lambda cursor: _one(cursor, sql, [*first_params, *second_params]))
+        return found if isinstance(found, int) else None
+
     def _insert(self, table: Table, values: dict[str, Any], *, returning: str | None) -> object | None:
+        sql, params = self._insert_sql(table, values)
+        if returning:
+            sql += f" RETURNING {returning}"
+            return self._quick_cursor(lambda cursor: _one(cursor, sql, params))
+
+        def execute(cursor: Any) -> bool:
+            cursor.execute(sql, params)
+            return True
+
+        return self._quick_cursor(execute)
+
+    def _insert_sql(self, table: Table, values: dict[str, Any]) -> tuple[str, list[Any]]:
+        """An INSERT for the driver itself, its values converted as SQLAlchemy would."""
         names = sorted(values)
         mark = "?" if self.engine.dialect.paramstyle == "qmark" else "%s"
         sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        if returning:
-            sql += f" RETURNING {returning}"
         params = []
         for name in names:
             process = table.c[name].type.bind_processor(self.engine.dialect)
             params.append(process(values[name]) if process else values[name])
+        return sql, params
+
+    def _quick_cursor(self, work: Callable[[Any], object]) -> object | None:
+        """`work(cursor)` on a quick connection; None when a unique constraint refused it."""
         dbapi = self.engine.dialect.dbapi
         assert dbapi is not None
         for attempt in (1, 2):
             connection = self._quick.raw_connection()
             cursor = connection.cursor()
             try:
-                cursor.execute(sql, params)
-                row = cursor.fetchone() if returning else (True,)
-                return row[0] if row else None
+                return work(cursor)
             except dbapi.IntegrityError:
                 return None
             except dbapi.OperationalError as error:
@@ -155,6 +198,12 @@ def alembic_config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
+
+
+def _one(cursor: Any, sql: str, params: list[Any]) -> object | None:
+    cursor.execute(sql, params)
+    row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:

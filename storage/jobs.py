@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from storage.db import Database
-from storage.models import Job, Worker, utcnow
+from storage.models import Job, SeenRequest, Worker, utcnow
 
 BEAT_EVERY = 10.0  # seconds between a worker's heartbeats
 DEAD_AFTER = 60.0  # a worker silent this long is gone: its unfinished jobs are taken over
@@ -73,13 +73,23 @@ def leave(db: Database, me: str) -> None:
         connection.execute(delete(Worker).where(Worker.id == me))  # type: ignore[arg-type]
 
 
-def record(db: Database, *, team_id: str, body: dict[str, Any], name: str, notes: dict[str, Any], claimed_by: str | None) -> int:
-    """Write a job down; `claimed_by`: the live worker that is doing it now (None: any worker may)."""
-    return db.insert_id(
-        Job.__table__,  # type: ignore[attr-defined]
-        team_id=team_id, body=json.dumps(body), name=name[:120], notes=json.dumps(notes),
-        received_at=utcnow(), claimed_by=claimed_by, attempts=1 if claimed_by else 0,
+def record(
+    db: Database, *, team_id: str, body: dict[str, Any], name: str, notes: dict[str, Any], claimed_by: str | None,
+    signature: str | None = None,
+) -> int | None:  # fmt: skip
+    """Write a job down; `claimed_by`: the live worker that is doing it now (None: any worker may).
+    With the request's `signature`, also its replay guard, in the same round trip: None when that
+    signature was served before (a replayed request), and then nothing is written."""
+    now = utcnow()
+    values = dict(
+        team_id=team_id, body=json.dumps(body), name=name[:120], notes=json.dumps(notes, default=str),
+        received_at=now, claimed_by=claimed_by, attempts=1 if claimed_by else 0,
     )  # fmt: skip
+    table = Job.__table__  # type: ignore[attr-defined]
+    if signature is None:
+        return db.insert_id(table, **values)
+    seen = SeenRequest.__table__  # type: ignore[attr-defined]
+    return db.insert_if_new(seen, {"signature": signature, "seen_at": now}, table, **values)
 
 
 def note(session: Session, job_id: int, notes: dict[str, Any]) -> None:

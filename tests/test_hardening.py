@@ -200,6 +200,37 @@ def test_a_replayed_signed_command_runs_once(bot):
         assert session.exec(select(Step.title)).all() == ["Once"]
 
 
+def test_one_signed_command_sent_ten_times_at_once_runs_once(bot):
+    """The replay guard is written with the request's job: ten copies racing each other still
+    make one step and one answer, and every copy is acknowledged with 200."""
+    bot.run("new Busy", user=OWNER, channel=CHANNEL)
+    body = command_body("step add Raced", response_url=bot.slack.response_url("race"), user_id=OWNER, channel_id=CHANNEL)
+    signed = {**FORM, **sign(SECRET, body)}
+    with ThreadPoolExecutor(10) as pool:
+        assert list(pool.map(lambda _: post(bot, body, signed), range(10))) == [200] * 10
+    bot.slack.wait_for_responses(1, key="race")
+    time.sleep(0.3)
+    assert len(bot.slack.responses("race")) == 1
+    with bot.db.reader() as session:
+        assert session.exec(select(Step.title)).all() == ["Raced"]
+
+
+def test_a_replayed_status_read_is_not_answered_again(bot):
+    """A read answered inside the ack: the first copy gets the card, a replay of it an empty 200."""
+    bot.run("new Busy", user=OWNER, channel=CHANNEL)
+    body = command_body("status", response_url=bot.slack.response_url("read"), user_id=OWNER, channel_id=CHANNEL)
+    signed = {**FORM, **sign(SECRET, body)}
+
+    def answer() -> tuple[int, str]:
+        request = urllib.request.Request(bot.sender.url, data=body.encode(), headers=signed, method="POST")
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.read().decode()
+
+    status, first = answer()
+    assert status == 200 and "Busy" in first and '"blocks"' in first
+    assert answer() == (200, "")
+
+
 def test_control_characters_in_typed_text_are_dropped_before_storage(bot):
     bot.run("new Busy", user=OWNER, channel=CHANNEL)
     reply = bot.run("step add Brief\x00 for\x07 the\x1b client", user=OWNER, channel=CHANNEL)

@@ -80,3 +80,23 @@ def test_the_request_path_insert_survives_connections_the_server_closed(db: Data
     assert not db.insert_new(table, signature="v0=second", seen_at=utcnow())  # seen: refused, not raised
     with db.reader() as session:
         assert sorted(session.exec(select(SeenRequest.signature))) == ["v0=first", "v0=second"]
+
+
+def test_a_job_and_its_replay_guard_are_written_together_or_not_at_all(db: Database):
+    """A request's job goes in with its signature, in one round trip: the same signature again
+    writes neither, and a job without a signature (Socket Mode) is always written."""
+    from storage import jobs
+    from storage.models import Job, SeenRequest
+
+    def record(signature: str | None) -> int | None:
+        return jobs.record(db, team_id="T1", body={"n": 1}, name="x", notes={}, claimed_by=None, signature=signature)
+
+    first = record("v0=once")
+    assert isinstance(first, int)
+    assert record("v0=once") is None
+    assert isinstance(record(None), int) and isinstance(record("v0=other"), int)
+    with db.reader() as session:
+        assert len(session.exec(select(Job)).all()) == 3
+        assert sorted(session.exec(select(SeenRequest.signature))) == ["v0=once", "v0=other"]
+        kept = session.get(Job, first)
+    assert kept is not None and kept.received_at is not None and kept.attempts == 0

@@ -21,6 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import delete
 from sqlmodel import col
 
+from bot.work import SIGNED, Signed
 from storage.db import Database
 from storage.models import SeenRequest, utcnow
 
@@ -74,14 +75,43 @@ def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
             quiet.warning(source, "shape", "refused a signed request Shepherd can't read: %s", problem)
             return _answer(start_response, "400 Bad Request")
         assert signature is not None
-        if not _first_time(db, signature):
-            quiet.warning(source, "replay", "did not run a replayed request (its signature was already served)")
-            return _answer(start_response, "200 OK")
         purge.maybe()
         environ["wsgi.input"] = io.BytesIO(body)
-        return inner(environ, start_response)
+        # The replay guard: a request that hands on work writes it with its job (one round trip,
+        # `bot.work`), and none of that work runs if the signature was served before; for any
+        # other request it is written here, and a replay's answer is not sent.
+        signed = Signed(signature)
+        token = SIGNED.set(signed)
+        try:
+            answered = _Answered()
+            result = inner(environ, answered.start_response)
+            try:
+                content = b"".join(result)
+            finally:
+                if hasattr(result, "close"):
+                    result.close()
+        finally:
+            SIGNED.reset(token)
+        if not signed.checked:
+            signed.replay = not _first_time(db, signature)
+        if signed.replay:
+            quiet.warning(source, "replay", "did not run a replayed request (its signature was already served)")
+            return _answer(start_response, "200 OK")
+        start_response(answered.status, answered.headers)
+        return [content]
 
     return application
+
+
+class _Answered:
+    """What the app answered, held until the replay guard has spoken."""
+
+    status = "500 Internal Server Error"
+    headers: list[tuple[str, str]] = []
+
+    def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        self.status, self.headers = status, headers
+        return lambda _: None
 
 
 def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str | None, signature: str | None) -> bool:
