@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -174,9 +175,9 @@ def test_a_job_that_stopped_its_workers_three_times_is_dropped_with_one_line(fro
     ]
 
 
-def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, slack, tmp_path):
-    """Through the real processes: `python -m bot` with WORK_THREADS=0 acknowledges ten writes and
-    is killed (SIGKILL: no clean stop); `python -m bot work`, started afterwards, does each once."""
+def split_processes(db: Database, slack: SlackStub, tmp_path) -> tuple[str, SlackSender, subprocess.Popen, subprocess.Popen]:
+    """`python -m bot` with WORK_THREADS=0 and one `python -m bot work`, real processes, with the
+    project Acme created through them: (database URL, sender, front, worker)."""
     database_url = db.url.render_as_string(hide_password=False)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -187,8 +188,19 @@ def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, 
         wait_healthy(url, front)
         sender.command("new Acme", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new"))
         assert "Acme" in slack.wait_for_responses(1, key="new", timeout=20)[0]["text"]
-    finally:
-        stop(worker)
+    except BaseException:
+        for process in (worker, front):
+            process.kill()
+            process.wait()
+        raise
+    return database_url, sender, front, worker
+
+
+def test_work_acknowledged_by_a_killed_process_is_done_by_python_m_bot_work(db, slack, tmp_path):
+    """Through the real processes: `python -m bot` with WORK_THREADS=0 acknowledges ten writes and
+    is killed (SIGKILL: no clean stop); `python -m bot work`, started afterwards, does each once."""
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
+    stop(worker)
     assert worker.returncode == 0, worker.stderr.read() if worker.stderr else ""
     try:
 
@@ -221,16 +233,8 @@ def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(d
     deliverable and a new project and is SIGKILLed while Slack takes its time over the answers and the approval post.
     The worker that takes the jobs over sends the answers the writes earned and writes nothing
     again (one step, 2 hours, one new project, announced), and posts the deliverable's version 1."""
-    database_url = db.url.render_as_string(hide_password=False)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    sender = SlackSender(url, SECRET)
-    front = start(tmp_path, slack, port, database_url=database_url, WORK_THREADS="0")
-    worker = start(tmp_path, slack, None, "work", database_url=database_url)
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
     try:
-        wait_healthy(url, front)
-        sender.command("new Acme", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("new"))
-        assert "Acme" in slack.wait_for_responses(1, key="new", timeout=20)[0]["text"]
         sender.command("approver add <@U0CLIENT>", user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url("a"))
         slack.wait_for_responses(1, key="a", timeout=20)
         for hung in ("response", "chat.postMessage"):  # Slack hangs: the worker is killed after writing, before answering
