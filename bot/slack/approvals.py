@@ -39,16 +39,11 @@ def submit_and_post(
     """
     with services.db.transaction() as session:
         project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
+        claim_for = approvals.REPLAY_CLAIM_FOR if replaying() else None  # a dead worker's claim is this request's
         submission = approvals.submit(
-            session,
-            project=project,
-            actor=user_id,
-            title=title,
-            link=link,
-            now=now,
-            step_number=step_number,
-            claim_for=approvals.REPLAY_CLAIM_FOR if replaying() else None,  # the dead worker's claim is this request's
-        )
+            session, project=project, actor=user_id, title=title, link=link, now=now, step_number=step_number,
+            claim_for=claim_for,
+        )  # fmt: skip
         deliverable_id = submission.deliverable.id
         replaced_id = submission.replaced.id if submission.replaced else None
     assert deliverable_id is not None
