@@ -106,8 +106,9 @@ def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
 class _Answered:
     """What the app answered, held until the replay guard has spoken."""
 
-    status = "500 Internal Server Error"
-    headers: list[tuple[str, str]] = []
+    def __init__(self) -> None:
+        self.status = "500 Internal Server Error"  # if the app never answered
+        self.headers: list[tuple[str, str]] = []
 
     def start_response(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
         self.status, self.headers = status, headers
