@@ -24,8 +24,8 @@ from tests.support.harness import HOME_TEAM, HOME_TOKEN, OTHER_TEAM, OTHER_TOKEN
 from tests.support.slack_stub import SlackStub
 
 # pytest times each phase through _pytest.timing; a clock frozen across a phase would otherwise be
-# reported as a duration of decades by --durations.
-freezegun.configure(extend_ignore_list=["_pytest.timing"])
+# reported as a duration of decades by --durations; the waits for a settled bot measure real seconds.
+freezegun.configure(extend_ignore_list=["_pytest.timing", "tests.support.waiting", "tests.support.slack_stub"])
 
 PG_URL_VARIABLE = "SHEPHERD_TEST_POSTGRES_URL"
 PG_URL = os.environ.get(PG_URL_VARIABLE)

@@ -132,7 +132,7 @@ def debrief_form(closing_id: int, well: str, improve: str = "", lessons: str = "
 
 def test_close_posts_one_signoff_naming_the_approvers_and_dms_the_owner_a_debrief(bot, slack, frozen):
     close_project(bot, slack, CLIENT)
-    time.sleep(0.3)  # anything posted twice would have arrived by now
+    bot.settle()  # anything posted twice has arrived by now
     [post] = signoff_posts(slack)
     said = text_of(post.params)
     assert f"<@{CLIENT}>" in said and "please confirm" in said and has_action(post.params, ids.SIGNOFF_CONFIRM_ACTION)

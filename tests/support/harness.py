@@ -16,6 +16,7 @@ from bot.slack.server import create_server, wsgi_app
 from storage.db import Database
 from tests.support.slack_requests import Reply, SlackSender
 from tests.support.slack_stub import SlackStub
+from tests.support.waiting import settled
 
 SECRET = "test-signing-secret"
 HOME_TOKEN, HOME_TEAM = "xoxb-test", "T_HOME"
@@ -53,6 +54,11 @@ class Bot:
         if reply.body:
             return json.loads(reply.body)
         return self.slack.wait_for_responses(1, key=key)[0]
+
+    def settle(self, quiet: float = 0.3) -> None:
+        """Wait until this bot's work is done and Slack has heard nothing for `quiet` seconds
+        (`tests.support.waiting.settled`): before asserting that something did not happen."""
+        settled(self.slack, self.services.work, quiet=quiet)
 
     def action(self, **kw: Any) -> Reply:
         kw.setdefault("team_id", self.team_id)

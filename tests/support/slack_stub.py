@@ -127,6 +127,8 @@ class SlackStub:
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
         self._files: dict[str, StoredFile] = {}
+        self._in_flight = 0  # requests being answered (a delayed one included)
+        self._last_seen = time.monotonic()  # when a request last arrived or was answered
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -274,6 +276,16 @@ class SlackStub:
             summary = ", ".join(f"{k} x{n}" for k, n in seen.items()) or "none"
             raise AssertionError(f"expected {count} response_url post(s) for key={key!r} within {timeout}s; keys seen: {summary}")
         return self.responses(key)
+
+    def quiet_for(self) -> float:
+        """Seconds since the stand-in last received or answered a request; 0 while one is in flight."""
+        with self._cond:
+            return 0.0 if self._in_flight else time.monotonic() - self._last_seen
+
+    def _activity(self, delta: int) -> None:
+        with self._cond:
+            self._in_flight += delta
+            self._last_seen = time.monotonic()
 
     def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         with self._cond:
@@ -481,6 +493,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(self.rfile.read(length) if length else b"")
 
     def _dispatch(self, raw: bytes) -> None:
+        self.stub._activity(+1)
+        try:
+            self._answer(raw)
+        finally:
+            self.stub._activity(-1)
+
+    def _answer(self, raw: bytes) -> None:
         url = urlsplit(self.path)
         headers = dict(self.headers.items())
         content_type = self.headers.get("Content-Type", "application/x-www-form-urlencoded")
