@@ -10,7 +10,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import freezegun
@@ -90,10 +92,20 @@ def db(request: pytest.FixtureRequest, tmp_path: Any) -> Iterator[Database]:
         _empty_postgres(database)
         yield database
         return
+    shutil.copyfile(request.getfixturevalue("_sqlite_template"), tmp_path / "shepherd.db")
     database = Database(f"sqlite:///{tmp_path}/shepherd.db")
-    database.migrate()
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated by Alembic per test session; each test gets a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "shepherd.db"
+    database = Database(f"sqlite:///{path}")
+    database.migrate()
+    database.dispose()  # closed, so the file alone holds the schema (nothing left in a WAL)
+    return path
 
 
 # --- the bot, over HTTP --------------------------------------------------------------------
@@ -104,6 +116,7 @@ def bot(db: Database, slack: SlackStub) -> Iterator[Bot]:
     running, server = start_bot(db, slack)
     yield running
     stop_server(server)
+    running.services.work.shutdown(wait=True)  # its heartbeat stops too
 
 
 @pytest.fixture
@@ -112,3 +125,4 @@ def other_bot(db: Database, slack: SlackStub) -> Iterator[Bot]:
     running, server = start_bot(db, slack, token=OTHER_TOKEN, team_id=OTHER_TEAM)
     yield running
     stop_server(server)
+    running.services.work.shutdown(wait=True)

@@ -347,7 +347,7 @@ def test_a_double_click_makes_one_decision_and_the_second_click_is_told(bot, sla
     assert "You already approved" in answer["text"]
     assert [d.verdict for d in decisions(bot.db)] == ["approved"]
     assert slack.calls_to("views.open") == []
-    time.sleep(0.3)
+    bot.settle()
     [final] = slack.calls_to("chat.update")  # the late click doesn't rewrite a message that already shows it
     assert "*Approved* by" in text_of(final.params)
 
@@ -378,7 +378,7 @@ def test_the_same_payload_delivered_twice_makes_one_decision(bot, slack):
     deliver(first, None)
     slack.wait_for("chat.update")
     deliver(first, "1")  # the very same signed request again (a replay): not run at all
-    time.sleep(0.3)
+    bot.settle()
     assert slack.responses("retry") == [] and len(decisions(bot.db)) == 1
     deliver(sign(SECRET, body, timestamp=now + 1), "2")  # signed anew: run, and told the decision stands
     [answer] = slack.wait_for_responses(1, key="retry")
@@ -583,5 +583,5 @@ def test_a_forged_or_replayed_click_is_refused_with_401_and_decides_nothing(bot,
         values={ids.REJECT_REASON_BLOCK: {ids.REJECT_REASON_INPUT: {"type": "plain_text_input", "value": "forged"}}},
     )  # fmt: skip
     assert bot.sender.post(reason, signature="v0=" + "0" * 64).status == 401
-    time.sleep(0.3)
+    bot.settle()
     assert decisions(bot.db) == [] and slack.calls_to("chat.update") == []

@@ -81,7 +81,7 @@ def test_help_for_someone_shepherd_knows_answers_inside_the_acknowledgement_with
     calls_before, responses_before = len(slack.calls), len(slack.responses())
     reply = bot.command("help")
     assert reply.json()["text"]
-    time.sleep(0.2)
+    bot.settle()
     assert len(slack.responses()) == responses_before and len(slack.calls) == calls_before
 
 
@@ -457,7 +457,7 @@ def test_forged_and_stale_requests_are_refused_with_401_and_change_nothing(bot, 
     assert bot.sender.post(body, timestamp=stale).status == 401
     other_secret = bot.sender.__class__(bot.url, "not-the-secret")
     assert other_secret.post(body).status == 401
-    time.sleep(0.3)
+    bot.settle()
     assert count(bot.db, Project) == 0 and slack.responses("forged") == []
 
 

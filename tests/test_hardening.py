@@ -195,7 +195,7 @@ def test_a_replayed_signed_command_runs_once(bot):
     signed = {**FORM, **sign(SECRET, body)}
     assert [post(bot, body, signed) for _ in range(3)] == [200, 200, 200]
     bot.slack.wait_for_responses(1, key="replay")
-    time.sleep(0.3)
+    bot.settle()
     with bot.db.reader() as session:
         assert session.exec(select(Step.title)).all() == ["Once"]
 
@@ -209,7 +209,7 @@ def test_one_signed_command_sent_ten_times_at_once_runs_once(bot):
     with ThreadPoolExecutor(10) as pool:
         assert list(pool.map(lambda _: post(bot, body, signed), range(10))) == [200] * 10
     bot.slack.wait_for_responses(1, key="race")
-    time.sleep(0.3)
+    bot.settle()
     assert len(bot.slack.responses("race")) == 1
     with bot.db.reader() as session:
         assert session.exec(select(Step.title)).all() == ["Raced"]

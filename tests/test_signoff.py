@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -324,7 +323,7 @@ def test_a_rating_is_required_by_the_form(bot, slack, frozen):
     close_project(bot, slack, CLIENT)
     reply = submit_confirm(bot, closings(bot)[0].id, CLIENT, None)
     assert reply.json()["response_action"] == "errors" and ids.SIGNOFF_RATING_BLOCK in reply.json()["errors"]
-    time.sleep(0.2)
+    bot.settle()
     assert signoffs(bot) == []
 
 
@@ -430,7 +429,7 @@ def test_an_empty_debrief_is_answered_in_the_form(bot, slack, frozen):
     reply = bot.view_submission(user_id=OWNER, **debrief_form(closings(bot)[0].id, "  ", "\x00", ""))
     body = reply.json()
     assert body["response_action"] == "errors" and "at least one" in body["errors"][ids.DEBRIEF_WELL_BLOCK]
-    time.sleep(0.2)
+    bot.settle()
     assert closings(bot)[0].debrief_at is None
 
 

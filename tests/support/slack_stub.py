@@ -31,6 +31,12 @@ class Call:
     at: float  # time.monotonic() on arrival
     status: int = 200
     failed: bool = False
+    replied: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
+
+    @property
+    def answered(self) -> bool:
+        """The stand-in has sent its answer (after any scripted delay)."""
+        return self.replied.is_set()
 
 
 @dataclass
@@ -351,23 +357,25 @@ class SlackStub:
                 if failure.times <= 0:
                     queue.pop(0)
             delay = self._delays.get(method, 0.0)
-            self._calls.append(
-                Call(
-                    method=method,
-                    params=params,
-                    token=token,
-                    headers=headers,
-                    at=time.monotonic(),
-                    status=failure.status if failure else 200,
-                    failed=failure is not None,
-                )
+            call = Call(
+                method=method,
+                params=params,
+                token=token,
+                headers=headers,
+                at=time.monotonic(),
+                status=failure.status if failure else 200,
+                failed=failure is not None,
             )
+            self._calls.append(call)
             self._cond.notify_all()
         if delay:
             time.sleep(delay)
-        if failure is not None:
-            return _Reply(failure.status, failure.body, failure.headers)
-        return _Reply(body=self._answer(method, params, token))
+        try:
+            if failure is not None:
+                return _Reply(failure.status, failure.body, failure.headers)
+            return _Reply(body=self._answer(method, params, token))
+        finally:
+            call.replied.set()
 
     def _user(self, user: str, token: str | None) -> JSON:
         """A user object as users.info and users.list return it."""
