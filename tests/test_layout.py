@@ -32,8 +32,11 @@ def test_the_core_never_imports_slack_or_what_people_read(path):
 
 @pytest.mark.parametrize("path", sorted((ROOT / "bot" / "messages").rglob("*.py")), ids=lambda p: str(p.relative_to(ROOT)))
 def test_builders_are_pure(path):
-    """Message builders turn data into payloads; they never call Slack or open a session."""
+    """Message builders turn data into payloads; they never call Slack or open a session (slack_sdk's
+    models, plain data that names Block Kit's limits, are the one part of it they may read)."""
     for name in imported(path):
+        if name.startswith("slack_sdk.models"):
+            continue
         assert not name.startswith(("slack_sdk", "slack_bolt", "bot.slack", "handlers", "storage.db")), (path, name)
 
 

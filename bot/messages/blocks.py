@@ -14,7 +14,7 @@ from typing import Any
 
 from bot.core.text import cut
 from bot.messages.format import plain_text
-from bot.messages.limits import CONTEXT_ELEMENTS_MAX, HEADER_MAX, LIST_MAX, SECTION_MAX
+from bot.messages.limits import CONTEXT_ELEMENTS_MAX, FIELD_TEXT_MAX, FIELDS_MAX, HEADER_MAX, LIST_MAX, SECTION_MAX
 
 Block = dict[str, Any]
 Message = dict[str, Any]
@@ -36,7 +36,7 @@ def header(text: str) -> Block:
 
 
 def fields(*texts: str) -> Block:
-    return {"type": "section", "fields": [{"type": "mrkdwn", "text": cut(t, 2000)} for t in texts[:10]]}
+    return {"type": "section", "fields": [{"type": "mrkdwn", "text": cut(t, FIELD_TEXT_MAX)} for t in texts[:FIELDS_MAX]]}
 
 
 def bulleted(title: str, lines: Sequence[str], *, limit: int = LIST_MAX) -> str:
