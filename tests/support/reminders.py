@@ -48,19 +48,31 @@ def make_services(db: Database, slack: SlackStub, **env: str) -> Services:
 
 
 class Sleeps:
-    """The pass's sleep, recorded instead of slept (the pacer and Retry-After go through it)."""
+    """The pass's sleep, recorded instead of slept (the pacer and Retry-After go through it), and
+    the clock the outbox reads, which only these sleeps move: the waits it computes are exact, however
+    slowly a loaded machine runs the pass.
+
+        sleeps = Sleeps()
+        outbox = Outbox(client, sleep=sleeps, clock=sleeps.clock)
+    """
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
+        self.now = 0.0
 
     def __call__(self, seconds: float) -> None:
         self.seconds.append(seconds)
+        self.now += seconds
+
+    def clock(self) -> float:
+        return self.now
 
 
 def run_pass(services: Services, slack: SlackStub, when: datetime, *, sleeps: Sleeps | None = None) -> PassReport:
     client = WebClient(token=HOME_TOKEN, base_url=slack.api_url)
+    sleeps = sleeps or Sleeps()
     with freeze_time(when):
-        return remind(services, client, utcnow(), outbox=Outbox(client, sleep=sleeps or Sleeps()))
+        return remind(services, client, utcnow(), outbox=Outbox(client, sleep=sleeps, clock=sleeps.clock))
 
 
 def seed(
