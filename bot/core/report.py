@@ -75,6 +75,17 @@ class ProjectReport:
     def first_promised(self) -> date | None:
         return self.baselines[0].target_date if self.baselines else None
 
+    def approved_by(self, step: Step) -> str | None:
+        """The approver whose decision on a deliverable `for:#n` completed `step` (its done-by
+        stays the team member who delivered it); None when it was done otherwise."""
+        for item in self.deliverables:
+            for r in item.rounds:
+                d, decision = r.deliverable, r.decision
+                if d.step_number == step.number and decision is not None and decision.verdict == "approved":
+                    if step.done_at is not None and decision.decided_at == step.done_at:
+                        return decision.approver_id
+        return None
+
     @property
     def burn(self) -> int | None:
         return burn_percent(self.project)
