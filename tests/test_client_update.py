@@ -25,7 +25,7 @@ from storage.db import Database
 from storage.models import AuditEvent, ClientUpdate, Project
 from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN
-from tests.support.reminders import FRI, MON, SAT, SUN, THU, WED, at, make_services
+from tests.support.reminders import FRI, MON, NEXT_MON, SAT, SUN, THU, WED, at, make_services
 
 OWNER, BOB, ACME = "U0OWNER", "U0BOB", "U0ACME"
 CHANNEL = "C0ACME"
@@ -111,7 +111,7 @@ def test_the_draft_reaches_the_owner_once_at_friday_15_00_project_local_and_neve
     [dm] = dms(slack)
     assert_valid_blocks(blocks_of(dm))
     shown = text_of(dm)
-    assert "Done this week" in shown and "Wireframes" in shown
+    assert "Done so far" in shown and "Wireframes" in shown  # the first update: everything since the project began
     assert "Next up" in shown and "Homepage build" in shown
     assert "Waiting on you" in shown and "Send the logo files" in shown and "Homepage design v1: your decision" in shown
     assert "Agreed date*: Fri 18 Dec 2026" in shown
@@ -148,6 +148,59 @@ def test_a_draft_asked_for_early_in_the_week_is_drafted_again_at_the_update_time
     assert draft_pass(bot, at(FRI, "15:30", PARIS)) == 0
 
 
+def update_of(db, week) -> ClientUpdate:
+    with db.reader() as session:
+        return session.exec(select(ClientUpdate).where(ClientUpdate.week == week)).one()
+
+
+def press(bot, action_id: str, week, key: str):
+    """The owner clicks a button on the DM of that week's draft, and Slack's DM shows the outcome."""
+    row = update_of(bot.db, week)
+    updates_before = len(bot.slack.calls_to("chat.update"))
+    bot.action(
+        action_id=action_id, value=str(row.id), user_id=OWNER, channel_id=row.dm_channel_id or "D0OWNER",
+        message_ts=row.dm_ts or "1.1", response_url=bot.slack.response_url(key), block_id=ids.UPDATE_ACTIONS_BLOCK,
+    )  # fmt: skip
+    bot.slack.wait_for("chat.update", updates_before + 1)
+
+
+def test_a_monday_update_covers_last_weeks_work_and_a_late_client_step_keeps_its_date(bot, slack):
+    acme(bot, slack)  # Wireframes was done on Wednesday
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update weekly mon 09:00")
+    slack.reset()
+    assert draft_pass(bot, at(NEXT_MON, "09:00", PARIS)) == 1
+    text = the_update(bot.db).text
+    assert "Nothing new" not in text
+    assert "*Done so far*\n• Wireframes" in text  # last week's work reaches the client, whatever the day
+    assert "• Send the logo files (late: it was due Thu 3 Dec 2026)" in text  # the client's step, late
+
+
+def test_the_next_update_carries_on_from_the_last_posted_one_and_a_skipped_week_loses_nothing(bot, slack):
+    acme(bot, slack)
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 1
+    press(bot, ids.UPDATE_POST_ACTION, MON, "post")
+    with freeze_time(at(NEXT_MON + timedelta(days=1), "10:00", PARIS), tick=True):
+        run(bot, "step done #3")
+    assert draft_pass(bot, at(FRI + timedelta(days=7), "15:00", PARIS)) == 1
+    second = update_of(bot.db, NEXT_MON).text
+    assert "*Done since the last update (Fri 4 Dec 2026)*\n• Homepage build" in second and "Wireframes" not in second
+    press(bot, ids.UPDATE_SKIP_ACTION, NEXT_MON, "skip")
+    assert draft_pass(bot, at(FRI + timedelta(days=14), "15:00", PARIS)) == 1
+    third = update_of(bot.db, NEXT_MON + timedelta(days=7)).text  # the skipped week's news was never sent: it still is
+    assert "*Done since the last update (Fri 4 Dec 2026)*\n• Homepage build" in third and "Nothing new" not in third
+
+
+def test_an_overdue_next_up_step_keeps_its_date_and_says_it_is_late_naming_no_one(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, f"step assign #3 <@{BOB}>")
+    assert draft_pass(bot, at(FRI + timedelta(days=7), "15:00", PARIS)) == 1  # Homepage build was due Thursday
+    [line] = [x for x in the_update(bot.db).text.splitlines() if "Homepage build" in x]
+    assert line == "• Homepage build (late: it was due Thu 10 Dec 2026)"
+    assert BOB not in the_update(bot.db).text
+
+
 def edited_on_wednesday(bot, slack) -> None:
     """The owner asked for the draft on Wednesday and edited it."""
     acme(bot, slack)
@@ -175,8 +228,8 @@ def test_a_week_with_nothing_new_says_so(bot, slack):
     acme(bot, slack, quiet=True)
     draft_pass(bot, at(FRI, "15:00", PARIS))
     shown = text_of(dms(slack)[0])
-    assert "Nothing new was finished or decided this week." in shown
-    assert "Done this week" not in shown and "Decisions this week" not in shown
+    assert "Nothing was finished or decided yet." in shown
+    assert "Done so far" not in shown and "Decisions so far" not in shown
     for word in INTERNAL:
         assert word not in shown, word
 

@@ -15,6 +15,7 @@ from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Update, and_, update
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import ProjectClosed, UpdateBeingPosted, UpdateDecided, UpdateGone, UpdateNotOwner
@@ -286,27 +287,43 @@ def edit(session: Session, *, team_id: str, update_id: int, actor: str, text: st
 
 @dataclass(frozen=True)
 class Draft:
-    """A week as the client may read it: what was done and decided, what comes next, what waits on
-    them, and the agreed date (the client view's rules: no budget, hours, health or staff)."""
+    """What happened since the client last heard from us, as the client may read it: what was done
+    and decided since the last *posted* update (or since the project began: a skipped week or a
+    moved update day loses nothing), what comes next, what waits on them, and the agreed date
+    (the client view's rules: no budget, hours, health or staff)."""
 
     view: ClientView
     week: date
-    done: list[Step]  # finished this week
+    since: date | None  # the project-local day of the last posted update; None: never posted
+    done: list[Step]  # finished since then
     next_up: list[Step]  # the team's next open steps
     waiting_steps: list[Step]  # the client's steps, and steps waiting on the client
-    decisions: list[tuple[Deliverable, Decision]]  # decided this week
-    agreed: list[date]  # target dates agreed this week
+    decisions: list[tuple[Deliverable, Decision]]  # decided since then
+    agreed: list[date]  # target dates agreed since then
 
     @property
     def nothing_new(self) -> bool:
         return not (self.done or self.decisions or self.agreed)
 
+    def late(self, step: Step) -> bool:
+        """Past its due date (the project's local today): the update says so, never who."""
+        return step.due_date is not None and step.due_date < self.view.today
+
+
+def last_posted(session: Session, project: Project) -> ClientUpdate | None:
+    """The update the client last received: what the next one carries on from."""
+    return session.exec(
+        select(ClientUpdate)
+        .where(ClientUpdate.project_id == project.id, ClientUpdate.state == UpdateState.POSTED.value)
+        .order_by(col(ClientUpdate.week).desc())
+    ).first()
+
 
 def draft_of(session: Session, project: Project, *, week: date, now: datetime) -> Draft:
     view = client_view_of(session, project, now, viewer="")
-    zone = ZoneInfo(project.tz)
-    start = datetime.combine(week, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(week + timedelta(days=7), time(0), tzinfo=zone).astimezone(UTC)
+    posted = last_posted(session, project)
+    # The posted text told what had happened by its drafted_at: the next one starts there.
+    start = posted.drafted_at if posted is not None else None
     live = [s for s in steps_of(session, project) if s.removed_at is None]
     held = waiting_step_ids(session, project)
     theirs = {s.id for s in view.their_steps} | held
@@ -316,23 +333,28 @@ def draft_of(session: Session, project: Project, *, week: date, now: datetime) -
     decisions = session.exec(
         select(Deliverable, Decision)
         .join(Decision, col(Decision.deliverable_id) == Deliverable.id)
-        .where(Deliverable.project_id == project.id, col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
+        .where(Deliverable.project_id == project.id, _between(col(Decision.decided_at), start, now))
         .order_by(col(Decision.decided_at))
     ).all()
-    agreed = [
-        b.target_date
-        for b in session.exec(
-            select(Baseline)
-            .where(Baseline.project_id == project.id, col(Baseline.agreed_at) >= start, col(Baseline.agreed_at) < end)
-            .order_by(col(Baseline.agreed_at))
-        )
-    ]
+    baselines = session.exec(
+        select(Baseline).where(Baseline.project_id == project.id).order_by(col(Baseline.agreed_at), col(Baseline.id))
+    ).all()
+    # The first is what the client was promised (the agreed date line says it); the rest were agreed since.
+    agreed = [b.target_date for b in baselines[1:] if (start is None or b.agreed_at > start) and b.agreed_at <= now]
+    done = [s for s in live if s.done_at is not None and (start is None or start < s.done_at) and s.done_at <= now]
+    done.sort(key=lambda s: (s.done_at or now, s.number))
     return Draft(
         view=view,
         week=week,
-        done=[s for s in live if s.done_at is not None and start <= s.done_at < end],
+        since=local_today(project.tz, posted.drafted_at) if posted is not None else None,
+        done=done,
         next_up=upcoming[:NEXT_UP_MAX],
         waiting_steps=waiting_steps,
         decisions=[(d, decision) for d, decision in decisions],
         agreed=agreed,
     )
+
+
+def _between(column: Mapped[datetime], start: datetime | None, end: datetime) -> ColumnElement[bool]:
+    """After `start` (None: ever) and up to `end`."""
+    return and_(column <= end) if start is None else and_(column > start, column <= end)

@@ -13,10 +13,10 @@ from bot.messages.blocks import Block, Message, context, header, modal, packed, 
 from bot.messages.client_view import target_holds
 from bot.messages.format import day, escape, mention, shown, slack_time
 from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX
-from storage.models import UpdateState
+from storage.models import Step, UpdateState
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-NOTHING_NEW = "Nothing new was finished or decided this week."
+NOTHING_NEW = "Nothing new was finished or decided since the last update."
 
 
 LIST_MAX = 8  # lines per list in the draft; the rest are counted, so the agreed date always fits
@@ -44,23 +44,22 @@ def draft_text(draft: Draft) -> str:
     view = draft.view
     project = view.project
     lines = [f"*{_cut(project.name)}: this week's update* (week of {day(draft.week)})", ""]
+    since = f"since the last update ({day(draft.since)})" if draft.since else "so far"
     if draft.done:
-        lines += ["*Done this week*", *_capped([f"• {_cut(s.title)}" for s in draft.done]), ""]
+        lines += [f"*Done {since}*", *_capped([f"• {_cut(s.title)}" for s in draft.done]), ""]
     if draft.decisions or draft.agreed:
-        lines.append("*Decisions this week*")
+        lines.append(f"*Decisions {since}*")
         decided = [f"• {_cut(d.title)} v{d.version}: {decision.verdict}" for d, decision in draft.decisions]
         lines += _capped(decided + [f"• Target date agreed: {day(target)}" for target in draft.agreed])
         lines.append("")
     if draft.nothing_new:
-        lines += [NOTHING_NEW, ""]
+        lines += [NOTHING_NEW if draft.since else "Nothing was finished or decided yet.", ""]
     if draft.next_up:
-        upcoming = [f"• {_cut(s.title)}" + (f" (by {day(s.due_date)})" if s.due_date and s.due_date >= view.today else "")
-                    for s in draft.next_up]  # fmt: skip
-        lines += ["*Next up*", *_capped(upcoming), ""]
+        lines += ["*Next up*", *_capped([f"• {_cut(s.title)}{_when(draft, s, 'by')}" for s in draft.next_up]), ""]
     waiting = [f"• {_cut(w.deliverable.title)} v{w.deliverable.version}: your decision" for w in view.waiting]
     if view.proposed is not None and project.closed_at is None:
         waiting.append(f"• A new target date, {day(view.proposed)}: your answer")
-    waiting += [f"• {_cut(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in draft.waiting_steps]
+    waiting += [f"• {_cut(s.title)}{_when(draft, s, 'due')}" for s in draft.waiting_steps]
     if waiting:
         lines += ["*Waiting on you*", *_capped(waiting), ""]
     if project.target_date is not None:
@@ -68,6 +67,16 @@ def draft_text(draft: Draft) -> str:
     else:
         lines.append("*Agreed date*: none set yet")
     return "\n".join(lines).strip()
+
+
+def _when(draft: Draft, step: Step, word: str) -> str:
+    """A step's date as the client reads it: a late one keeps its date and says it is late
+    (the project's lateness, never a person's)."""
+    if step.due_date is None:
+        return ""
+    if draft.late(step):
+        return f" (late: it was due {day(step.due_date)})"
+    return f" ({word} {day(step.due_date)})"
 
 
 def _text_blocks(text: str) -> list[Block]:
