@@ -78,12 +78,10 @@ class ProjectReport:
     def approved_by(self, step: Step) -> str | None:
         """The approver whose decision on a deliverable `for:#n` completed `step` (its done-by
         stays the team member who delivered it); None when it was done otherwise."""
-        for item in self.deliverables:
-            for r in item.rounds:
-                d, decision = r.deliverable, r.decision
-                if d.step_number == step.number and decision is not None and decision.verdict == "approved":
-                    if step.done_at is not None and decision.decided_at == step.done_at:
-                        return decision.approver_id
+        rounds = [r for item in self.deliverables for r in item.rounds if r.deliverable.step_number == step.number]
+        for decision in (r.decision for r in rounds):
+            if decision is not None and decision.verdict == "approved" and decision.decided_at == step.done_at:
+                return decision.approver_id
         return None
 
     @property
