@@ -368,7 +368,8 @@ def test_a_teammate_asks_for_the_draft_the_owner_gets_it_and_once_posted_update_
         said = text_of(run(bot, "update", user=BOB))
         assert f"went to <@{OWNER}>" in said and "Wireframes" in said  # the teammate sees what the client would read
         assert len(dms(slack)) == 1 and has_buttons(dms(slack)[0])
-        assert "in your DMs" in text_of(run(bot, "update"))  # the owner asks: sent again, the older DM says so
+    with freeze_time(at(FRI, "10:05", PARIS), tick=True):
+        assert "is in your DMs" in text_of(run(bot, "update"))  # the owner asks later: sent again, the older DM says so
         assert len(dms(slack)) == 2
         assert "replaced by a newer one" in text_of(slack.wait_for("chat.update")[0].params)
         click(bot, ids.UPDATE_POST_ACTION, OWNER, "post")
@@ -376,6 +377,41 @@ def test_a_teammate_asks_for_the_draft_the_owner_gets_it_and_once_posted_update_
         again = text_of(run(bot, "update", user=BOB))
         assert f"already posted by <@{OWNER}>" in again and "Nothing was changed" in again
         assert len(dms(slack)) == 2 and len(channel_posts(slack)) == 1
+
+
+def test_ten_updates_at_once_send_the_owner_one_draft_and_tell_the_others_it_is_on_its_way(bot, slack):
+    acme(bot, slack)
+    askers = [OWNER] * 6 + [BOB] * 4
+    start = threading.Barrier(len(askers))
+
+    def ask(n: int, user: str) -> None:
+        start.wait(timeout=10)
+        assert bot.command("update", user=user, channel=CHANNEL, key=f"u{n}").status == 200
+
+    with freeze_time(at(FRI, "10:00", PARIS), tick=True):
+        threads = [threading.Thread(target=ask, args=(n, user)) for n, user in enumerate(askers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        told = [text_of(slack.wait_for_responses(1, key=f"u{n}", timeout=20)[0]) for n in range(len(askers))]
+        bot.settle()
+    [dm] = dms(slack)  # one draft with live buttons, not one per ask
+    assert has_buttons(dm) and slack.calls_to("chat.update") == []
+    sent = [t for t in told if "is in your DMs" in t or "went to" in t]
+    assert len(sent) == 1, told
+    assert all("already in your DMs" in t or "on its way" in t for t in told if t not in sent), told
+    with bot.db.reader() as session:
+        assert len(session.exec(select(ClientUpdate)).all()) == 1
+
+
+def test_a_draft_slack_did_not_deliver_is_sent_when_the_owner_asks_again_at_once(bot, slack):
+    acme(bot, slack)
+    slack.fail("chat.postMessage", error="internal_error")
+    with freeze_time(at(FRI, "10:00", PARIS), tick=True):
+        assert "didn't deliver" in text_of(run(bot, "update"))
+        assert "is in your DMs" in text_of(run(bot, "update"))  # not "already": nothing reached the owner
+    assert len(dms(slack)) == 1 and the_update(bot.db).dm_ts is not None
 
 
 # --- the owner's buttons -------------------------------------------------------------------------

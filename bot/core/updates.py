@@ -27,6 +27,7 @@ from storage.models import Baseline, ClientUpdate, Decision, Deliverable, Projec
 
 RETRY_AFTER = timedelta(minutes=2)  # a DM that never went out is tried again by a pass this much later
 POST_CLAIM_FOR = timedelta(minutes=2)  # a click that died mid-post frees the update after this
+DM_FRESH = timedelta(minutes=1)  # `update` asked again this soon after a DM of the draft went (or is going) out: not resent
 NEXT_UP_MAX = 5
 TEXT_MAX = 3000  # what the Edit form's text field holds
 
@@ -130,11 +131,14 @@ class OnDemand:
     keep_text: bool  # the owner edited it and someone else asked: their words stay
     revived: bool = False  # it had been skipped; the owner asked again
     edit_replaced: bool = False  # the owner asked again over their own edit: a fresh draft replaces it
+    already_sent: bool = False  # a DM of it went (or is going) out a moment ago: left as it is, not sent again
 
 
 def draft_on_demand(session: Session, *, project: Project, actor: str, now: datetime) -> OnDemand:
     """This week's row for `/project update`: made now if there is none; refreshed when it waits for the
-    owner; `UpdateDecided` when it was posted (or skipped, unless the owner asks again)."""
+    owner; `UpdateDecided` when it was posted (or skipped, unless the owner asks again). Asked again
+    within DM_FRESH of the last DM (ten people typing `update` at once), it is left alone: the row
+    lock orders the asks, and only the first sends a DM."""
     assert project.id is not None
     week = week_of(local_today(project.tz, now))
     row = ClientUpdate(team_id=project.team_id, project_id=project.id, week=week, owner_id=project.owner_id, drafted_at=now)
@@ -150,11 +154,23 @@ def draft_on_demand(session: Session, *, project: Project, actor: str, now: date
         raise UpdateDecided(found.state, found.decided_by, found.decided_at, actor)
     if found.post_claimed_at is not None and found.post_claimed_at > now - POST_CLAIM_FOR:
         raise UpdateBeingPosted()
+    if not skipped and found.drafted_at > now - DM_FRESH:
+        return OnDemand(found.id, keep_text=True, already_sent=True)
     found.state, found.decided_by, found.decided_at = UpdateState.DRAFTED.value, None, None
     found.drafted_at, found.owner_id = now, project.owner_id
     session.add(found)
     edited, by_owner = found.edited_by is not None, actor == project.owner_id
     return OnDemand(found.id, keep_text=edited and not by_owner, revived=skipped, edit_replaced=edited and by_owner)
+
+
+def dm_not_sent(session: Session, *, update_id: int, drafted_at: datetime) -> None:
+    """Slack didn't take the DM `update` asked for: the next `update` sends it, not "already sent"."""
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.drafted_at) == drafted_at)
+        .values(drafted_at=drafted_at - DM_FRESH)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def redraft(session: Session, *, update_id: int, text: str, keep_edit: bool) -> None:

@@ -184,6 +184,15 @@ def sent_to_owner(card: UpdateCard, *, asker: str, keep_text: bool, revived: boo
     return reply(intro, blocks=[section(intro), *_text_blocks(card.update.text)][:50])
 
 
+def already_sent(card: UpdateCard, *, asker: str) -> Message:
+    """`/project update` asked again while this week's draft is on its way to the owner, or just arrived."""
+    owner = card.project.owner_id
+    where = "already in your DMs" if asker == owner else f"already on its way to {mention(owner)}, who posts, edits or skips it"
+    if asker == owner and card.update.dm_ts is None:
+        where = "on its way to your DMs"
+    return reply(f"This week's client update for {_where(card)} is {where}. Nothing else was sent.")
+
+
 def dm_failed(card: UpdateCard) -> Message:
     return reply(
         f"Slack didn't deliver the client update for {_where(card)} to {mention(card.project.owner_id)}. "

@@ -101,11 +101,16 @@ def draft_now(
         project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
         projects.require_open(project)
         found = updates.draft_on_demand(session, project=project, actor=user_id, now=now)
-        _redraft(session, project, found.update_id, now=now, keep_edit=found.keep_text)
+        if not found.already_sent:
+            _redraft(session, project, found.update_id, now=now, keep_edit=found.keep_text)
     with services.db.reader() as session:
         card = updates.update_card(session, team_id=team_id, update_id=found.update_id)
+    if found.already_sent:
+        return messages.already_sent(card, asker=user_id)
     if user_id == card.project.owner_id or card.update.dm_ts is None:
         if not send_draft(services, client, team_id=team_id, update_id=found.update_id):
+            with services.db.transaction() as session:
+                updates.dm_not_sent(session, update_id=found.update_id, drafted_at=card.update.drafted_at)
             return messages.dm_failed(card)
     else:
         refresh_dm(services, client, team_id=team_id, update_id=found.update_id)
