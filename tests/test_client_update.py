@@ -22,7 +22,7 @@ from bot.settings import Settings, SettingsError
 from bot.slack.scheduler import ReminderScheduler
 from bot.slack.updates import draft_weekly_updates
 from storage.db import Database
-from storage.models import AuditEvent, ClientUpdate, Project
+from storage.models import AuditEvent, ClientUpdate, Project, utcnow
 from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN
 from tests.support.reminders import FRI, MON, NEXT_MON, SAT, SUN, THU, WED, at, make_services
@@ -523,18 +523,27 @@ def test_when_slack_refuses_the_post_the_owner_is_told_the_claim_is_released_and
     assert len(channel_posts(slack)) == 1 and the_update(bot.db).state == "posted"
 
 
-def test_when_slack_may_have_posted_a_second_click_does_not_post_it_again(bot, slack):
-    """A 5xx (after the client's own retries) may come after the message went out: the claim
-    stands, the owner is asked to look first, and a quick second click posts nothing."""
+def test_when_slack_may_have_posted_the_owner_is_told_the_truth_and_post_works_again_when_it_said(bot, slack):
+    """A 5xx (after the client's own retries) may come after the message went out: the owner is
+    asked to look first and told when Post works again; a click before then posts nothing and
+    says the same (never "being posted right now": nothing is), and a click after it posts."""
     acme(bot, slack)
     draft_pass(bot, at(FRI, "15:00", PARIS))
     slack.fail("chat.postMessage", status=500, error="internal_error", times=3)
-    click(bot, ids.UPDATE_POST_ACTION, OWNER, "first")
-    assert "didn't confirm" in answer(slack, "first")
-    assert the_update(bot.db).post_claimed_at is not None
-    click(bot, ids.UPDATE_POST_ACTION, OWNER, "second")
-    answer(slack, "second")
-    assert channel_posts(slack) == [] and the_update(bot.db).state == "drafted"
+    with freeze_time(at(FRI, "16:00", PARIS), tick=True) as clock:
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "first")
+        first = answer(slack, "first")
+        assert "didn't confirm" in first and "Look there first" in first and "*Post* works again in 30 seconds" in first
+        assert "click *Post* again" not in first
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "second")
+        second = answer(slack, "second")
+        assert "being posted" not in second and "didn't confirm the earlier post" in second and "<#C0ACME>" in second
+        assert "*Post* works again in " in second
+        assert channel_posts(slack) == [] and the_update(bot.db).state == "drafted"
+        clock.move_to(utcnow() + timedelta(seconds=31))  # when the reply said
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "third")
+        slack.wait_for("chat.update")
+    assert len(channel_posts(slack)) == 1 and the_update(bot.db).state == "posted"
 
 
 # --- settings ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ The database decides every "once": the unique (project, week) row, and condition
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NoReturn
@@ -27,6 +28,7 @@ from storage.models import Baseline, ClientUpdate, Decision, Deliverable, Projec
 
 RETRY_AFTER = timedelta(minutes=2)  # a DM that never went out is tried again by a pass this much later
 POST_CLAIM_FOR = timedelta(minutes=2)  # a click that died mid-post frees the update after this
+UNCONFIRMED_HOLD = timedelta(seconds=30)  # after a post Slack didn't confirm: time for it to show in the channel
 DM_FRESH = timedelta(minutes=1)  # `update` asked again this soon after a DM of the draft went (or is going) out: not resent
 NEXT_UP_MAX = 5
 TEXT_MAX = 3000  # what the Edit form's text field holds
@@ -152,8 +154,7 @@ def draft_on_demand(session: Session, *, project: Project, actor: str, now: date
     skipped = found.state == UpdateState.SKIPPED.value
     if found.state == UpdateState.POSTED.value or (skipped and actor != project.owner_id):
         raise UpdateDecided(found.state, found.decided_by, found.decided_at, actor)
-    if found.post_claimed_at is not None and found.post_claimed_at > now - POST_CLAIM_FOR:
-        raise UpdateBeingPosted()
+    _refuse_while_posting(found, now)
     if not skipped and found.drafted_at > now - DM_FRESH:
         return OnDemand(found.id, keep_text=True, already_sent=True)
     found.state, found.decided_by, found.decided_at = UpdateState.DRAFTED.value, None, None
@@ -218,8 +219,14 @@ def check_may_decide(card: UpdateCard, *, actor: str, now: datetime) -> None:
         raise UpdateDecided(update_row.state, update_row.decided_by, update_row.decided_at, actor)
     if project.closed_at is not None:
         raise ProjectClosed(project.name)
-    if update_row.post_claimed_at is not None and update_row.post_claimed_at > now - POST_CLAIM_FOR:
-        raise UpdateBeingPosted()
+    _refuse_while_posting(update_row, now)
+
+
+def _refuse_while_posting(row: ClientUpdate, now: datetime) -> None:
+    """A live post claim: a click is posting it, or Slack didn't confirm a post (see `hold_unconfirmed`)."""
+    if row.post_claimed_at is not None and row.post_claimed_at > now - POST_CLAIM_FOR:
+        left = row.post_claimed_at + POST_CLAIM_FOR - now
+        raise UpdateBeingPosted(max(1, math.ceil(left.total_seconds())), row.channel_id)
 
 
 def _waiting(update_id: int, now: datetime) -> ColumnElement[bool]:
@@ -248,7 +255,8 @@ def _lost(session: Session, *, team_id: str, update_id: int, actor: str, now: da
 def claim_post(session: Session, *, team_id: str, update_id: int, actor: str, now: datetime) -> UpdateCard:
     """The right to post it: one conditional update, so however many clicks race, one posts."""
     check_may_decide(update_card(session, team_id=team_id, update_id=update_id), actor=actor, now=now)
-    if not _changed(session, update(ClientUpdate).where(_waiting(update_id, now)).values(post_claimed_at=now)):
+    claim = update(ClientUpdate).where(_waiting(update_id, now)).values(post_claimed_at=now, channel_id=None)
+    if not _changed(session, claim):
         _lost(session, team_id=team_id, update_id=update_id, actor=actor, now=now)
     session.expire_all()
     return update_card(session, team_id=team_id, update_id=update_id)
@@ -259,9 +267,23 @@ def release_post(session: Session, *, update_id: int) -> None:
     session.execute(
         update(ClientUpdate)
         .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.message_ts).is_(None))
-        .values(post_claimed_at=None)
+        .values(post_claimed_at=None, channel_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def hold_unconfirmed(session: Session, *, update_id: int, channel_id: str, now: datetime) -> int:
+    """Slack didn't confirm the post (no answer, a 5xx): it may be in the channel. The claim is held
+    UNCONFIRMED_HOLD longer, so no quick click posts it twice, and the row says where it may be
+    (`channel_id` without a `message_ts`), so every click until then is told that, not "being
+    posted". Returns the seconds until Post works again."""
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.message_ts).is_(None))
+        .values(post_claimed_at=now - POST_CLAIM_FOR + UNCONFIRMED_HOLD, channel_id=channel_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(UNCONFIRMED_HOLD.total_seconds())
 
 
 def record_post(

@@ -11,7 +11,7 @@ from bot.core.updates import Draft, UpdateCard
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section, text_input
 from bot.messages.client_view import target_holds
-from bot.messages.format import day, escape, mention, shown, slack_time
+from bot.messages.format import day, escape, mention, plural, shown, slack_time
 from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX
 from storage.models import Step, UpdateState
 
@@ -200,10 +200,10 @@ def dm_failed(card: UpdateCard) -> Message:
     )
 
 
-def post_unconfirmed(card: UpdateCard) -> Message:
+def post_unconfirmed(card: UpdateCard, seconds: int) -> Message:
     return reply(
         f"Slack didn't confirm the post of the client update for {_where(card)}: it may be in <#{card.project.channel_id}> "
-        "already. Look there; if it isn't, click *Post* again in two minutes."
+        f"already. Look there first; if it isn't, *Post* works again in {plural(seconds, 'second')}."
     )
 
 

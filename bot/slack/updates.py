@@ -28,7 +28,7 @@ from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
 from bot.slack.ratelimit import error_code
-from storage.models import Project
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,12 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
     except Exception as error:
         code = error_code(error)
         log.warning("posting client update %s failed: %s", click.update_id, code)
-        if may_have_posted(error):  # the claim stands until it expires: a quick second click can't post it twice
-            tell(messages.post_unconfirmed(card))
+        if may_have_posted(error):  # the claim is held a little longer: a quick second click can't post it twice
+            with services.db.transaction() as session:
+                seconds = updates.hold_unconfirmed(
+                    session, update_id=click.update_id, channel_id=card.project.channel_id, now=utcnow()
+                )
+            tell(messages.post_unconfirmed(card, seconds))
             return
         with services.db.transaction() as session:
             updates.release_post(session, update_id=click.update_id)
