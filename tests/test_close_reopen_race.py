@@ -11,7 +11,9 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 from bot.messages import ids
-from storage.models import Closing, Project
+from bot.slack.app import web_client
+from bot.slack.proposals import refresh_proposal
+from storage.models import Closing, Project, Proposal
 from tests.support.blocks import text_of
 from tests.support.waiting import eventually
 from tests.test_signoff import (
@@ -103,3 +105,20 @@ def test_a_reopen_while_slack_is_posting_the_signoff_leaves_no_live_signoff_and_
     assert live_signoffs(slack, [closing]) == []
     assert "reopened" in text_of(slack.calls_to("chat.update")[-1].params)
     assert debrief_dms(slack) == []
+
+
+def test_a_second_refresh_of_a_proposal_the_close_replaced_finds_nothing_owed_and_does_not_fail(bot, slack, frozen):
+    """A close and a reopen each refresh the proposals the close replaced: the one that comes second
+    finds nothing owed any more (it used to compare a naive `datetime.max` with the stored time)."""
+    run(bot, 'new "Acme website" client:Acme due:2026-12-18')
+    run(bot, f"approver add <@{CLIENT}>")
+    run(bot, "due 2027-01-15 more pages")
+    assert "closed" in text_of(run(bot, "close --force"))
+    bot.settle()
+    with bot.db.reader() as session:
+        proposal = session.exec(select(Proposal)).one()
+    assert proposal.state == "superseded" and proposal.refresh_due_at is None and proposal.message_ts
+    updates = len(slack.calls_to("chat.update"))
+    refresh_proposal(bot.services, web_client(bot.services.settings), team_id=bot.team_id, proposal_id=proposal.id)
+    assert len(slack.calls_to("chat.update")) == updates + 1  # the message is rewritten from the database, no error
+    assert not has_action(slack.calls_to("chat.update")[-1].params, ids.PROPOSAL_ACCEPT_ACTION)
