@@ -446,6 +446,7 @@ def test_twenty_concurrent_post_clicks_post_exactly_once_and_the_dm_says_who_pos
         assert word not in text_of(post), word
     told = [text_of(slack.responses(f"p{n}")[0]) for n in range(20) if slack.responses(f"p{n}")]
     assert len(told) == 19 and all("being posted right now" in t or "already posted by you" in t for t in told)
+    assert all("*Post* works again in " in t for t in told if "being posted" in t)  # in case it never shows up
     assert f"*Posted* by <@{OWNER}>" in text_of(update.params) and not has_buttons(update.params)
     row = the_update(bot.db)
     assert row.state == "posted" and row.decided_by == OWNER and row.channel_id == CHANNEL and row.message_ts

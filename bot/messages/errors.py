@@ -205,8 +205,9 @@ def error_text(error: e.UserError) -> str:
                 f"Slack didn't confirm the earlier post of this client update: it may be in <#{channel}> already. "
                 f"Look there first; if it isn't, *Post* works again in {plural(seconds, 'second')}. Nothing was done now."
             )
-        case e.UpdateBeingPosted():
-            return "This client update is being posted right now, so nothing more was done."
+        case e.UpdateBeingPosted(seconds_left=seconds):
+            later = f" If it doesn't show up, *Post* works again in {plural(seconds, 'second')}." if seconds else ""
+            return f"This client update is being posted right now, so nothing more was done.{later}"
         case e.ReportNotUploaded(project_name=name, code=slack_said, maybe_shared=True):
             return (
                 f"Slack didn't confirm the upload of the report of *{shown(name)}* ({code(slack_said)}): the files may "
