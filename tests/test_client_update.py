@@ -201,6 +201,13 @@ def test_an_overdue_next_up_step_keeps_its_date_and_says_it_is_late_naming_no_on
     assert BOB not in the_update(bot.db).text
 
 
+def test_a_draft_asked_for_a_moment_before_the_update_time_is_not_sent_again_at_it(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(FRI, "14:59", PARIS), tick=True):
+        assert "is in your DMs" in text_of(run(bot, "update"))
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 0 and len(dms(slack)) == 1  # it is this moment's news already
+
+
 def edited_on_wednesday(bot, slack) -> None:
     """The owner asked for the draft on Wednesday and edited it."""
     acme(bot, slack)

@@ -83,12 +83,12 @@ def drafts_due(
 
 def _owed_again(row: ClientUpdate, *, moment: datetime, now: datetime) -> bool:
     """A waiting draft to send (again): its DM failed a while ago, or it was asked for before the
-    update time and nobody has edited it since."""
+    update time (more than DM_FRESH before) and nobody has edited it since."""
     if row.state != UpdateState.DRAFTED.value:
         return False
     if row.dm_ts is None:
         return row.drafted_at <= now - RETRY_AFTER
-    return row.drafted_at < moment and row.edited_by is None
+    return row.drafted_at < moment - DM_FRESH and row.edited_by is None  # just sent: it is this moment's news
 
 
 # --- the row: once per project per week -----------------------------------------------------------
@@ -112,7 +112,7 @@ def claim_scheduled(session: Session, *, project: Project, week: date, now: date
                 and_(col(ClientUpdate.dm_ts).is_(None), col(ClientUpdate.drafted_at) <= now - RETRY_AFTER),
                 and_(
                     col(ClientUpdate.dm_ts).is_not(None),
-                    col(ClientUpdate.drafted_at) < moment,
+                    col(ClientUpdate.drafted_at) < moment - DM_FRESH,
                     col(ClientUpdate.edited_by).is_(None),
                 ),
             ),
