@@ -362,7 +362,7 @@ class ClientUpdate(SQLModel, table=True):
     post_claimed_at: datetime | None = None
     decided_by: str | None = Field(default=None, max_length=32)  # who posted or skipped it
     decided_at: datetime | None = None
-    channel_id: str | None = Field(default=None, max_length=32)  # where it was posted
+    channel_id: str | None = Field(default=None, max_length=32)  # where it was posted (no message_ts: may be)
     message_ts: str | None = Field(default=None, max_length=32)
 
 

@@ -22,10 +22,10 @@ from bot.settings import Settings, SettingsError
 from bot.slack.scheduler import ReminderScheduler
 from bot.slack.updates import draft_weekly_updates
 from storage.db import Database
-from storage.models import AuditEvent, ClientUpdate, Project
+from storage.models import AuditEvent, ClientUpdate, Project, utcnow
 from tests.support.blocks import assert_valid_blocks, assert_valid_view, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN
-from tests.support.reminders import FRI, MON, SAT, SUN, THU, WED, at, make_services
+from tests.support.reminders import FRI, MON, NEXT_MON, SAT, SUN, THU, WED, at, make_services
 
 OWNER, BOB, ACME = "U0OWNER", "U0BOB", "U0ACME"
 CHANNEL = "C0ACME"
@@ -111,7 +111,7 @@ def test_the_draft_reaches_the_owner_once_at_friday_15_00_project_local_and_neve
     [dm] = dms(slack)
     assert_valid_blocks(blocks_of(dm))
     shown = text_of(dm)
-    assert "Done this week" in shown and "Wireframes" in shown
+    assert "Done so far" in shown and "Wireframes" in shown  # the first update: everything since the project began
     assert "Next up" in shown and "Homepage build" in shown
     assert "Waiting on you" in shown and "Send the logo files" in shown and "Homepage design v1: your decision" in shown
     assert "Agreed date*: Fri 18 Dec 2026" in shown
@@ -148,6 +148,66 @@ def test_a_draft_asked_for_early_in_the_week_is_drafted_again_at_the_update_time
     assert draft_pass(bot, at(FRI, "15:30", PARIS)) == 0
 
 
+def update_of(db, week) -> ClientUpdate:
+    with db.reader() as session:
+        return session.exec(select(ClientUpdate).where(ClientUpdate.week == week)).one()
+
+
+def press(bot, action_id: str, week, key: str):
+    """The owner clicks a button on the DM of that week's draft, and Slack's DM shows the outcome."""
+    row = update_of(bot.db, week)
+    updates_before = len(bot.slack.calls_to("chat.update"))
+    bot.action(
+        action_id=action_id, value=str(row.id), user_id=OWNER, channel_id=row.dm_channel_id or "D0OWNER",
+        message_ts=row.dm_ts or "1.1", response_url=bot.slack.response_url(key), block_id=ids.UPDATE_ACTIONS_BLOCK,
+    )  # fmt: skip
+    bot.slack.wait_for("chat.update", updates_before + 1)
+
+
+def test_a_monday_update_covers_last_weeks_work_and_a_late_client_step_keeps_its_date(bot, slack):
+    acme(bot, slack)  # Wireframes was done on Wednesday
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, "update weekly mon 09:00")
+    slack.reset()
+    assert draft_pass(bot, at(NEXT_MON, "09:00", PARIS)) == 1
+    text = the_update(bot.db).text
+    assert "Nothing new" not in text
+    assert "*Done so far*\n• Wireframes" in text  # last week's work reaches the client, whatever the day
+    assert "• Send the logo files (late: it was due Thu 3 Dec 2026)" in text  # the client's step, late
+
+
+def test_the_next_update_carries_on_from_the_last_posted_one_and_a_skipped_week_loses_nothing(bot, slack):
+    acme(bot, slack)
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 1
+    press(bot, ids.UPDATE_POST_ACTION, MON, "post")
+    with freeze_time(at(NEXT_MON + timedelta(days=1), "10:00", PARIS), tick=True):
+        run(bot, "step done #3")
+    assert draft_pass(bot, at(FRI + timedelta(days=7), "15:00", PARIS)) == 1
+    second = update_of(bot.db, NEXT_MON).text
+    assert "*Done since the last update (Fri 4 Dec 2026)*\n• Homepage build" in second and "Wireframes" not in second
+    press(bot, ids.UPDATE_SKIP_ACTION, NEXT_MON, "skip")
+    assert draft_pass(bot, at(FRI + timedelta(days=14), "15:00", PARIS)) == 1
+    third = update_of(bot.db, NEXT_MON + timedelta(days=7)).text  # the skipped week's news was never sent: it still is
+    assert "*Done since the last update (Fri 4 Dec 2026)*\n• Homepage build" in third and "Nothing new" not in third
+
+
+def test_an_overdue_next_up_step_keeps_its_date_and_says_it_is_late_naming_no_one(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(WED, "12:00", PARIS), tick=True):
+        run(bot, f"step assign #3 <@{BOB}>")
+    assert draft_pass(bot, at(FRI + timedelta(days=7), "15:00", PARIS)) == 1  # Homepage build was due Thursday
+    [line] = [x for x in the_update(bot.db).text.splitlines() if "Homepage build" in x]
+    assert line == "• Homepage build (late: it was due Thu 10 Dec 2026)"
+    assert BOB not in the_update(bot.db).text
+
+
+def test_a_draft_asked_for_a_moment_before_the_update_time_is_not_sent_again_at_it(bot, slack):
+    acme(bot, slack)
+    with freeze_time(at(FRI, "14:59", PARIS), tick=True):
+        assert "is in your DMs" in text_of(run(bot, "update"))
+    assert draft_pass(bot, at(FRI, "15:00", PARIS)) == 0 and len(dms(slack)) == 1  # it is this moment's news already
+
+
 def edited_on_wednesday(bot, slack) -> None:
     """The owner asked for the draft on Wednesday and edited it."""
     acme(bot, slack)
@@ -175,8 +235,8 @@ def test_a_week_with_nothing_new_says_so(bot, slack):
     acme(bot, slack, quiet=True)
     draft_pass(bot, at(FRI, "15:00", PARIS))
     shown = text_of(dms(slack)[0])
-    assert "Nothing new was finished or decided this week." in shown
-    assert "Done this week" not in shown and "Decisions this week" not in shown
+    assert "Nothing was finished or decided yet." in shown
+    assert "Done so far" not in shown and "Decisions so far" not in shown
     for word in INTERNAL:
         assert word not in shown, word
 
@@ -315,7 +375,8 @@ def test_a_teammate_asks_for_the_draft_the_owner_gets_it_and_once_posted_update_
         said = text_of(run(bot, "update", user=BOB))
         assert f"went to <@{OWNER}>" in said and "Wireframes" in said  # the teammate sees what the client would read
         assert len(dms(slack)) == 1 and has_buttons(dms(slack)[0])
-        assert "in your DMs" in text_of(run(bot, "update"))  # the owner asks: sent again, the older DM says so
+    with freeze_time(at(FRI, "10:05", PARIS), tick=True):
+        assert "is in your DMs" in text_of(run(bot, "update"))  # the owner asks later: sent again, the older DM says so
         assert len(dms(slack)) == 2
         assert "replaced by a newer one" in text_of(slack.wait_for("chat.update")[0].params)
         click(bot, ids.UPDATE_POST_ACTION, OWNER, "post")
@@ -323,6 +384,41 @@ def test_a_teammate_asks_for_the_draft_the_owner_gets_it_and_once_posted_update_
         again = text_of(run(bot, "update", user=BOB))
         assert f"already posted by <@{OWNER}>" in again and "Nothing was changed" in again
         assert len(dms(slack)) == 2 and len(channel_posts(slack)) == 1
+
+
+def test_ten_updates_at_once_send_the_owner_one_draft_and_tell_the_others_it_is_on_its_way(bot, slack):
+    acme(bot, slack)
+    askers = [OWNER] * 6 + [BOB] * 4
+    start = threading.Barrier(len(askers))
+
+    def ask(n: int, user: str) -> None:
+        start.wait(timeout=10)
+        assert bot.command("update", user=user, channel=CHANNEL, key=f"u{n}").status == 200
+
+    with freeze_time(at(FRI, "10:00", PARIS), tick=True):
+        threads = [threading.Thread(target=ask, args=(n, user)) for n, user in enumerate(askers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        told = [text_of(slack.wait_for_responses(1, key=f"u{n}", timeout=20)[0]) for n in range(len(askers))]
+        bot.settle()
+    [dm] = dms(slack)  # one draft with live buttons, not one per ask
+    assert has_buttons(dm) and slack.calls_to("chat.update") == []
+    sent = [t for t in told if "is in your DMs" in t or "went to" in t]
+    assert len(sent) == 1, told
+    assert all("already in your DMs" in t or "on its way" in t for t in told if t not in sent), told
+    with bot.db.reader() as session:
+        assert len(session.exec(select(ClientUpdate)).all()) == 1
+
+
+def test_a_draft_slack_did_not_deliver_is_sent_when_the_owner_asks_again_at_once(bot, slack):
+    acme(bot, slack)
+    slack.fail("chat.postMessage", error="internal_error")
+    with freeze_time(at(FRI, "10:00", PARIS), tick=True):
+        assert "didn't deliver" in text_of(run(bot, "update"))
+        assert "is in your DMs" in text_of(run(bot, "update"))  # not "already": nothing reached the owner
+    assert len(dms(slack)) == 1 and the_update(bot.db).dm_ts is not None
 
 
 # --- the owner's buttons -------------------------------------------------------------------------
@@ -357,6 +453,7 @@ def test_twenty_concurrent_post_clicks_post_exactly_once_and_the_dm_says_who_pos
         assert word not in text_of(post), word
     told = [text_of(slack.responses(f"p{n}")[0]) for n in range(20) if slack.responses(f"p{n}")]
     assert len(told) == 19 and all("being posted right now" in t or "already posted by you" in t for t in told)
+    assert all("*Post* works again in " in t for t in told if "being posted" in t)  # in case it never shows up
     assert f"*Posted* by <@{OWNER}>" in text_of(update.params) and not has_buttons(update.params)
     row = the_update(bot.db)
     assert row.state == "posted" and row.decided_by == OWNER and row.channel_id == CHANNEL and row.message_ts
@@ -434,18 +531,27 @@ def test_when_slack_refuses_the_post_the_owner_is_told_the_claim_is_released_and
     assert len(channel_posts(slack)) == 1 and the_update(bot.db).state == "posted"
 
 
-def test_when_slack_may_have_posted_a_second_click_does_not_post_it_again(bot, slack):
-    """A 5xx (after the client's own retries) may come after the message went out: the claim
-    stands, the owner is asked to look first, and a quick second click posts nothing."""
+def test_when_slack_may_have_posted_the_owner_is_told_the_truth_and_post_works_again_when_it_said(bot, slack):
+    """A 5xx (after the client's own retries) may come after the message went out: the owner is
+    asked to look first and told when Post works again; a click before then posts nothing and
+    says the same (never "being posted right now": nothing is), and a click after it posts."""
     acme(bot, slack)
     draft_pass(bot, at(FRI, "15:00", PARIS))
     slack.fail("chat.postMessage", status=500, error="internal_error", times=3)
-    click(bot, ids.UPDATE_POST_ACTION, OWNER, "first")
-    assert "didn't confirm" in answer(slack, "first")
-    assert the_update(bot.db).post_claimed_at is not None
-    click(bot, ids.UPDATE_POST_ACTION, OWNER, "second")
-    answer(slack, "second")
-    assert channel_posts(slack) == [] and the_update(bot.db).state == "drafted"
+    with freeze_time(at(FRI, "16:00", PARIS), tick=True) as clock:
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "first")
+        first = answer(slack, "first")
+        assert "didn't confirm" in first and "Look there first" in first and "*Post* works again in 30 seconds" in first
+        assert "click *Post* again" not in first
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "second")
+        second = answer(slack, "second")
+        assert "being posted" not in second and "didn't confirm the earlier post" in second and "<#C0ACME>" in second
+        assert "*Post* works again in " in second
+        assert channel_posts(slack) == [] and the_update(bot.db).state == "drafted"
+        clock.move_to(utcnow() + timedelta(seconds=31))  # when the reply said
+        click(bot, ids.UPDATE_POST_ACTION, OWNER, "third")
+        slack.wait_for("chat.update")
+    assert len(channel_posts(slack)) == 1 and the_update(bot.db).state == "posted"
 
 
 # --- settings ------------------------------------------------------------------------------------

@@ -221,7 +221,7 @@ def test_moving_on_past_the_budget_tells_the_owner_alone(bot, slack, frozen):
     assert warned and warned[0]["response_type"] == "ephemeral" and "12h of 10h (120%)" in text_of(warned[0])
 
 
-def test_approving_a_deliverable_for_a_step_completes_the_step(bot, slack, frozen):
+def test_approving_a_deliverable_for_a_step_completes_the_step_done_by_its_submitter(bot, slack, frozen):
     start(bot, CLIENT)
     run(bot, "step add Wireframes due:fri")
     assert "Posted" in text_of(run(bot, "deliverable Wireframes https://x.example/w for:#1"))
@@ -235,7 +235,7 @@ def test_approving_a_deliverable_for_a_step_completes_the_step(bot, slack, froze
     )  # fmt: skip
     slack.wait_for("chat.update")
     [step] = rows(bot.db, Step)
-    assert step.done_at is not None and step.done_by == CLIENT
+    assert step.done_at is not None and step.done_by == OWNER  # the credit stays with who delivered it, not the approver
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def whole_project(bot, slack, clock) -> None:
 
     clock.move_to("2026-11-30 10:00:00")  # Monday: the client rejects v1, v2 goes up
     reject(bot, deliverable(bot, 1).id, "Hero image is off-brand\n## not a heading")
-    run(bot, "deliverable Homepage https://figma.example/v2")
+    run(bot, "deliverable Homepage https://figma.example/v2 for:#3")  # its approval completes step #3
 
     clock.move_to("2026-12-01 10:00:00")  # Tuesday: v2 approved, the copy came, a new date agreed
     click(bot, slack, ids.APPROVE_ACTION, deliverable(bot, 2).id, block_id=ids.APPROVAL_ACTIONS_BLOCK, key="approve")
@@ -183,7 +183,7 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
         "  - Rejected by @U0CLIENT on Mon 30 Nov 2026 10:00",
         "    > Reason: Hero image is off-brand",
         "- v2 (https://figma.example/v2): submitted by @U0OWNER on Mon 30 Nov 2026 10:00",
-        "  - Approved by @U0CLIENT on Tue 1 Dec 2026 10:00",
+        "  - Approved by @U0CLIENT on Tue 1 Dec 2026 10:00, completing step #3",
         # hours against budget
         "- Used: 42h of a 50h budget (84%)",
         "- Progress: 3 of 3 steps done (100%)",
@@ -200,13 +200,14 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
     assert "<@" not in report and "&lt;" not in report  # a file, not mrkdwn
 
     steps = list(csv.reader(io.StringIO(files_of(slack, OWNER_DM)["csv"])))
-    assert steps[0] == ["number", "title", "stage", "assignee", "due", "done", "done by", "removed", "link"]
+    assert steps[0] == ["number", "title", "stage", "assignee", "due", "done", "done by", "approved by", "removed", "link"]
     assert len(steps) == 1 + 4  # one row per step, the removed one too
     by_number = {row[0]: row for row in steps[1:]}
-    assert by_number["1"] == ["1", "Wireframes", "Initiation", BOB, "2026-11-30", "2026-12-01", BOB, "", ""]
+    assert by_number["1"] == ["1", "Wireframes", "Initiation", BOB, "2026-11-30", "2026-12-01", BOB, "", "", ""]
     assert by_number["2"][1] == "Copy, the client's final text"
     assert by_number["3"][1] == "'=HYPERLINK(1) launch"  # a spreadsheet won't run it
-    assert by_number["4"][1] == "An idea we dropped" and by_number["4"][7] == "2026-11-26" and by_number["4"][5] == ""
+    assert by_number["3"][5:8] == ["2026-12-01", OWNER, CLIENT]  # done by who delivered it, approved by the client
+    assert by_number["4"][1] == "An idea we dropped" and by_number["4"][8] == "2026-11-26" and by_number["4"][5] == ""
 
 
 def test_a_report_asked_in_the_internal_channel_is_shared_there(bot, slack, clock):

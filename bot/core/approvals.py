@@ -358,7 +358,9 @@ def decide(
     session.refresh(deliverable)
     if verdict == Verdict.APPROVED and deliverable.step_number is not None:  # `for:#n`: the work is signed off
         with suppress(StepRemoved, NoSuchStep):  # removed from the plan since: the sign-off stands alone
-            complete_steps(session, project=project, actor=actor, numbers=[deliverable.step_number], now=now)
+            # Done by the team member who delivered it; the approver is kept on the decision.
+            submitter = deliverable.submitted_by
+            complete_steps(session, project=project, actor=submitter, numbers=[deliverable.step_number], now=now)
     audit(
         session, team_id=team_id, project_id=project.id, actor=actor, action=f"deliverable.{verdict.value}", now=now,
         deliverable=deliverable_id, title=deliverable.title, version=deliverable.version, reason=decision.reason,

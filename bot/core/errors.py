@@ -391,7 +391,11 @@ class UpdateDecided(UserError):
 
 @dataclass(eq=False)
 class UpdateBeingPosted(UserError):
-    """Another click is posting it right now."""
+    """Another click is posting it right now, or Slack didn't confirm an earlier post, which may be
+    in `unconfirmed_in` (the channel) already. Post works again in `seconds_left`."""
+
+    seconds_left: int = 0
+    unconfirmed_in: str | None = None
 
 
 # --- the project report --------------------------------------------------------------------------

@@ -75,6 +75,15 @@ class ProjectReport:
     def first_promised(self) -> date | None:
         return self.baselines[0].target_date if self.baselines else None
 
+    def approved_by(self, step: Step) -> str | None:
+        """The approver whose decision on a deliverable `for:#n` completed `step` (its done-by
+        stays the team member who delivered it); None when it was done otherwise."""
+        rounds = [r for item in self.deliverables for r in item.rounds if r.deliverable.step_number == step.number]
+        for decision in (r.decision for r in rounds):
+            if decision is not None and decision.verdict == "approved" and decision.decided_at == step.done_at:
+                return decision.approver_id
+        return None
+
     @property
     def burn(self) -> int | None:
         return burn_percent(self.project)

@@ -81,9 +81,10 @@ def closing_by_id(session: Session, *, team_id: str, closing_id: int) -> tuple[C
 
 
 def latest_closing(session: Session, *, project_id: int) -> Closing | None:
-    return session.exec(
-        select(Closing).where(Closing.project_id == project_id).order_by(col(Closing.closed_at).desc(), col(Closing.id).desc())
-    ).first()
+    """The close that stands (while the project is closed). By id, not `closed_at`: that is when the
+    close was asked, and of a close and a reopen racing, an earlier ask can commit later; the row is
+    written after the project row is flipped, so ids follow the order closes took effect."""
+    return session.exec(select(Closing).where(Closing.project_id == project_id).order_by(col(Closing.id).desc())).first()
 
 
 def signoff_card(session: Session, *, team_id: str, closing_id: int) -> SignoffCard:
@@ -172,7 +173,7 @@ def earlier_messages(session: Session, *, closing: Closing) -> list[int]:
             Closing.project_id == closing.project_id,
             col(Closing.id) != closing.id,
             col(Closing.message_ts).is_not(None),
-            col(Closing.closed_at) <= closing.closed_at,
+            col(Closing.id) < closing.id,
         )
     )
     return [i for i in rows if i is not None]

@@ -9,12 +9,14 @@ The database decides every "once": the unique (project, week) row, and condition
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, Update, and_, update
+from sqlalchemy.orm import Mapped
 from sqlmodel import Session, col, or_, select
 
 from bot.core.errors import ProjectClosed, UpdateBeingPosted, UpdateDecided, UpdateGone, UpdateNotOwner
@@ -26,6 +28,8 @@ from storage.models import Baseline, ClientUpdate, Decision, Deliverable, Projec
 
 RETRY_AFTER = timedelta(minutes=2)  # a DM that never went out is tried again by a pass this much later
 POST_CLAIM_FOR = timedelta(minutes=2)  # a click that died mid-post frees the update after this
+UNCONFIRMED_HOLD = timedelta(seconds=30)  # after a post Slack didn't confirm: time for it to show in the channel
+DM_FRESH = timedelta(minutes=1)  # `update` asked again this soon after a DM of the draft went (or is going) out: not resent
 NEXT_UP_MAX = 5
 TEXT_MAX = 3000  # what the Edit form's text field holds
 
@@ -79,12 +83,12 @@ def drafts_due(
 
 def _owed_again(row: ClientUpdate, *, moment: datetime, now: datetime) -> bool:
     """A waiting draft to send (again): its DM failed a while ago, or it was asked for before the
-    update time and nobody has edited it since."""
+    update time (more than DM_FRESH before) and nobody has edited it since."""
     if row.state != UpdateState.DRAFTED.value:
         return False
     if row.dm_ts is None:
         return row.drafted_at <= now - RETRY_AFTER
-    return row.drafted_at < moment and row.edited_by is None
+    return row.drafted_at < moment - DM_FRESH and row.edited_by is None  # just sent: it is this moment's news
 
 
 # --- the row: once per project per week -----------------------------------------------------------
@@ -108,7 +112,7 @@ def claim_scheduled(session: Session, *, project: Project, week: date, now: date
                 and_(col(ClientUpdate.dm_ts).is_(None), col(ClientUpdate.drafted_at) <= now - RETRY_AFTER),
                 and_(
                     col(ClientUpdate.dm_ts).is_not(None),
-                    col(ClientUpdate.drafted_at) < moment,
+                    col(ClientUpdate.drafted_at) < moment - DM_FRESH,
                     col(ClientUpdate.edited_by).is_(None),
                 ),
             ),
@@ -129,11 +133,14 @@ class OnDemand:
     keep_text: bool  # the owner edited it and someone else asked: their words stay
     revived: bool = False  # it had been skipped; the owner asked again
     edit_replaced: bool = False  # the owner asked again over their own edit: a fresh draft replaces it
+    already_sent: bool = False  # a DM of it went (or is going) out a moment ago: left as it is, not sent again
 
 
 def draft_on_demand(session: Session, *, project: Project, actor: str, now: datetime) -> OnDemand:
     """This week's row for `/project update`: made now if there is none; refreshed when it waits for the
-    owner; `UpdateDecided` when it was posted (or skipped, unless the owner asks again)."""
+    owner; `UpdateDecided` when it was posted (or skipped, unless the owner asks again). Asked again
+    within DM_FRESH of the last DM (ten people typing `update` at once), it is left alone: the row
+    lock orders the asks, and only the first sends a DM."""
     assert project.id is not None
     week = week_of(local_today(project.tz, now))
     row = ClientUpdate(team_id=project.team_id, project_id=project.id, week=week, owner_id=project.owner_id, drafted_at=now)
@@ -147,13 +154,24 @@ def draft_on_demand(session: Session, *, project: Project, actor: str, now: date
     skipped = found.state == UpdateState.SKIPPED.value
     if found.state == UpdateState.POSTED.value or (skipped and actor != project.owner_id):
         raise UpdateDecided(found.state, found.decided_by, found.decided_at, actor)
-    if found.post_claimed_at is not None and found.post_claimed_at > now - POST_CLAIM_FOR:
-        raise UpdateBeingPosted()
+    _refuse_while_posting(found, now)
+    if not skipped and found.drafted_at > now - DM_FRESH:
+        return OnDemand(found.id, keep_text=True, already_sent=True)
     found.state, found.decided_by, found.decided_at = UpdateState.DRAFTED.value, None, None
     found.drafted_at, found.owner_id = now, project.owner_id
     session.add(found)
     edited, by_owner = found.edited_by is not None, actor == project.owner_id
     return OnDemand(found.id, keep_text=edited and not by_owner, revived=skipped, edit_replaced=edited and by_owner)
+
+
+def dm_not_sent(session: Session, *, update_id: int, drafted_at: datetime) -> None:
+    """Slack didn't take the DM `update` asked for: the next `update` sends it, not "already sent"."""
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.drafted_at) == drafted_at)
+        .values(drafted_at=drafted_at - DM_FRESH)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def redraft(session: Session, *, update_id: int, text: str, keep_edit: bool) -> None:
@@ -201,8 +219,14 @@ def check_may_decide(card: UpdateCard, *, actor: str, now: datetime) -> None:
         raise UpdateDecided(update_row.state, update_row.decided_by, update_row.decided_at, actor)
     if project.closed_at is not None:
         raise ProjectClosed(project.name)
-    if update_row.post_claimed_at is not None and update_row.post_claimed_at > now - POST_CLAIM_FOR:
-        raise UpdateBeingPosted()
+    _refuse_while_posting(update_row, now)
+
+
+def _refuse_while_posting(row: ClientUpdate, now: datetime) -> None:
+    """A live post claim: a click is posting it, or Slack didn't confirm a post (see `hold_unconfirmed`)."""
+    if row.post_claimed_at is not None and row.post_claimed_at > now - POST_CLAIM_FOR:
+        left = row.post_claimed_at + POST_CLAIM_FOR - now
+        raise UpdateBeingPosted(max(1, math.ceil(left.total_seconds())), row.channel_id)
 
 
 def _waiting(update_id: int, now: datetime) -> ColumnElement[bool]:
@@ -231,7 +255,8 @@ def _lost(session: Session, *, team_id: str, update_id: int, actor: str, now: da
 def claim_post(session: Session, *, team_id: str, update_id: int, actor: str, now: datetime) -> UpdateCard:
     """The right to post it: one conditional update, so however many clicks race, one posts."""
     check_may_decide(update_card(session, team_id=team_id, update_id=update_id), actor=actor, now=now)
-    if not _changed(session, update(ClientUpdate).where(_waiting(update_id, now)).values(post_claimed_at=now)):
+    claim = update(ClientUpdate).where(_waiting(update_id, now)).values(post_claimed_at=now, channel_id=None)
+    if not _changed(session, claim):
         _lost(session, team_id=team_id, update_id=update_id, actor=actor, now=now)
     session.expire_all()
     return update_card(session, team_id=team_id, update_id=update_id)
@@ -242,9 +267,23 @@ def release_post(session: Session, *, update_id: int) -> None:
     session.execute(
         update(ClientUpdate)
         .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.message_ts).is_(None))
-        .values(post_claimed_at=None)
+        .values(post_claimed_at=None, channel_id=None)
         .execution_options(synchronize_session=False)
     )
+
+
+def hold_unconfirmed(session: Session, *, update_id: int, channel_id: str, now: datetime) -> int:
+    """Slack didn't confirm the post (no answer, a 5xx): it may be in the channel. The claim is held
+    UNCONFIRMED_HOLD longer, so no quick click posts it twice, and the row says where it may be
+    (`channel_id` without a `message_ts`), so every click until then is told that, not "being
+    posted". Returns the seconds until Post works again."""
+    session.execute(
+        update(ClientUpdate)
+        .where(col(ClientUpdate.id) == update_id, col(ClientUpdate.message_ts).is_(None))
+        .values(post_claimed_at=now - POST_CLAIM_FOR + UNCONFIRMED_HOLD, channel_id=channel_id)
+        .execution_options(synchronize_session=False)
+    )
+    return int(UNCONFIRMED_HOLD.total_seconds())
 
 
 def record_post(
@@ -286,27 +325,43 @@ def edit(session: Session, *, team_id: str, update_id: int, actor: str, text: st
 
 @dataclass(frozen=True)
 class Draft:
-    """A week as the client may read it: what was done and decided, what comes next, what waits on
-    them, and the agreed date (the client view's rules: no budget, hours, health or staff)."""
+    """What happened since the client last heard from us, as the client may read it: what was done
+    and decided since the last *posted* update (or since the project began: a skipped week or a
+    moved update day loses nothing), what comes next, what waits on them, and the agreed date
+    (the client view's rules: no budget, hours, health or staff)."""
 
     view: ClientView
     week: date
-    done: list[Step]  # finished this week
+    since: date | None  # the project-local day of the last posted update; None: never posted
+    done: list[Step]  # finished since then
     next_up: list[Step]  # the team's next open steps
     waiting_steps: list[Step]  # the client's steps, and steps waiting on the client
-    decisions: list[tuple[Deliverable, Decision]]  # decided this week
-    agreed: list[date]  # target dates agreed this week
+    decisions: list[tuple[Deliverable, Decision]]  # decided since then
+    agreed: list[date]  # target dates agreed since then
 
     @property
     def nothing_new(self) -> bool:
         return not (self.done or self.decisions or self.agreed)
 
+    def late(self, step: Step) -> bool:
+        """Past its due date (the project's local today): the update says so, never who."""
+        return step.due_date is not None and step.due_date < self.view.today
+
+
+def last_posted(session: Session, project: Project) -> ClientUpdate | None:
+    """The update the client last received: what the next one carries on from."""
+    return session.exec(
+        select(ClientUpdate)
+        .where(ClientUpdate.project_id == project.id, ClientUpdate.state == UpdateState.POSTED.value)
+        .order_by(col(ClientUpdate.week).desc())
+    ).first()
+
 
 def draft_of(session: Session, project: Project, *, week: date, now: datetime) -> Draft:
     view = client_view_of(session, project, now, viewer="")
-    zone = ZoneInfo(project.tz)
-    start = datetime.combine(week, time(0), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(week + timedelta(days=7), time(0), tzinfo=zone).astimezone(UTC)
+    posted = last_posted(session, project)
+    # The posted text told what had happened by its drafted_at: the next one starts there.
+    start = posted.drafted_at if posted is not None else None
     live = [s for s in steps_of(session, project) if s.removed_at is None]
     held = waiting_step_ids(session, project)
     theirs = {s.id for s in view.their_steps} | held
@@ -316,23 +371,28 @@ def draft_of(session: Session, project: Project, *, week: date, now: datetime) -
     decisions = session.exec(
         select(Deliverable, Decision)
         .join(Decision, col(Decision.deliverable_id) == Deliverable.id)
-        .where(Deliverable.project_id == project.id, col(Decision.decided_at) >= start, col(Decision.decided_at) < end)
+        .where(Deliverable.project_id == project.id, _between(col(Decision.decided_at), start, now))
         .order_by(col(Decision.decided_at))
     ).all()
-    agreed = [
-        b.target_date
-        for b in session.exec(
-            select(Baseline)
-            .where(Baseline.project_id == project.id, col(Baseline.agreed_at) >= start, col(Baseline.agreed_at) < end)
-            .order_by(col(Baseline.agreed_at))
-        )
-    ]
+    baselines = session.exec(
+        select(Baseline).where(Baseline.project_id == project.id).order_by(col(Baseline.agreed_at), col(Baseline.id))
+    ).all()
+    # The first is what the client was promised (the agreed date line says it); the rest were agreed since.
+    agreed = [b.target_date for b in baselines[1:] if (start is None or b.agreed_at > start) and b.agreed_at <= now]
+    done = [s for s in live if s.done_at is not None and (start is None or start < s.done_at) and s.done_at <= now]
+    done.sort(key=lambda s: (s.done_at or now, s.number))
     return Draft(
         view=view,
         week=week,
-        done=[s for s in live if s.done_at is not None and start <= s.done_at < end],
+        since=local_today(project.tz, posted.drafted_at) if posted is not None else None,
+        done=done,
         next_up=upcoming[:NEXT_UP_MAX],
         waiting_steps=waiting_steps,
         decisions=[(d, decision) for d, decision in decisions],
         agreed=agreed,
     )
+
+
+def _between(column: Mapped[datetime], start: datetime | None, end: datetime) -> ColumnElement[bool]:
+    """After `start` (None: ever) and up to `end`."""
+    return and_(column <= end) if start is None else and_(column > start, column <= end)

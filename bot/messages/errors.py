@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from bot.core import errors as e
 from bot.messages.blocks import Message, bulleted, reply
-from bot.messages.format import code, day, escape, mention, mentions, shown, slack_time
+from bot.messages.format import code, day, escape, mention, mentions, plural, shown, slack_time
 from bot.messages.signoff import on_day
 
 TEAM_ONLY = (
@@ -200,8 +200,14 @@ def error_text(error: e.UserError) -> str:
             by = "you" if who == actor else mention(who) if who else "someone"
             when = f" {slack_time(at)}" if at else ""
             return f"This week's client update was already {state} by {by}{when}. Nothing was changed."
-        case e.UpdateBeingPosted():
-            return "This client update is being posted right now, so nothing more was done."
+        case e.UpdateBeingPosted(seconds_left=seconds, unconfirmed_in=str(channel)):
+            return (
+                f"Slack didn't confirm the earlier post of this client update: it may be in <#{channel}> already. "
+                f"Look there first; if it isn't, *Post* works again in {plural(seconds, 'second')}. Nothing was done now."
+            )
+        case e.UpdateBeingPosted(seconds_left=seconds):
+            later = f" If it doesn't show up, *Post* works again in {plural(seconds, 'second')}." if seconds else ""
+            return f"This client update is being posted right now, so nothing more was done.{later}"
         case e.ReportNotUploaded(project_name=name, code=slack_said, maybe_shared=True):
             return (
                 f"Slack didn't confirm the upload of the report of *{shown(name)}* ({code(slack_said)}): the files may "

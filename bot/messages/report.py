@@ -24,7 +24,7 @@ from bot.messages.format import day, plural
 from bot.messages.labels import project_label
 from storage.models import Project, Stage
 
-CSV_COLUMNS = ("number", "title", "stage", "assignee", "due", "done", "done by", "removed", "link")
+CSV_COLUMNS = ("number", "title", "stage", "assignee", "due", "done", "done by", "approved by", "removed", "link")
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell a spreadsheet would run as a formula
 
 
@@ -134,7 +134,8 @@ def _round(found_round: Round, found: ProjectReport) -> list[str]:
     lines = [f"- v{d.version}{link}: submitted by {who(d.submitted_by)} on {when(d.submitted_at, tz)}"]
     if decision is not None:
         verdict = "Approved" if decision.verdict == "approved" else "Rejected"
-        lines.append(f"  - {verdict} by {who(decision.approver_id)} on {when(decision.decided_at, tz)}")
+        completes = f", completing step #{d.step_number}" if d.step_number and decision.verdict == "approved" else ""
+        lines.append(f"  - {verdict} by {who(decision.approver_id)} on {when(decision.decided_at, tz)}{completes}")
         if decision.reason:
             lines += quoted("Reason: " + decision.reason, indent="    ")
     elif d.state == "superseded":
@@ -255,6 +256,7 @@ def steps_csv(found: ProjectReport) -> str:
                 s.due_date.isoformat() if s.due_date else "",
                 s.done_at.astimezone(tz).date().isoformat() if s.done_at else "",
                 cell(s.done_by or ""),
+                cell(found.approved_by(s) or ""),
                 s.removed_at.astimezone(tz).date().isoformat() if s.removed_at else "",
                 cell(s.link or ""),
             ]

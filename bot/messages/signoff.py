@@ -50,7 +50,8 @@ def quoted(text: str, limit: int = DEBRIEF_MAX) -> str:
 
 
 def signoff_message(card: SignoffCard) -> Message:
-    """The message in the project channel: who is asked, who confirmed (with rating), and the
+    """The message in the project channel: who is asked, who confirmed (never how they rated: the
+    client's colleagues and the whole team read it; the owner hears the rating), and the
     **Confirm completion** button while someone still has to. Client-safe: no internal figures."""
     project, deciders = card.project, card.deciders
     blocks: list[Block] = [
@@ -63,7 +64,7 @@ def signoff_message(card: SignoffCard) -> Message:
     if deciders.owner_decides:
         blocks.append(context(f"No client approvers are named, so the project owner {mention(project.owner_id)} confirms."))
     if card.signoffs:
-        lines = [f"{mention(s.approver_id)} {stars(s.rating)} · {on_day(s.confirmed_at)}" for s in card.signoffs]
+        lines = [f"{mention(s.approver_id)} · {on_day(s.confirmed_at)}" for s in card.signoffs]
         blocks.append(section(bulleted(":white_check_mark: *Confirmed*", lines, limit=CONFIRMED_SHOWN)))
     if not card.current:
         blocks.append(context(":arrows_counterclockwise: The project was reopened, so this sign-off no longer applies."))
@@ -115,7 +116,7 @@ def confirm_modal(card: SignoffCard) -> dict[str, Any]:
         optional=True, placeholder="Anything you'd like the team to know",
     )  # fmt: skip
     intro = section(f"Confirm that {project_label(card.project)} is complete.")
-    note = context("The channel shows your rating; your comment goes to the project owner.")
+    note = context("The channel shows that you confirmed; your rating and comment go to the project owner alone.")
     return modal(
         callback_id=ids.SIGNOFF_VIEW, metadata={"closing_id": card.closing.id}, title="Confirm completion",
         submit="Confirm", blocks=[intro, rating, comment, note],

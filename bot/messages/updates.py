@@ -11,12 +11,12 @@ from bot.core.updates import Draft, UpdateCard
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section, text_input
 from bot.messages.client_view import target_holds
-from bot.messages.format import day, escape, mention, shown, slack_time
+from bot.messages.format import day, escape, mention, plural, shown, slack_time
 from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX
-from storage.models import UpdateState
+from storage.models import Step, UpdateState
 
 WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-NOTHING_NEW = "Nothing new was finished or decided this week."
+NOTHING_NEW = "Nothing new was finished or decided since the last update."
 
 
 LIST_MAX = 8  # lines per list in the draft; the rest are counted, so the agreed date always fits
@@ -44,23 +44,22 @@ def draft_text(draft: Draft) -> str:
     view = draft.view
     project = view.project
     lines = [f"*{_cut(project.name)}: this week's update* (week of {day(draft.week)})", ""]
+    since = f"since the last update ({day(draft.since)})" if draft.since else "so far"
     if draft.done:
-        lines += ["*Done this week*", *_capped([f"• {_cut(s.title)}" for s in draft.done]), ""]
+        lines += [f"*Done {since}*", *_capped([f"• {_cut(s.title)}" for s in draft.done]), ""]
     if draft.decisions or draft.agreed:
-        lines.append("*Decisions this week*")
+        lines.append(f"*Decisions {since}*")
         decided = [f"• {_cut(d.title)} v{d.version}: {decision.verdict}" for d, decision in draft.decisions]
         lines += _capped(decided + [f"• Target date agreed: {day(target)}" for target in draft.agreed])
         lines.append("")
     if draft.nothing_new:
-        lines += [NOTHING_NEW, ""]
+        lines += [NOTHING_NEW if draft.since else "Nothing was finished or decided yet.", ""]
     if draft.next_up:
-        upcoming = [f"• {_cut(s.title)}" + (f" (by {day(s.due_date)})" if s.due_date and s.due_date >= view.today else "")
-                    for s in draft.next_up]  # fmt: skip
-        lines += ["*Next up*", *_capped(upcoming), ""]
+        lines += ["*Next up*", *_capped([f"• {_cut(s.title)}{_when(draft, s, 'by')}" for s in draft.next_up]), ""]
     waiting = [f"• {_cut(w.deliverable.title)} v{w.deliverable.version}: your decision" for w in view.waiting]
     if view.proposed is not None and project.closed_at is None:
         waiting.append(f"• A new target date, {day(view.proposed)}: your answer")
-    waiting += [f"• {_cut(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in draft.waiting_steps]
+    waiting += [f"• {_cut(s.title)}{_when(draft, s, 'due')}" for s in draft.waiting_steps]
     if waiting:
         lines += ["*Waiting on you*", *_capped(waiting), ""]
     if project.target_date is not None:
@@ -68,6 +67,16 @@ def draft_text(draft: Draft) -> str:
     else:
         lines.append("*Agreed date*: none set yet")
     return "\n".join(lines).strip()
+
+
+def _when(draft: Draft, step: Step, word: str) -> str:
+    """A step's date as the client reads it: a late one keeps its date and says it is late
+    (the project's lateness, never a person's)."""
+    if step.due_date is None:
+        return ""
+    if draft.late(step):
+        return f" (late: it was due {day(step.due_date)})"
+    return f" ({word} {day(step.due_date)})"
 
 
 def _text_blocks(text: str) -> list[Block]:
@@ -175,6 +184,15 @@ def sent_to_owner(card: UpdateCard, *, asker: str, keep_text: bool, revived: boo
     return reply(intro, blocks=[section(intro), *_text_blocks(card.update.text)][:50])
 
 
+def already_sent(card: UpdateCard, *, asker: str) -> Message:
+    """`/project update` asked again while this week's draft is on its way to the owner, or just arrived."""
+    owner = card.project.owner_id
+    where = "already in your DMs" if asker == owner else f"already on its way to {mention(owner)}, who posts, edits or skips it"
+    if asker == owner and card.update.dm_ts is None:
+        where = "on its way to your DMs"
+    return reply(f"This week's client update for {_where(card)} is {where}. Nothing else was sent.")
+
+
 def dm_failed(card: UpdateCard) -> Message:
     return reply(
         f"Slack didn't deliver the client update for {_where(card)} to {mention(card.project.owner_id)}. "
@@ -182,10 +200,10 @@ def dm_failed(card: UpdateCard) -> Message:
     )
 
 
-def post_unconfirmed(card: UpdateCard) -> Message:
+def post_unconfirmed(card: UpdateCard, seconds: int) -> Message:
     return reply(
         f"Slack didn't confirm the post of the client update for {_where(card)}: it may be in <#{card.project.channel_id}> "
-        "already. Look there; if it isn't, click *Post* again in two minutes."
+        f"already. Look there first; if it isn't, *Post* works again in {plural(seconds, 'second')}."
     )
 
 

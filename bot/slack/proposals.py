@@ -62,10 +62,12 @@ def refresh_proposal(services: Services, client: WebClient, *, team_id: str, pro
     except Exception:
         log.warning("chat.update of date proposal %s failed", proposal_id, exc_info=True)
         return
-    with services.db.transaction() as session:
+    if proposal.refresh_due_at is None:  # nothing was owed (another refresh got here first)
+        return
+    with services.db.transaction() as session:  # unless a newer change made it owe another update
         session.execute(
             update(Proposal)
-            .where(col(Proposal.id) == proposal_id, col(Proposal.refresh_due_at) <= (proposal.refresh_due_at or datetime.max))
+            .where(col(Proposal.id) == proposal_id, col(Proposal.refresh_due_at) <= proposal.refresh_due_at)
             .values(refresh_due_at=None)
             .execution_options(synchronize_session=False)
         )

@@ -93,10 +93,13 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
         log.exception("could not remember where the sign-off of closing %s is", closing_id)
     else:
         with services.db.reader() as session:
-            confirmed = signoff.signoff_ids(session, closing_id=closing_id)
-        if confirmed != [s.id for s in card.signoffs]:  # someone confirmed before we knew the ts
-            refresh_signoff(services, client, team_id, closing_id)
-    send_debrief_invite(client, card.closing, card.project)
+            now_card = signoff.signoff_card(session, team_id=team_id, closing_id=closing_id)
+        # Someone confirmed before we knew the ts, or a reopen came while we posted (its own
+        # refresh found no message yet): the message must say so, not ask for a confirmation.
+        if not now_card.current or [s.id for s in now_card.signoffs] != [s.id for s in card.signoffs]:
+            card = refresh_signoff(services, client, team_id, closing_id) or now_card
+    if card.current:  # a debrief is asked of a close that stands
+        send_debrief_invite(client, card.closing, card.project)
     for earlier_id in earlier:  # the previous closing's message now says the project was reopened
         refresh_signoff(services, client, team_id, earlier_id)
     return True

@@ -28,7 +28,7 @@ from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services
 from bot.slack.ratelimit import error_code
-from storage.models import Project
+from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -101,11 +101,16 @@ def draft_now(
         project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
         projects.require_open(project)
         found = updates.draft_on_demand(session, project=project, actor=user_id, now=now)
-        _redraft(session, project, found.update_id, now=now, keep_edit=found.keep_text)
+        if not found.already_sent:
+            _redraft(session, project, found.update_id, now=now, keep_edit=found.keep_text)
     with services.db.reader() as session:
         card = updates.update_card(session, team_id=team_id, update_id=found.update_id)
+    if found.already_sent:
+        return messages.already_sent(card, asker=user_id)
     if user_id == card.project.owner_id or card.update.dm_ts is None:
         if not send_draft(services, client, team_id=team_id, update_id=found.update_id):
+            with services.db.transaction() as session:
+                updates.dm_not_sent(session, update_id=found.update_id, drafted_at=card.update.drafted_at)
             return messages.dm_failed(card)
     else:
         refresh_dm(services, client, team_id=team_id, update_id=found.update_id)
@@ -159,8 +164,12 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
     except Exception as error:
         code = error_code(error)
         log.warning("posting client update %s failed: %s", click.update_id, code)
-        if may_have_posted(error):  # the claim stands until it expires: a quick second click can't post it twice
-            tell(messages.post_unconfirmed(card))
+        if may_have_posted(error):  # the claim is held a little longer: a quick second click can't post it twice
+            with services.db.transaction() as session:
+                seconds = updates.hold_unconfirmed(
+                    session, update_id=click.update_id, channel_id=card.project.channel_id, now=utcnow()
+                )
+            tell(messages.post_unconfirmed(card, seconds))
             return
         with services.db.transaction() as session:
             updates.release_post(session, update_id=click.update_id)
