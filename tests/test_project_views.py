@@ -192,6 +192,9 @@ def propose(bot, acme) -> Proposal:
 
 def test_a_date_proposal_waits_on_the_approvers_home_and_accept_there_is_the_channel_messages_one_decision(bot, acme, frozen):
     proposal = propose(bot, acme)
+    assert "A new target date, Fri 8 Jan 2027: your answer" in text_of(bot.run("status", user=ACME, channel=CHANNEL))
+    theirs = text_of(bot.run("status", user=ACME2, channel=CHANNEL))
+    assert f"A new target date, Fri 8 Jan 2027: for <@{ACME}> to decide" in theirs and "your answer" not in theirs
     home = open_home(bot, ACME)
     assert_valid_view(home)
     shown = text_of(home)

@@ -53,11 +53,15 @@ def client_status_card(view: ClientView, *, now: datetime) -> Message:
     decisions = [f"{shown(w.deliverable.title)} v{w.deliverable.version}" for w in view.waiting]
     waits = [waited(w.since, now) for w in view.waiting]
     waiting = [f"{d}: your decision, waiting {w}" for d, w in zip(decisions, waits, strict=True)] if view.viewer_decides else []
+    proposed = f"A new target date, {day(view.proposed)}" if view.proposed is not None and not closed else None
+    if proposed and view.viewer_decides:
+        waiting.append(f"{proposed}: your answer")
     waiting += [f"#{s.number} {shown(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in view.their_steps]
     if waiting:
         blocks.append(section(bulleted(":hourglass_flowing_sand: *Waiting on you*", waiting)))
-    if decisions and not view.viewer_decides:  # a contact who is no approver: theirs to decide, not hers
+    if (decisions or proposed) and not view.viewer_decides:  # a contact who is no approver: theirs to decide, not hers
         lines = [f"{d}: {awaited(view)}, waiting {w}" for d, w in zip(decisions, waits, strict=True)]
+        lines += [f"{proposed}: {awaited(view)}"] if proposed else []
         title = "Waiting for sign-off" if view.owner_decides else "Waiting on your approvers"
         blocks.append(section(bulleted(f":hourglass_flowing_sand: *{title}*", lines)))
     if view.decided:
