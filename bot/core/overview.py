@@ -15,19 +15,7 @@ from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
 from bot.core.targets import baselines_of, client_held_days, pending_proposal
-from storage.models import (
-    Approver,
-    Baseline,
-    Decision,
-    Deliverable,
-    DeliverableState,
-    Hold,
-    Project,
-    Proposal,
-    ProposalState,
-    Stage,
-    Step,
-)  # fmt: skip
+from storage.models import Approver, Decision, Deliverable, DeliverableState, Hold, Project, Proposal, ProposalState, Stage, Step
 
 
 def status_of(
@@ -201,10 +189,8 @@ def _discussing(session: Session, project: Project) -> bool:
     ).first()
     if last is None or last.state != ProposalState.DISCUSS.value:
         return False
-    agreed = session.exec(
-        select(Baseline.agreed_at).where(Baseline.project_id == project.id).order_by(col(Baseline.agreed_at).desc()).limit(1)
-    ).first()
-    return agreed is None or agreed <= last.proposed_at
+    agreed = baselines_of(session, project)
+    return not agreed or agreed[-1].agreed_at <= last.proposed_at
 
 
 def steps_listing(session: Session, project: Project, *, scope: str, user_id: str, stage: Stage | None) -> tuple[list[Step], str]:

@@ -51,7 +51,7 @@ def home_view(home: Home, *, now: datetime, work_days: frozenset[int], notice: s
     top: list[Block] = [context(f":warning: {notice}")] if notice else []
     projects = _client_projects(home) if home.client else _team_projects(home)
     # Two blocks per step or decision; the rest (headers, dividers, "and N more") is reserved.
-    proposals = _proposals(home, now=now)
+    proposals = _proposals(home)
     slots = (VIEW_BLOCKS_MAX - len(top) - len(projects) - len(proposals) - 8) // 2
     decisions_shown = min(len(home.decisions), max(slots // 3, slots - len(home.steps)))
     steps_shown = min(len(home.steps), slots - decisions_shown)
@@ -126,7 +126,7 @@ def _decisions(home: Home, count: int, *, now: datetime) -> list[Block]:
     return blocks + _more(count, home.decisions_total, "They are in their project channels too.")
 
 
-def _proposals(home: Home, *, now: datetime) -> list[Block]:
+def _proposals(home: Home) -> list[Block]:
     """New target dates waiting on the person as an approver: Accept / Discuss, the channel message's decision."""
     blocks: list[Block] = []
     for item in home.proposals:
