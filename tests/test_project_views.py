@@ -115,6 +115,16 @@ def test_a_client_contact_who_is_no_approver_sees_the_decision_wait_on_the_appro
     assert ids.HOME_APPROVE_ACTION in actions_of(open_home(bot, ACME))
 
 
+def test_a_client_never_sees_our_own_reviewer_named_as_the_one_a_decision_waits_on(bot, acme, frozen):
+    run(bot, 'new "Acme website" client:Acme due:2026-12-18')
+    run(bot, f"approver add <@{BOB}>")  # an in-workspace reviewer stays team
+    run(bot, f"client add <@{ACME2}>")
+    run(bot, "status", user=BOB)  # Slack has said who Bob is
+    run(bot, 'deliverable "Homepage design"')
+    shown = text_of(bot.run("status", user=ACME2, channel=CHANNEL))
+    assert "Homepage design v1: for the team's sign-off" in shown and BOB not in shown, shown
+
+
 # --- the client hears of a new date from the owner, not from an internal re-date -------------------
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
 from bot.core.approvals import deciders_of
-from bot.core.audience import client_contacts, known_clients
+from bot.core.audience import Audience, Facts, audience, cached_facts, client_contacts, known_clients
 from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
@@ -135,8 +135,8 @@ class ClientView:
     decided: list[tuple[Deliverable, Decision]]  # newest first
     done_recently: list[Step]  # steps done in the last RECENT_DAYS days
     proposed: date | None = None  # a new target waiting for the approvers
-    deciders: list[str] = field(default_factory=list)  # the approvers (the owner when none is named)
-    owner_decides: bool = False  # no approver named: the team signs off
+    deciders: list[str] = field(default_factory=list)  # the approvers a client may see named (none of our staff)
+    team_decides: bool = False  # no approver on the client's side: the team signs off
     viewer_decides: bool = True  # the viewer is an approver (or no one in particular: the channel)
     late_told: bool = False  # the client may hear the date won't hold: it passed, or a new one was put to them
 
@@ -151,6 +151,10 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
     """`viewer`: the client reading it, or "" for the client side at large (a post in the channel)."""
     status = status_of(session, project, now)
     deciders = deciders_of(session, project)
+    # A client sees the approvers named, never our staff: an in-workspace reviewer signs off as "the team".
+    facts = cached_facts(session, team_id=project.team_id, user_ids=deciders.user_ids)
+    staff = {u for u, f in facts.items() if f is not None and f.known and not is_client(project.team_id, f)}
+    shown_deciders = [] if deciders.owner_decides else [u for u in deciders.user_ids if u not in staff]
     all_steps = steps_of(session, project)
     named = set(client_contacts(session, project))
     assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
@@ -175,11 +179,15 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
         decided=[(d, decision) for d, decision in decided],
         done_recently=[s for s in all_steps if s.done_at is not None and s.done_at >= since],
         proposed=proposal.new_target if (proposal := pending_proposal(session, project)) else None,
-        deciders=deciders.user_ids,
-        owner_decides=deciders.owner_decides,
+        deciders=shown_deciders,
+        team_decides=not shown_deciders,
         viewer_decides=not viewer or (viewer in deciders.user_ids and not deciders.owner_decides),
         late_told=(project.target_date is not None and project.target_date < status.today) or _discussing(session, project),
     )
+
+
+def is_client(home_team: str, facts: Facts) -> bool:
+    return audience(home_team=home_team, payload_team=None, facts=facts, named_client=False) is Audience.CLIENT
 
 
 def _discussing(session: Session, project: Project) -> bool:

@@ -31,7 +31,7 @@ def target_holds(view: ClientView) -> str:
 
 def awaited(view: ClientView) -> str:
     """Who a decision the viewer can't take waits on: the client's approvers, named."""
-    if view.owner_decides or not view.deciders:
+    if view.team_decides or not view.deciders:
         return "for the team's sign-off"
     return f"for {mentions(view.deciders, last='or')} to decide" if len(view.deciders) <= 3 else "for your approvers to decide"
 
@@ -62,7 +62,7 @@ def client_status_card(view: ClientView, *, now: datetime) -> Message:
     if (decisions or proposed) and not view.viewer_decides:  # a contact who is no approver: theirs to decide, not hers
         lines = [f"{d}: {awaited(view)}, waiting {w}" for d, w in zip(decisions, waits, strict=True)]
         lines += [f"{proposed}: {awaited(view)}"] if proposed else []
-        title = "Waiting for sign-off" if view.owner_decides else "Waiting on your approvers"
+        title = "Waiting for sign-off" if view.team_decides else "Waiting on your approvers"
         blocks.append(section(bulleted(f":hourglass_flowing_sand: *{title}*", lines)))
     if view.decided:
         lines = [
