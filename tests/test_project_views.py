@@ -266,6 +266,7 @@ def test_a_team_members_home_keeps_her_projects_once_her_steps_are_done(bot, acm
     assert "Acme website" in projects and "on track" in projects and "You own" not in shown
     with bot.db.reader() as session:
         assert session.exec(select(Step.done_by).where(Step.number == 1)).one() == BOB
+    assert "Acme website" in text_of(bot.run("list mine", user=BOB, channel=CHANNEL))  # the same projects as Home's
 
 
 # --- the team card says why, on whom and who is next ------------------------------------------------

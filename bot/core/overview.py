@@ -15,7 +15,19 @@ from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
 from bot.core.targets import baselines_of, client_held_days, pending_proposal
-from storage.models import Approver, Decision, Deliverable, DeliverableState, Hold, Project, Proposal, ProposalState, Stage, Step
+from storage.models import (
+    Approver,
+    ClientContact,
+    Decision,
+    Deliverable,
+    DeliverableState,
+    Hold,
+    Project,
+    Proposal,
+    ProposalState,
+    Stage,
+    Step,
+)
 
 
 def status_of(
@@ -72,18 +84,27 @@ def overview(
 ) -> tuple[list[tuple[Project, Health, date | None]], int]:
     """`/project list`: up to `limit` (project, health, next date) rows by name, and how many match.
 
-    Scopes: "open" (default), "all" (closed too), "mine" (owned, approving or with open steps of
-    `user_id`), "overdue" (open projects with an overdue step).
+    Scopes: "open" (default), "all" (closed too), "mine" (what the Home tab calls *My projects*:
+    owned, approving, a client of, or with steps — open or done — of `user_id`), "overdue" (open
+    projects with an overdue step).
     """
     query = select(Project).where(Project.team_id == team_id)
     if scope != "all":
         query = query.where(col(Project.closed_at).is_(None))
     if scope == "mine":
         assigned = select(Step.project_id).where(
-            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None)
+            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.removed_at).is_(None)
         )
         approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
-        query = query.where(or_(Project.owner_id == user_id, col(Project.id).in_(assigned), col(Project.id).in_(approving)))
+        named = select(ClientContact.project_id).where(ClientContact.team_id == team_id, ClientContact.user_id == user_id)
+        query = query.where(
+            or_(
+                Project.owner_id == user_id,
+                col(Project.id).in_(assigned),
+                col(Project.id).in_(approving),
+                col(Project.id).in_(named),
+            )
+        )
     found = list(session.exec(query.order_by(Project.name_key)))
     # Only "overdue" needs every project's numbers to choose from; the others show the first few.
     candidates = found if scope == "overdue" else found[:limit]
