@@ -33,6 +33,7 @@ from bot.messages.home import home_view
 from bot.services import Services
 from bot.slack.approvals import Click, Tell, decide, open_reject_modal
 from bot.slack.people import person_facts, user_tz
+from bot.slack.proposals import decide_proposal, open_discuss_form
 from handlers.context import button_id, installation_team
 from storage.models import AuditEvent, utcnow
 
@@ -196,6 +197,16 @@ def register(app: App, services: Services) -> None:
         ack()
         services.work.submit(lambda: _decision_click(services, homes, client, body, context, Verdict.REJECTED), "Home Reject")
 
+    @app.action(ids.HOME_PROPOSAL_ACCEPT_ACTION)
+    def proposal_accept(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+        ack()
+        services.work.submit(lambda: _proposal_click(services, homes, client, body, context, accept=True), "Home Accept")
+
+    @app.action(ids.HOME_PROPOSAL_DISCUSS_ACTION)
+    def proposal_discuss(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+        ack()
+        services.work.submit(lambda: _proposal_click(services, homes, client, body, context, accept=False), "Home Discuss")
+
 
 def _step_click(services: Services, homes: Homes, body: dict, context: BoltContext, *, done: bool) -> None:
     team_id, user_id, now = installation_team(context), body["user"]["id"], utcnow()
@@ -242,3 +253,28 @@ def _decision_click(
         return
     if decide(services, client, click, verdict, reason=None, tell=tell) is not None:
         homes.publish(click.team_id, click.user_id, payload_team=payload_team)
+
+
+def _proposal_click(
+    services: Services, homes: Homes, client: WebClient, body: dict, context: BoltContext, *, accept: bool
+) -> None:
+    """Accept or Discuss a new target date from the Home tab: the channel message's one decision
+    (Discuss opens the same comment form), answered on the Home itself."""
+    team_id, user_id = installation_team(context), body["user"]["id"]
+    payload_team = body["user"].get("team_id")
+    tell = homes.tell(team_id, user_id, payload_team)
+    proposal_id = button_id(body)
+    if proposal_id is None:
+        tell({"text": STALE_BUTTON})
+        return
+    if not accept:
+        trigger_id = body.get("trigger_id", "")
+        open_discuss_form(
+            services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, trigger_id=trigger_id, tell=tell
+        )
+        return
+    decided = decide_proposal(
+        services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, accept=True, comment=None, tell=tell
+    )
+    if decided:
+        homes.publish(team_id, user_id, payload_team=payload_team)

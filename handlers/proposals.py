@@ -10,16 +10,16 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core import overview, targets
-from bot.core.errors import NoProjectHere, ProposalDecided, UserError
+from bot.core import overview
+from bot.core.errors import NoProjectHere, UserError
 from bot.core.projects import require_open, require_owner
 from bot.core.text import clean
 from bot.messages import ids
 from bot.messages import plan as messages
 from bot.messages.blocks import reply
-from bot.messages.errors import OOPS, STALE_BUTTON, refusal
+from bot.messages.errors import STALE_BUTTON, refusal
 from bot.services import Services
-from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
+from bot.slack.proposals import decide_proposal, open_discuss_form, propose_target
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import Project, utcnow
@@ -122,18 +122,9 @@ def open_form(
     services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, trigger_id: str, answer: Answer
 ) -> None:
     """Check the clicker may decide (and that it still waits) before asking for a comment."""
-    try:
-        with services.db.reader() as session:
-            proposal, project = targets.proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
-            targets.check_may_decide(session, proposal=proposal, project=project, actor=user_id)
-    except UserError as error:
-        answer(refusal(error))
-        return
-    try:
-        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name))
-    except Exception:
-        log.exception("views.open for a discussion failed")
-        answer(reply("Slack didn't open the form in time. Please click Discuss again."))
+    open_discuss_form(
+        services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, trigger_id=trigger_id, tell=answer
+    )
 
 
 def open_propose_form(
@@ -162,22 +153,7 @@ def decide(
     services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, accept: bool,
     comment: str | None, answer: Answer,
 ) -> None:  # fmt: skip
-    try:
-        with services.db.transaction() as session:
-            targets.decide_proposal(
-                session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
-                now=utcnow(),
-            )  # fmt: skip
-    except ProposalDecided as late:
-        answer(refusal(late))
-        return
-    except UserError as error:
-        answer(refusal(error))
-        return
-    except Exception:
-        log.exception("deciding date proposal %s failed", proposal_id)
-        answer(reply(OOPS))
-        return
-    refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
-    if not accept:
-        tell_owner_discuss(services, client, team_id=team_id, proposal_id=proposal_id)
+    decide_proposal(
+        services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, accept=accept, comment=comment,
+        tell=answer,
+    )  # fmt: skip

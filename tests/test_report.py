@@ -177,6 +177,7 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
         "- Slip against the first promise: 21 working days late",
         # v1 pending Thu-Sun, the step waiting Thu-Mon: overlaps once → Thu, Fri, Mon
         "- Client-held: 3 working days waiting on the client (decisions, answers, their steps)",
+        "  - #2 waited on the client from Thu 26 Nov 2026 to Tue 1 Dec 2026: copy not sent yet",  # with its reason
         # each deliverable's rounds
         "### Homepage",
         "- v1 (https://figma.example/v1): submitted by @U0OWNER on Thu 26 Nov 2026 10:00",
@@ -200,11 +201,15 @@ def test_the_report_tells_the_whole_story_and_reaches_the_askers_dm(bot, slack, 
     assert "<@" not in report and "&lt;" not in report  # a file, not mrkdwn
 
     steps = list(csv.reader(io.StringIO(files_of(slack, OWNER_DM)["csv"])))
-    assert steps[0] == ["number", "title", "stage", "assignee", "due", "done", "done by", "approved by", "removed", "link"]
+    assert steps[0] == [
+        *("number", "title", "stage", "assignee", "due", "done", "done by"),
+        *("approved by", "removed", "link", "waiting on the client"),
+    ]
     assert len(steps) == 1 + 4  # one row per step, the removed one too
     by_number = {row[0]: row for row in steps[1:]}
-    assert by_number["1"] == ["1", "Wireframes", "Initiation", BOB, "2026-11-30", "2026-12-01", BOB, "", "", ""]
+    assert by_number["1"] == ["1", "Wireframes", "Initiation", BOB, "2026-11-30", "2026-12-01", BOB, "", "", "", ""]
     assert by_number["2"][1] == "Copy, the client's final text"
+    assert by_number["2"][10] == "2026-11-26..2026-12-01 copy not sent yet"  # the `step wait` reason
     assert by_number["3"][1] == "'=HYPERLINK(1) launch"  # a spreadsheet won't run it
     assert by_number["3"][5:8] == ["2026-12-01", OWNER, CLIENT]  # done by who delivered it, approved by the client
     assert by_number["4"][1] == "An idea we dropped" and by_number["4"][8] == "2026-11-26" and by_number["4"][5] == ""

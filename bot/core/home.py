@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, case, func
@@ -24,7 +24,7 @@ from bot.core.projects import local_today
 from bot.core.status import Health, forecast_date, project_health, slip
 from bot.core.steps import complete_steps, snooze_step, step_for_button
 from bot.core.text import USER_ID
-from storage.models import Approver, ClientContact, Deliverable, DeliverableState, Project, Step
+from storage.models import Approver, ClientContact, Deliverable, DeliverableState, Project, Proposal, ProposalState, Step
 
 STEPS_MAX = 30  # steps listed on a Home tab before "and N more"
 DECISIONS_MAX = 15
@@ -49,10 +49,18 @@ class MyDecision:
 
 
 @dataclass(frozen=True)
+class MyProposal:
+    """A new target date put to the approvers, waiting on this one among them."""
+
+    proposal: Proposal
+    project: Project
+
+
+@dataclass(frozen=True)
 class MyProject:
     project: Project
     health: Health
-    role: str  # "owner", "approver" or "steps"
+    role: str  # "owner", "approver", "client" or "steps"
     overdue: bool
     next_date: date | None  # the earliest open due date, else the target
 
@@ -70,16 +78,18 @@ class Home:
     projects: list[MyProject]  # the team's view (empty for a client)
     client_projects: list[ClientView]  # the client view of their projects (empty for the team)
     projects_total: int
+    proposals: list[MyProposal] = field(default_factory=list)  # date proposals waiting on their decision
 
 
 def home_of(session: Session, *, team_id: str, user_id: str, client: bool, now: datetime) -> Home:
     steps, steps_total = my_steps(session, team_id=team_id, user_id=user_id, now=now, limit=STEPS_MAX)
     decisions, decisions_total = my_decisions(session, team_id=team_id, user_id=user_id, client=client, limit=DECISIONS_MAX)
+    proposals = my_proposals(session, team_id=team_id, user_id=user_id, limit=DECISIONS_MAX)
     if client:
         views, total = client_projects(session, team_id=team_id, user_id=user_id, now=now, limit=CLIENT_PROJECTS_MAX)
-        return Home(user_id, True, steps, steps_total, decisions, decisions_total, [], views, total)
+        return Home(user_id, True, steps, steps_total, decisions, decisions_total, [], views, total, proposals)
     projects, total = my_projects(session, team_id=team_id, user_id=user_id, now=now, limit=PROJECTS_MAX)
-    return Home(user_id, False, steps, steps_total, decisions, decisions_total, projects, [], total)
+    return Home(user_id, False, steps, steps_total, decisions, decisions_total, projects, [], total, proposals)
 
 
 def my_steps(session: Session, *, team_id: str, user_id: str, now: datetime, limit: int) -> tuple[list[MyStep], int]:
@@ -135,25 +145,50 @@ def my_decisions(session: Session, *, team_id: str, user_id: str, client: bool, 
     return [MyDecision(d, p, p.id not in approved_by_me) for d, p in rows], total
 
 
-def my_projects(session: Session, *, team_id: str, user_id: str, now: datetime, limit: int) -> tuple[list[MyProject], int]:
-    """Open projects the person owns, approves or has open steps in: most at risk first, then by name."""
-    assigned = select(Step.project_id).where(
-        Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None), col(Step.removed_at).is_(None)
-    )
+def my_proposals(session: Session, *, team_id: str, user_id: str, limit: int) -> list[MyProposal]:
+    """Date proposals waiting for the person's decision as an approver, oldest first (a project
+    with no approver has none: its owner's new date takes effect at once)."""
     approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
+    rows = session.exec(
+        select(Proposal, Project)
+        .join(Project, col(Project.id) == Proposal.project_id)
+        .where(
+            Proposal.team_id == team_id,
+            Proposal.state == ProposalState.PENDING.value,
+            col(Project.closed_at).is_(None),
+            col(Project.id).in_(approving),
+        )
+        .order_by(col(Proposal.proposed_at), col(Proposal.id))
+        .limit(limit)
+    ).all()
+    return [MyProposal(proposal, project) for proposal, project in rows]
+
+
+def my_projects(session: Session, *, team_id: str, user_id: str, now: datetime, limit: int) -> tuple[list[MyProject], int]:
+    """Open projects the person owns or works on — has or had steps in, approves, or is a client
+    of — while they are open, whether or not anything of theirs is still open: most at risk first."""
+    assigned = select(Step.project_id).where(Step.team_id == team_id, Step.assignee_id == user_id, col(Step.removed_at).is_(None))
+    approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
+    named = select(ClientContact.project_id).where(ClientContact.team_id == team_id, ClientContact.user_id == user_id)
     found = list(
         session.exec(
             select(Project)
             .where(
                 Project.team_id == team_id,
                 col(Project.closed_at).is_(None),
-                or_(Project.owner_id == user_id, col(Project.id).in_(assigned), col(Project.id).in_(approving)),
+                or_(
+                    Project.owner_id == user_id,
+                    col(Project.id).in_(assigned),
+                    col(Project.id).in_(approving),
+                    col(Project.id).in_(named),
+                ),
             )
             .order_by(col(Project.name_key))
             .limit(CONSIDERED_MAX)
         )
     )
     approver_of = set(session.exec(approving))
+    client_of = set(session.exec(named))
     stats = _step_stats(session, [p.id for p in found if p.id is not None])
     rows = []
     for project in found:
@@ -164,7 +199,12 @@ def my_projects(session: Session, *, team_id: str, user_id: str, now: datetime, 
         health = project_health(
             project, overdue=int(overdue), slip_days=slip(forecast_date([last], today), project.target_date), progress=progress
         )
-        role = "owner" if project.owner_id == user_id else "approver" if project.id in approver_of else "steps"
+        role = (
+            "owner" if project.owner_id == user_id
+            else "approver" if project.id in approver_of
+            else "client" if project.id in client_of
+            else "steps"
+        )  # fmt: skip
         rows.append(MyProject(project, health, role, overdue, first or project.target_date))
     rows.sort(key=lambda row: (row.health.rank, row.project.name_key))
     return rows[:limit], len(found)

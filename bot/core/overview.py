@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
-from bot.core.audience import client_contacts, known_clients
+from bot.core.approvals import deciders_of
+from bot.core.audience import Audience, Facts, audience, cached_facts, client_contacts, known_clients
 from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
-from bot.core.steps import steps_of, waiting_step_ids
-from bot.core.targets import baselines_of, client_hold_spans, held_days, pending_proposal
-from storage.models import Approver, Decision, Deliverable, DeliverableState, Project, Proposal, Stage, Step
+from bot.core.steps import steps_of
+from bot.core.targets import baselines_of, client_held_days, pending_proposal
+from storage.models import (
+    Approver,
+    ClientContact,
+    Decision,
+    Deliverable,
+    DeliverableState,
+    Hold,
+    Project,
+    Proposal,
+    ProposalState,
+    Stage,
+    Step,
+)
 
 
 def status_of(
@@ -37,6 +50,8 @@ class Plan:
     proposal: Proposal | None  # a date change waiting for the approvers
     held_days: int  # working days the client held the project up
     waiting_on_client: list[Step]  # steps marked `wait … client`
+    wait_reasons: dict[int, str] = field(default_factory=dict)  # step id → the reason given to `step wait`
+    deciders: list[str] = field(default_factory=list)  # who decides what waits: the approvers, else the owner
 
 
 def plan_of(
@@ -46,14 +61,22 @@ def plan_of(
     steps = steps_of(session, project) if steps is None else steps
     agreed = baselines_of(session, project)
     first = agreed[0].target_date if agreed else None
-    waiting_ids = waiting_step_ids(session, project)
+    reasons = wait_reasons(session, project)
     return Plan(
         original_target=first if first is not None and first != project.target_date else None,
         baselines=len(agreed),
         proposal=pending_proposal(session, project),
-        held_days=held_days(client_hold_spans(session, project, today=today, steps=steps), work_days),
-        waiting_on_client=[s for s in steps if s.id in waiting_ids and s.done_at is None and s.removed_at is None],
+        held_days=client_held_days(session, project, today=today, work_days=work_days, steps=steps),
+        waiting_on_client=[s for s in steps if s.id in reasons and s.done_at is None and s.removed_at is None],
+        wait_reasons={step_id: reason for step_id, reason in reasons.items() if reason},
+        deciders=deciders_of(session, project).user_ids,
     )
+
+
+def wait_reasons(session: Session, project: Project) -> dict[int, str | None]:
+    """The steps waiting on the client now, each with the reason given to `step wait` (if any)."""
+    rows = session.exec(select(Hold.step_id, Hold.reason).where(Hold.project_id == project.id, col(Hold.ended_at).is_(None)))
+    return {step_id: reason for step_id, reason in rows}
 
 
 def overview(
@@ -61,18 +84,27 @@ def overview(
 ) -> tuple[list[tuple[Project, Health, date | None]], int]:
     """`/project list`: up to `limit` (project, health, next date) rows by name, and how many match.
 
-    Scopes: "open" (default), "all" (closed too), "mine" (owned, approving or with open steps of
-    `user_id`), "overdue" (open projects with an overdue step).
+    Scopes: "open" (default), "all" (closed too), "mine" (what the Home tab calls *My projects*:
+    owned, approving, a client of, or with steps — open or done — of `user_id`), "overdue" (open
+    projects with an overdue step).
     """
     query = select(Project).where(Project.team_id == team_id)
     if scope != "all":
         query = query.where(col(Project.closed_at).is_(None))
     if scope == "mine":
         assigned = select(Step.project_id).where(
-            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None)
+            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.removed_at).is_(None)
         )
         approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
-        query = query.where(or_(Project.owner_id == user_id, col(Project.id).in_(assigned), col(Project.id).in_(approving)))
+        named = select(ClientContact.project_id).where(ClientContact.team_id == team_id, ClientContact.user_id == user_id)
+        query = query.where(
+            or_(
+                Project.owner_id == user_id,
+                col(Project.id).in_(assigned),
+                col(Project.id).in_(approving),
+                col(Project.id).in_(named),
+            )
+        )
     found = list(session.exec(query.order_by(Project.name_key)))
     # Only "overdue" needs every project's numbers to choose from; the others show the first few.
     candidates = found if scope == "overdue" else found[:limit]
@@ -124,10 +156,26 @@ class ClientView:
     decided: list[tuple[Deliverable, Decision]]  # newest first
     done_recently: list[Step]  # steps done in the last RECENT_DAYS days
     proposed: date | None = None  # a new target waiting for the approvers
+    deciders: list[str] = field(default_factory=list)  # the approvers a client may see named (none of our staff)
+    team_decides: bool = False  # no approver on the client's side: the team signs off
+    viewer_decides: bool = True  # the viewer is an approver (or no one in particular: the channel)
+    late_told: bool = False  # the client may hear the date won't hold: it passed, or a new one was put to them
+
+    @property
+    def running_late(self) -> bool:
+        """Late as the client may hear it: an internal re-date is the owner's to raise first, so
+        until a new date is put to the approvers or the agreed date passes, it holds."""
+        return bool(self.slip_days) and self.late_told
 
 
 def client_view_of(session: Session, project: Project, now: datetime, *, viewer: str) -> ClientView:
+    """`viewer`: the client reading it, or "" for the client side at large (a post in the channel)."""
     status = status_of(session, project, now)
+    deciders = deciders_of(session, project)
+    # A client sees the approvers named, never our staff: an in-workspace reviewer signs off as "the team".
+    facts = cached_facts(session, team_id=project.team_id, user_ids=deciders.user_ids)
+    staff = {u for u, f in facts.items() if f is not None and f.known and not is_client(project.team_id, f)}
+    shown_deciders = [] if deciders.owner_decides else [u for u in deciders.user_ids if u not in staff]
     all_steps = steps_of(session, project)
     named = set(client_contacts(session, project))
     assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
@@ -152,7 +200,26 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
         decided=[(d, decision) for d, decision in decided],
         done_recently=[s for s in all_steps if s.done_at is not None and s.done_at >= since],
         proposed=proposal.new_target if (proposal := pending_proposal(session, project)) else None,
+        deciders=shown_deciders,
+        team_decides=not shown_deciders,
+        viewer_decides=not viewer or (viewer in deciders.user_ids and not deciders.owner_decides),
+        late_told=(project.target_date is not None and project.target_date < status.today) or _discussing(session, project),
     )
+
+
+def is_client(home_team: str, facts: Facts) -> bool:
+    return audience(home_team=home_team, payload_team=None, facts=facts, named_client=False) is Audience.CLIENT
+
+
+def _discussing(session: Session, project: Project) -> bool:
+    """The owner put a new date to the approvers and they asked to discuss it; none agreed since."""
+    last = session.exec(
+        select(Proposal).where(Proposal.project_id == project.id).order_by(col(Proposal.proposed_at).desc()).limit(1)
+    ).first()
+    if last is None or last.state != ProposalState.DISCUSS.value:
+        return False
+    agreed = baselines_of(session, project)
+    return not agreed or agreed[-1].agreed_at <= last.proposed_at
 
 
 def steps_listing(session: Session, project: Project, *, scope: str, user_id: str, stage: Stage | None) -> tuple[list[Step], str]:

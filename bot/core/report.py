@@ -23,7 +23,7 @@ from bot.core.signoff import latest_closing
 from bot.core.status import WEEKDAYS, burn_percent, progress_percent, slip
 from bot.core.steps import steps_of
 from bot.core.targets import baselines_of
-from storage.models import AuditEvent, Baseline, Closing, Decision, Deliverable, Project, Signoff, Stage, Step
+from storage.models import AuditEvent, Baseline, Closing, Decision, Deliverable, Hold, Project, Signoff, Stage, Step
 
 STAGE_MOVES = ("stage.changed", "stage.forced")  # the audit actions of `stage`, with old and new in the detail
 
@@ -63,6 +63,7 @@ class ProjectReport:
     slip_days: int | None  # working days `finish` lies past the current target
     first_slip_days: int | None  # … past the first promise
     held_days: int  # working days the client held the project up (overlaps once)
+    holds: list[Hold]  # every `step wait … client`, with its reason, first first
     deliverables: list[DeliverableRounds]
     steps: list[Step]  # all of them, removed ones too, by number
     done: int
@@ -129,6 +130,7 @@ def project_report(session: Session, *, project: Project, now: datetime, work_da
         slip_days=slip(finish, project.target_date, work_days),
         first_slip_days=slip(finish, first, work_days),
         held_days=plan.held_days,
+        holds=list(session.exec(select(Hold).where(Hold.project_id == project.id).order_by(col(Hold.started_at), col(Hold.id)))),
         deliverables=deliverable_rounds(session, project),
         steps=steps,
         done=status.done,

@@ -9,7 +9,7 @@ project up. Plain Python over a session.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -189,38 +189,46 @@ def held_days(spans: Iterable[tuple[date, date]], work_days: frozenset[int]) -> 
 def client_hold_spans(
     session: Session, project: Project, *, today: date, steps: Sequence[Step] | None = None
 ) -> list[tuple[date, date]]:
-    """Every stretch the project waited on the client: deliverables pending their decision, date
-    proposals pending, steps marked `wait … client`, and steps assigned to a client left overdue.
-    `steps`: the project's steps when the caller has them already (the card does)."""
+    """Every stretch the project waited on the client, as [first held day, last held day]:
+    deliverables pending their decision, steps marked `wait … client`, and steps assigned to a
+    client left overdue. A hold counts from the working day after it began (one that began today
+    counts nothing yet) up to the day it ended, or today while it lasts — the way `waited` and a
+    step's lateness count. `steps`: the project's steps when the caller has them already."""
     zone = ZoneInfo(project.tz)
 
     def tz_date(moment: datetime) -> date:
         return moment.astimezone(zone).date()
 
     spans: list[tuple[date, date]] = []
-    # One round trip for the three kinds of waiting: (start, end, still open when no end).
+    # One round trip for both kinds of waiting: (start, end, still open when no end).
     deliverables = (
         select(Deliverable.submitted_at, Decision.decided_at, col(Deliverable.state) == "pending")
         .join(Decision, col(Decision.deliverable_id) == col(Deliverable.id), isouter=True)
         .where(Deliverable.project_id == project.id)
     )
-    proposals = select(Proposal.proposed_at, Proposal.decided_at, true()).where(Proposal.project_id == project.id)
     holds = select(Hold.started_at, Hold.ended_at, true()).where(Hold.project_id == project.id)
-    for start, end, open_ in session.execute(union_all(deliverables, proposals, holds)):
+    for start, end, open_ in session.execute(union_all(deliverables, holds)):
         if end is not None:
-            spans.append((tz_date(start), tz_date(end) - timedelta(days=1)))
+            spans.append((tz_date(start) + timedelta(days=1), tz_date(end)))
         elif open_:
-            spans.append((tz_date(start), today))
+            spans.append((tz_date(start) + timedelta(days=1), today))
     if steps is None:
         steps = list(session.exec(select(Step).where(Step.project_id == project.id)))
     steps = [s for s in steps if s.removed_at is None]
     assignees = {s.assignee_id for s in steps if s.assignee_id}
     clients = set(client_contacts(session, project)) | known_clients(session, team_id=project.team_id, user_ids=assignees)
     for s in steps:
-        if s.assignee_id in clients and s.due_date is not None:
-            last = tz_date(s.done_at) - timedelta(days=1) if s.done_at else today
-            spans.append((s.due_date + timedelta(days=1), last))
-    return [(first, last) for first, last in spans if first <= last]
+        if s.assignee_id in clients and s.due_date is not None:  # late from the day after it was due
+            spans.append((s.due_date + timedelta(days=1), tz_date(s.done_at) if s.done_at else today))
+    return [(first, min(last, today)) for first, last in spans if first <= min(last, today)]
+
+
+def client_held_days(
+    session: Session, project: Project, *, today: date, work_days: frozenset[int], steps: Sequence[Step] | None = None
+) -> int:
+    """The working days the client held the project up: the one count the card, the proposal, the
+    slip alert and the report all show."""
+    return held_days(client_hold_spans(session, project, today=today, steps=steps), work_days)
 
 
 # --- slip alerts -----------------------------------------------------------------------------
@@ -235,24 +243,28 @@ class Slip:
     slip_days: int
     overdue: int
     held_days: int
+    drivers: list[Step] = field(default_factory=list)  # the open steps dated on the forecast: what sets it
 
 
 def slips_to_alert(session: Session, *, team_id: str, now: datetime, work_days: frozenset[int], every: int) -> list[Slip]:
     """Open projects whose forecast first passed the agreed target, or slipped `every` more
     working days since the owner was last told."""
     from bot.core.overview import status_of  # the card's own math, so the alert and the card agree
+    from bot.core.steps import steps_of
 
     found = []
     projects = session.exec(
         select(Project).where(Project.team_id == team_id, col(Project.closed_at).is_(None), col(Project.target_date).is_not(None))
     )
     for project in projects:
-        status = status_of(session, project, now, work_days)
+        steps = steps_of(session, project)
+        status = status_of(session, project, now, work_days, steps)
         slip_days = status.slip_days or 0
         if slip_days <= 0 or (project.slip_alerted is not None and slip_days < project.slip_alerted + every):
             continue
-        held = held_days(client_hold_spans(session, project, today=status.today), work_days)
-        found.append(Slip(project, status.forecast, slip_days, len(status.overdue), held))
+        held = client_held_days(session, project, today=status.today, work_days=work_days, steps=steps)
+        drivers = [s for s in steps if s.done_at is None and s.removed_at is None and s.due_date == status.forecast]
+        found.append(Slip(project, status.forecast, slip_days, len(status.overdue), held, drivers))
     return found
 
 

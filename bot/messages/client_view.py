@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from bot.core.overview import ClientView
 from bot.messages.blocks import Block, Message, bulleted, context, fields, header, packed, reply, section
-from bot.messages.format import day, escape, mention, shown
+from bot.messages.format import day, escape, mention, mentions, shown
 from bot.messages.help import DATE_HELP
 from bot.messages.limits import FALLBACK_MAX
 from bot.messages.status import stage_track, waited
@@ -26,7 +26,14 @@ def target_holds(view: ClientView) -> str:
         return f"new date proposed: {day(view.proposed)}"
     if view.slip_days is None:
         return "no target date set yet"
-    return "on track" if view.slip_days == 0 else "running late: the team will propose a new date"
+    return "running late: the team will propose a new date" if view.running_late else "on track"
+
+
+def awaited(view: ClientView) -> str:
+    """Who a decision the viewer can't take waits on: the client's approvers, named."""
+    if view.team_decides or not view.deciders:
+        return "for the team's sign-off"
+    return f"for {mentions(view.deciders, last='or')} to decide" if len(view.deciders) <= 3 else "for your approvers to decide"
 
 
 def client_status_card(view: ClientView, *, now: datetime) -> Message:
@@ -43,13 +50,20 @@ def client_status_card(view: ClientView, *, now: datetime) -> Message:
             f"*Progress*\n{view.done} of {view.total} steps done",
         ),
     ]
-    waiting = [
-        f"{shown(w.deliverable.title)} v{w.deliverable.version}: your decision, waiting {waited(w.since, now)}"
-        for w in view.waiting
-    ]
+    decisions = [f"{shown(w.deliverable.title)} v{w.deliverable.version}" for w in view.waiting]
+    waits = [waited(w.since, now) for w in view.waiting]
+    waiting = [f"{d}: your decision, waiting {w}" for d, w in zip(decisions, waits, strict=True)] if view.viewer_decides else []
+    proposed = f"A new target date, {day(view.proposed)}" if view.proposed is not None and not closed else None
+    if proposed and view.viewer_decides:
+        waiting.append(f"{proposed}: your answer")
     waiting += [f"#{s.number} {shown(s.title)}" + (f", due {day(s.due_date)}" if s.due_date else "") for s in view.their_steps]
     if waiting:
         blocks.append(section(bulleted(":hourglass_flowing_sand: *Waiting on you*", waiting)))
+    if (decisions or proposed) and not view.viewer_decides:  # a contact who is no approver: theirs to decide, not hers
+        lines = [f"{d}: {awaited(view)}, waiting {w}" for d, w in zip(decisions, waits, strict=True)]
+        lines += [f"{proposed}: {awaited(view)}"] if proposed else []
+        title = "Waiting for sign-off" if view.team_decides else "Waiting on your approvers"
+        blocks.append(section(bulleted(f":hourglass_flowing_sand: *{title}*", lines)))
     if view.decided:
         lines = [
             f"{shown(d.title)} v{d.version}: {decision.verdict} {day(decision.decided_at.date())}" for d, decision in view.decided

@@ -19,7 +19,7 @@ from bot.core.projects import local_today
 from bot.core.text import cut
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, header, modal, packed, reply, section
-from bot.messages.client_view import target_holds
+from bot.messages.client_view import awaited, target_holds
 from bot.messages.format import day, mention, shown
 from bot.messages.limits import VIEW_BLOCKS_MAX
 from bot.messages.reminders import due_phrase
@@ -51,12 +51,14 @@ def home_view(home: Home, *, now: datetime, work_days: frozenset[int], notice: s
     top: list[Block] = [context(f":warning: {notice}")] if notice else []
     projects = _client_projects(home) if home.client else _team_projects(home)
     # Two blocks per step or decision; the rest (headers, dividers, "and N more") is reserved.
-    slots = (VIEW_BLOCKS_MAX - len(top) - len(projects) - 8) // 2
+    proposals = _proposals(home)
+    slots = (VIEW_BLOCKS_MAX - len(top) - len(projects) - len(proposals) - 8) // 2
     decisions_shown = min(len(home.decisions), max(slots // 3, slots - len(home.steps)))
     steps_shown = min(len(home.steps), slots - decisions_shown)
     decisions_shown = min(len(home.decisions), slots - steps_shown)
     steps = _steps(home, steps_shown, now=now, work_days=work_days)
     decisions = _decisions(home, decisions_shown, now=now)
+    decisions[1:1] = proposals  # under the section's header, before the deliverables
     if home.client:
         blocks = [*top, *decisions, _divider(), *steps, _divider(), *projects]
     else:
@@ -108,7 +110,7 @@ def _step_line(item: MyStep, *, now: datetime, work_days: frozenset[int], client
 def _decisions(home: Home, count: int, *, now: datetime) -> list[Block]:
     blocks: list[Block] = [header("Waiting on your decision" if home.client else "Waiting on my decision")]
     if not home.decisions:
-        return [*blocks, context("No deliverable is waiting for your decision.")]
+        return [*blocks] if home.proposals else [*blocks, context("No deliverable is waiting for your decision.")]
     for item in home.decisions[:count]:
         blocks.append(section(_decision_line(item, client=home.client)))
         blocks.append(
@@ -122,6 +124,31 @@ def _decisions(home: Home, count: int, *, now: datetime) -> list[Block]:
             }
         )
     return blocks + _more(count, home.decisions_total, "They are in their project channels too.")
+
+
+def _proposals(home: Home) -> list[Block]:
+    """New target dates waiting on the person as an approver: Accept / Discuss, the channel message's decision."""
+    blocks: list[Block] = []
+    for item in home.proposals:
+        p, project = item.proposal, item.project
+        lines = [
+            f":calendar: *New target date* · {shown(project.name, 80)} · <#{project.channel_id}>",
+            f"{day(p.old_target)} → *{day(p.new_target)}*, proposed {day(p.proposed_at.date())}",
+        ]
+        if p.reason:
+            lines.append(f">{shown(p.reason, 300)}")
+        blocks.append(section("\n".join(lines)))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"{ids.HOME_PROPOSAL_BLOCK}{p.id}",
+                "elements": [
+                    button("Accept", ids.HOME_PROPOSAL_ACCEPT_ACTION, str(p.id), "primary"),
+                    button("Discuss", ids.HOME_PROPOSAL_DISCUSS_ACTION, str(p.id)),
+                ],
+            }
+        )
+    return blocks
 
 
 def _decision_line(item: MyDecision, *, client: bool) -> str:
@@ -138,14 +165,14 @@ def _decision_line(item: MyDecision, *, client: bool) -> str:
 def _team_projects(home: Home) -> list[Block]:
     blocks: list[Block] = [header("My projects")]
     if not home.projects:
-        return [*blocks, context("You own no open project and have no open steps in one.")]
+        return [*blocks, context("No open project of yours: none you own, approve or have steps in.")]
     lines = [_project_line(row) for row in home.projects]
     return [*blocks, *packed(lines), *_more(len(lines), home.projects_total, "`/project list mine` lists them all.")]
 
 
 def _project_line(row: MyProject) -> str:
     p = row.project
-    role = {"owner": "you own it", "approver": "you approve", "steps": "your steps"}[row.role]
+    role = {"owner": "you own it", "approver": "you approve", "client": "you're its client", "steps": "your steps"}[row.role]
     return (
         f"{row.health.emoji} *{shown(p.name, 80)}* · {row.health.value} · {Stage(p.stage).label} · "
         f"next {day(row.next_date)} · {role} · <#{p.channel_id}>"
@@ -162,10 +189,15 @@ def _client_projects(home: Home) -> list[Block]:
 
 def _client_project_line(view: ClientView) -> str:
     p = view.project
-    return (
+    line = (
         f"*{shown(p.name, 80)}* · {Stage(p.stage).label} · <#{p.channel_id}>\n"
         f"Target {day(p.target_date)}: {target_holds(view)} · {view.done} of {view.total} steps done"
     )
+    if view.waiting and not view.viewer_decides:  # decisions that are her approvers' to take, not hers
+        titles = ", ".join(f"{shown(w.deliverable.title, 80)} v{w.deliverable.version}" for w in view.waiting[:3])
+        more = f" and {len(view.waiting) - 3} more" if len(view.waiting) > 3 else ""
+        line += f"\n:hourglass_flowing_sand: {titles}{more}: {awaited(view)}"
+    return line
 
 
 # --- "Add as a step" ---------------------------------------------------------------------------------

@@ -50,6 +50,9 @@ HOME_APPROVE_ACTION = "home_approve"
 HOME_REJECT_ACTION = "home_reject"
 HOME_STEP_BLOCK = "home_step_"  # + the step id
 HOME_DECISION_BLOCK = "home_decide_"  # + the deliverable id
+HOME_PROPOSAL_ACCEPT_ACTION = "home_proposal_accept"
+HOME_PROPOSAL_DISCUSS_ACTION = "home_proposal_discuss"
+HOME_PROPOSAL_BLOCK = "home_proposal_"  # + the proposal id
 
 # The message shortcut "Add as a step" and its form
 ADD_STEP_SHORTCUT = "add_as_step"

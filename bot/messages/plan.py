@@ -164,11 +164,16 @@ def slip_alert(slip: Slip, *, every: int) -> Message:
     """To the owner: the forecast passed the agreed target; why, and a button to propose a new date."""
     project = slip.project
     causes = []
+    if slip.drivers:  # what sets the forecast first, then what else holds the project back
+        shown_drivers = [step_label(s) for s in slip.drivers[:3]]
+        more = f" and {len(slip.drivers) - 3} more" if len(slip.drivers) > 3 else ""
+        verb = "sets" if len(slip.drivers) == 1 else "set"
+        causes.append(f"{', '.join(shown_drivers)}{more}, due {day(slip.forecast)}, {verb} the forecast")
     if slip.overdue:
         causes.append(plural(slip.overdue, "overdue step"))
     if slip.held_days:
         causes.append(f"{plural(slip.held_days, 'working day')} waiting on the client")
-    why = f" Causes: {', '.join(causes)}." if causes else ""
+    why = f" Causes: {'; '.join(causes)}." if causes else ""
     text = (
         f":chart_with_downwards_trend: {project_label(project)} is forecast to finish {day(slip.forecast)}, "
         f"{plural(slip.slip_days, 'working day')} past the agreed {day(project.target_date)}.{why}"

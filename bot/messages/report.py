@@ -22,9 +22,11 @@ from bot.core.text import clean
 from bot.messages.blocks import Message, reply
 from bot.messages.format import day, plural
 from bot.messages.labels import project_label
-from storage.models import Project, Stage
+from storage.models import Hold, Project, Stage
 
-CSV_COLUMNS = ("number", "title", "stage", "assignee", "due", "done", "done by", "approved by", "removed", "link")
+CSV_COLUMNS = (
+    "number", "title", "stage", "assignee", "due", "done", "done by", "approved by", "removed", "link", "waiting on the client"
+)  # fmt: skip
 _SPREADSHEET_FORMULA = ("=", "+", "-", "@", "\t", "\r")  # a cell a spreadsheet would run as a formula
 
 
@@ -98,7 +100,17 @@ def _dates(found: ProjectReport) -> list[str]:
     lines.append(
         f"- Client-held: {plural(found.held_days, 'working day')} waiting on the client (decisions, answers, their steps)"
     )
+    numbers = {s.id: s.number for s in found.steps}
+    for hold in found.holds:
+        reason = f": {one_line(hold.reason)}" if hold.reason else ""
+        lines.append(f"  - #{numbers.get(hold.step_id, '?')} waited on the client {_hold_period(hold, found)}{reason}")
     return lines
+
+
+def _hold_period(hold: Hold, found: ProjectReport) -> str:
+    tz = ZoneInfo(found.project.tz)
+    since = day(hold.started_at.astimezone(tz).date())
+    return f"from {since} to {day(hold.ended_at.astimezone(tz).date())}" if hold.ended_at else f"since {since}"
 
 
 def _slip(days: int | None) -> str:
@@ -246,6 +258,11 @@ def steps_csv(found: ProjectReport) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
+    waits: dict[int, list[str]] = {}
+    for hold in found.holds:  # each stretch with its reason: `2026-11-26..2026-12-01 copy not sent yet`
+        since = hold.started_at.astimezone(tz).date().isoformat()
+        until = hold.ended_at.astimezone(tz).date().isoformat() if hold.ended_at else ""
+        waits.setdefault(hold.step_id, []).append(f"{since}..{until} {hold.reason or ''}".strip())
     for s in found.steps:
         writer.writerow(
             [
@@ -259,6 +276,7 @@ def steps_csv(found: ProjectReport) -> str:
                 cell(found.approved_by(s) or ""),
                 s.removed_at.astimezone(tz).date().isoformat() if s.removed_at else "",
                 cell(s.link or ""),
+                cell("; ".join(waits.get(s.id or 0, []))),
             ]
         )
     return out.getvalue()

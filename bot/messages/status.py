@@ -13,7 +13,7 @@ from bot.core.overview import Plan
 from bot.core.status import WEEKDAYS, Status, StepLine
 from bot.core.text import cut
 from bot.messages.blocks import Block, Message, bulleted, context, header, section
-from bot.messages.format import day, escape, mention, plural
+from bot.messages.format import day, escape, mention, mentions, plural
 from bot.messages.labels import step_label
 from bot.messages.limits import FALLBACK_MAX, LABEL_MAX
 from storage.models import Stage
@@ -102,19 +102,28 @@ def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> M
     shown_soon = {line.step.number for line in [*status.overdue, *status.due_soon]}
     later = [s for s in status.next_open if s.number not in shown_soon]
     if later:
-        lines = [f"{step_label(s)}" + (f", due {day(s.due_date)}" if s.due_date else ", no date yet") for s in later]
+        lines = [
+            f"{step_label(s)}: {mention(s.assignee_id) if s.assignee_id else '_unassigned_'}"
+            + (f", due {day(s.due_date)}" if s.due_date else ", no date yet")
+            for s in later
+        ]
         blocks.append(section(bulleted(":arrow_right: *Next up*", lines)))
+    on = f" on {mentions(plan.deciders, last='or')}," if plan is not None and plan.deciders else ""
     waiting = [
-        f"{escape(cut(w.deliverable.title, LABEL_MAX))} v{w.deliverable.version}: waiting {waited(w.since, now)}"
+        f"{escape(cut(w.deliverable.title, LABEL_MAX))} v{w.deliverable.version}: waiting{on} {waited(w.since, now)}"
         for w in status.waiting
     ]
     if plan is not None and plan.proposal is not None:
         p = plan.proposal
-        waiting.append(f"New target {day(p.new_target)} (from {day(p.old_target)}): waiting {waited(p.proposed_at, now)}")
+        waiting.append(f"New target {day(p.new_target)} (from {day(p.old_target)}): waiting{on} {waited(p.proposed_at, now)}")
     if waiting:
         blocks.append(section(bulleted(f":hourglass_flowing_sand: *Waiting for a decision ({len(waiting)})*", waiting)))
     if plan is not None and plan.waiting_on_client:
-        held = [f"{step_label(s)}" for s in plan.waiting_on_client]
+        reasons = plan.wait_reasons
+        held = [
+            step_label(s) + (f": {escape(cut(reasons[s.id], LABEL_MAX))}" if s.id in reasons else "")
+            for s in plan.waiting_on_client
+        ]
         blocks.append(section(bulleted(f":pause_button: *Waiting on the client ({len(held)})*", held)))
     if not status.total:
         blocks.append(context("No steps yet. Add one: `/project step add Kick-off call @person due:fri`"))

@@ -4,6 +4,7 @@ so it shows what was decided, and tell the owner when an approver wants to discu
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime
 
 from slack_sdk import WebClient
@@ -18,9 +19,9 @@ from bot.core.status import slip
 from bot.core.targets import proposal_by_id
 from bot.messages import plan as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import refusal
+from bot.messages.errors import OOPS, refusal
 from bot.services import Services
-from storage.models import Project, Proposal
+from storage.models import Project, Proposal, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -133,3 +134,47 @@ def owed_proposals(services: Services, project_id: int) -> list[int]:
             )
         )
         return [row for row in rows if row is not None]
+
+
+def decide_proposal(
+    services: Services, client: WebClient, *, team_id: str, user_id: str, proposal_id: int, accept: bool,
+    comment: str | None, tell: Callable[[Message], None],
+) -> bool:  # fmt: skip
+    """Accept or Discuss, from the channel message or the Home tab: one outcome however many
+    clicks; the message then shows what stands. True when this click decided."""
+    try:
+        with services.db.transaction() as session:
+            targets.decide_proposal(
+                session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
+                now=utcnow(),
+            )  # fmt: skip
+    except UserError as error:
+        tell(refusal(error))
+        return False
+    except Exception:
+        log.exception("deciding date proposal %s failed", proposal_id)
+        tell(reply(OOPS))
+        return False
+    refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
+    if not accept:
+        tell_owner_discuss(services, client, team_id=team_id, proposal_id=proposal_id)
+    return True
+
+
+def open_discuss_form(
+    services: Services, client: WebClient, *, team_id: str, user_id: str, proposal_id: int, trigger_id: str,
+    tell: Callable[[Message], None],
+) -> None:  # fmt: skip
+    """Check the clicker may decide (and that it still waits) before asking for a comment."""
+    try:
+        with services.db.reader() as session:
+            proposal, project = targets.proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
+            targets.check_may_decide(session, proposal=proposal, project=project, actor=user_id)
+    except UserError as error:
+        tell(refusal(error))
+        return
+    try:
+        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name))
+    except Exception:
+        log.exception("views.open for a discussion failed")
+        tell(reply("Slack didn't open the form in time. Please click Discuss again."))
