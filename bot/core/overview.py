@@ -69,7 +69,7 @@ def overview(
         query = query.where(col(Project.closed_at).is_(None))
     if scope == "mine":
         assigned = select(Step.project_id).where(
-            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None)
+            Step.team_id == team_id, Step.assignee_id == user_id, col(Step.done_at).is_(None), col(Step.removed_at).is_(None)
         )
         approving = select(Approver.project_id).where(Approver.team_id == team_id, Approver.user_id == user_id)
         query = query.where(or_(Project.owner_id == user_id, col(Project.id).in_(assigned), col(Project.id).in_(approving)))
@@ -128,7 +128,7 @@ class ClientView:
 
 def client_view_of(session: Session, project: Project, now: datetime, *, viewer: str) -> ClientView:
     status = status_of(session, project, now)
-    all_steps = steps_of(session, project)
+    all_steps = [s for s in steps_of(session, project) if s.removed_at is None]  # removed steps left the plan
     named = set(client_contacts(session, project))
     assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
     clients = named | {viewer} | known_clients(session, team_id=project.team_id, user_ids=assignees)
@@ -157,9 +157,10 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
 
 def steps_listing(session: Session, project: Project, *, scope: str, user_id: str, stage: Stage | None) -> tuple[list[Step], str]:
     """`steps`: open steps by default (dated first, then undated), someone's, a stage's, or all."""
-    live = [s for s in steps_of(session, project) if s.removed_at is None]
-    if scope == "all":
-        chosen, title = live, "all steps"
+    every = steps_of(session, project)
+    live = [s for s in every if s.removed_at is None]
+    if scope == "all":  # removed ones too, marked so: `steps all` is the plan's history
+        chosen, title = every, "all steps"
     elif scope in ("mine", "user"):
         chosen = [s for s in live if s.assignee_id == user_id and s.done_at is None]
         title = "your open steps" if scope == "mine" else "open steps of one person"

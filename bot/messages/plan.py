@@ -37,6 +37,8 @@ def steps_list(project: Project, steps: Sequence[Step], *, title: str, waiting: 
 
 
 def _step_line(step: Step, waiting: set[int]) -> str:
+    if step.removed_at is not None:
+        return f"~{step_label(step)}~ _removed from the plan_"
     who = mention(step.assignee_id) if step.assignee_id else "_unassigned_"
     when = f"due {day(step.due_date)}" if step.due_date else "no date"
     done = " :white_check_mark:" if step.done_at else ""

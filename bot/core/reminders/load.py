@@ -27,6 +27,7 @@ def load(session: Session, *, team_id: str, now: datetime, settings: Settings) -
         .join(Project, col(Project.id) == col(Step.project_id))
         .where(
             col(Step.done_at).is_(None),
+            col(Step.removed_at).is_(None),  # removed steps left the plan, and its reminders
             col(Step.due_date).is_not(None),
             col(Step.due_date) <= horizon,
             col(Step.team_id) == team_id,
@@ -64,7 +65,9 @@ def unchecked_projects(
     """Open projects with steps due soon whose channel Slack hasn't described since `older_than`:
     ask before planning, so a digest never goes where a client may read."""
     horizon = next_working_day((now + timedelta(hours=14)).date(), settings.work_days)
-    due = select(Step.project_id).where(col(Step.team_id) == team_id, col(Step.done_at).is_(None), col(Step.due_date) <= horizon)
+    due = select(Step.project_id).where(
+        col(Step.team_id) == team_id, col(Step.done_at).is_(None), col(Step.removed_at).is_(None), col(Step.due_date) <= horizon
+    )
     return list(
         session.exec(
             select(Project).where(
