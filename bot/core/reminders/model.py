@@ -116,3 +116,17 @@ class PassReport:
 
     def __str__(self) -> str:
         return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in vars(self).items())
+
+
+@dataclass
+class Tally:
+    """What one part of a pass (slip alerts, weekly drafts, repairs…) did: the pass's report counts
+    each part with one of these."""
+
+    sent: int = 0
+    deferred: int = 0  # Slack failed or the work broke: a later pass tries again
+    failed: int = 0  # given up for good, or the part itself broke this time
+    held: int = 0  # owed, but held back now (outside the recipient's working hours, or the process is stopping)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {value}" for name, value in vars(self).items())
