@@ -6,6 +6,7 @@ escalations and "I couldn't reach …" reports. Pure functions of domain data an
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -18,6 +19,7 @@ from bot.messages.limits import SECTION_MAX
 
 ASSIGNEE_DM, ESCALATION_DM, CHASE_DM = "assignee", "escalation", "chase"  # what a DM's summary counts
 MORE_BLOCK = "reminder_more:"  # + how many items the DM leaves out ("…and N more")
+SNOOZED = ":snoozed:"  # + the date: on the block that replaced a snoozed step's buttons
 
 MAX_DM_STEPS = 20  # two blocks per step: 20 steps stay well inside Slack's 50 blocks
 
@@ -218,10 +220,14 @@ def unreachable_report(*, recipient: str, error: str, project_name: str | None) 
     return {"text": what, "blocks": [section(f":warning: {what}\n{fix}")]}
 
 
-def step_resolved(blocks: Sequence[Block], step_id: int, note: str) -> tuple[str | None, list[Block]]:
+def step_resolved(
+    blocks: Sequence[Block], step_id: int, note: str, *, snoozed_until: date | None = None
+) -> tuple[str | None, list[Block]]:
     """The DM's blocks with one step's buttons replaced by `note` (mrkdwn), and its first line
-    counting what is left; returns (the new notification text or None, the blocks) for chat.update."""
-    return _resolved(blocks, f"{ids.REMINDER_STEP_BLOCK}{step_id}", note)
+    counting what is left; returns (the new notification text or None, the blocks) for chat.update.
+    A snoozed step is marked as such, so a DM left with nothing to do says what waits, and until when."""
+    mark = f"{SNOOZED}{snoozed_until.isoformat()}" if snoozed_until else ""
+    return _resolved(blocks, f"{ids.REMINDER_STEP_BLOCK}{step_id}", note, mark=mark)
 
 
 def decision_resolved(blocks: Sequence[Block], deliverable_id: int, note: str) -> tuple[str | None, list[Block]]:
@@ -229,8 +235,10 @@ def decision_resolved(blocks: Sequence[Block], deliverable_id: int, note: str) -
     return _resolved(blocks, f"{ids.CHASE_BLOCK}{deliverable_id}", note)
 
 
-def _resolved(blocks: Sequence[Block], block_id: str, note: str) -> tuple[str | None, list[Block]]:
-    changed = [context(note) | {"block_id": block_id} if block.get("block_id") == block_id else dict(block) for block in blocks]
+def _resolved(blocks: Sequence[Block], block_id: str, note: str, *, mark: str = "") -> tuple[str | None, list[Block]]:
+    changed = [
+        context(note) | {"block_id": block_id + mark} if block.get("block_id") == block_id else dict(block) for block in blocks
+    ]
     summary = next((b for b in changed if str(b.get("block_id", "")).startswith(f"{ids.REMINDER_SUMMARY_BLOCK}:")), None)
     if summary is None:  # a single escalation, or a DM sent before DMs were recounted: only the buttons change
         return None, changed
@@ -251,5 +259,27 @@ def _resolved(blocks: Sequence[Block], block_id: str, note: str) -> tuple[str | 
     emoji = {ASSIGNEE_DM: ":wave:", ESCALATION_DM: ":rotating_light:", CHASE_DM: ":hourglass_flowing_sand:"}.get(kind, "")
     if not (overdue or soon or rest):
         emoji = ":white_check_mark:"
+        if snoozed := _snoozed(changed):
+            emoji, text = ":zzz:", snoozed
     summary["text"] = {"type": "mrkdwn", "text": f"{emoji} {text}."[:SECTION_MAX]}
     return f"{text}.", changed
+
+
+def _snoozed(blocks: Sequence[Block]) -> str | None:
+    """ "Snoozed until Thu 3 Dec 2026: #3 Interviews", from a DM whose steps were resolved: what was
+    snoozed (each step's title, from its line) and until when; None if nothing was."""
+    until: dict[str, list[str]] = {}
+    for block in blocks:
+        found = str(block.get("block_id", ""))
+        if not (found.startswith(ids.REMINDER_STEP_BLOCK) and SNOOZED in found):
+            continue
+        step_id, when = found[len(ids.REMINDER_STEP_BLOCK) :].split(SNOOZED, 1)
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", when):
+            continue
+        line = next((b for b in blocks if str(b.get("block_id", "")).startswith(f"{ids.REMINDER_LINE_BLOCK}{step_id}:")), None)
+        title = re.search(r"\*(#\d+ [^*\n]*)\*", str(((line or {}).get("text") or {}).get("text", "")))
+        until.setdefault(when, []).append(title.group(1) if title else "a step")
+    if not until:
+        return None
+    parts = [f"{', '.join(titles)} until {day(date.fromisoformat(when))}" for when, titles in sorted(until.items())]
+    return "Snoozed " + "; ".join(parts) + ". Nothing else is left from this reminder"
