@@ -21,6 +21,12 @@ STEP_DONE_ACTION = "reminder_step_done"
 STEP_SNOOZE_ACTION = "reminder_step_snooze"
 REMINDER_STEP_BLOCK = "reminder_step_"  # + the step id: one actions block per step
 
+# Escalation DMs: Re-assign (a user select) and New date (a button and its form), beside Mark done / Snooze
+ESCALATION_ASSIGN_ACTION = "escalation_step_assign"
+ESCALATION_DATE_ACTION = "escalation_step_new_date"
+NEW_DATE_VIEW = "escalation_new_date_form"
+NEW_DATE_BLOCK, NEW_DATE_INPUT = "escalation_new_date", "date"
+
 # Date-change proposals
 PROPOSAL_ACCEPT_ACTION = "proposal_accept"
 PROPOSAL_DISCUSS_ACTION = "proposal_discuss"

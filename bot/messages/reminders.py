@@ -9,11 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date
+from typing import Any
 
 from bot.core.dates import working_days_between
 from bot.core.reminders.model import DueStep, WaitingDeliverable, in_dm_order
 from bot.messages import ids
-from bot.messages.blocks import Block, Message, bulleted, context, section
+from bot.messages.blocks import Block, Message, bulleted, context, modal, section
 from bot.messages.format import day, escape, mention, plural, shown
 from bot.messages.limits import SECTION_MAX
 
@@ -60,6 +61,37 @@ def step_buttons(step_id: int) -> Block:
             },
         ],
     }
+
+
+def escalation_buttons(step_id: int) -> Block:
+    """An escalated step's actions: Mark done / Snooze, Re-assign (pick a person) and New date (a form)."""
+    block = step_buttons(step_id)
+    block["elements"] += [
+        {
+            "type": "users_select",
+            "action_id": ids.ESCALATION_ASSIGN_ACTION,
+            "placeholder": {"type": "plain_text", "text": "Re-assign"},
+        },
+        {
+            "type": "button",
+            "action_id": ids.ESCALATION_DATE_ACTION,
+            "text": {"type": "plain_text", "text": "New date"},
+            "value": str(step_id),
+        },
+    ]
+    return block
+
+
+def new_date_form(*, label: str, project_name: str, initial: date, metadata: dict[str, Any]) -> dict[str, Any]:
+    """The New date form of an escalation DM: a date picker, as `step due #n <date>` would set it."""
+    picker: Block = {"type": "datepicker", "action_id": ids.NEW_DATE_INPUT, "initial_date": initial.isoformat()}
+    return modal(
+        callback_id=ids.NEW_DATE_VIEW, metadata=metadata, title="New date", submit="Set date",
+        blocks=[
+            section(f"A new due date for *{shown(label)}* in *{shown(project_name, 80)}*."),
+            {"type": "input", "block_id": ids.NEW_DATE_BLOCK, "label": {"type": "plain_text", "text": "Due"}, "element": picker},
+        ],
+    )  # fmt: skip
 
 
 def assignee_dm(steps: Sequence[DueStep], *, today: date, work_days: frozenset[int]) -> Message:
@@ -176,7 +208,7 @@ def _message_link(link: str | None, label: str) -> str | None:
 def escalation(items: Sequence[tuple[DueStep, int]], links: Mapping[int, str] | None = None) -> Message:
     """One DM to a project owner about the steps overdue too long, each with its working days late,
     its project channel and, for a step made from a message, that message (`links`: step id → permalink).
-    Mark done / Snooze work here too."""
+    Mark done / Snooze work here too, and Re-assign / New date."""
     ordered = sorted(items, key=lambda pair: (pair[0].due_date, pair[0].project_name.casefold(), pair[0].number))
     links = links or {}
     if len(ordered) == 1:
@@ -185,14 +217,14 @@ def escalation(items: Sequence[tuple[DueStep, int]], links: Mapping[int, str] | 
             "text": f"#{step.number} in {shown(step.project_name, 80)} is {plural(late, 'working day')} overdue",
             "blocks": [
                 line_block(step.step_id, f":rotating_light: {_escalated(step, late, links)}", overdue=True),
-                step_buttons(step.step_id),
+                escalation_buttons(step.step_id),
             ],
         }
     summary = summary_text(ESCALATION_DM, len(ordered))
     blocks: list[Block] = [summary_block(ESCALATION_DM, f":rotating_light: {summary}:")]
     for step, late in ordered[:MAX_DM_STEPS]:
         blocks.append(line_block(step.step_id, _escalated(step, late, links), overdue=True))
-        blocks.append(step_buttons(step.step_id))
+        blocks.append(escalation_buttons(step.step_id))
     if len(ordered) > MAX_DM_STEPS:
         blocks.append(more_block(len(ordered) - MAX_DM_STEPS, "`/project status` in each project shows them."))
     return {"text": f"{summary}.", "blocks": blocks}
