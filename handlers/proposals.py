@@ -1,5 +1,6 @@
-"""The Accept and Discuss buttons of date-change proposals, and the Discuss comment form. Ack
-first; the database decides (one outcome however many clicks); the message shows what stands."""
+"""The Accept and Discuss buttons of date-change proposals (on their message, and in the
+approver's chase DM), and the Discuss comment form. Ack first; the database decides (one outcome
+however many clicks); the message shows what stands."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from bot.messages import ids
 from bot.messages import plan as messages
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
+from bot.messages.format import mention
+from bot.messages.reminders import proposal_resolved
 from bot.services import Services
 from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
 from handlers.answer import Answer
@@ -48,6 +51,37 @@ def register(app: App, services: Services) -> None:
             return
         trigger_id = body.get("trigger_id", "")
         services.work.submit(lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer), "Discuss")
+
+    @app.action(ids.CHASE_ACCEPT_ACTION)
+    def chase_accept_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        """Accept in the approver's chase DM: the same single decision as on the channel message."""
+        ack()
+        team_id, user_id, proposal_id = installation_team(context), body["user"]["id"], button_id(body)
+        answer = Answer(client, user_id, respond=respond)
+        if proposal_id is None:
+            services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Accept (DM)")
+            return
+
+        def accept() -> None:
+            if decide(services, client, team_id, user_id, proposal_id, True, None, answer):
+                note = f":white_check_mark: Accepted by {mention(user_id)}. The message in the project channel says so."
+                _update_dm(client, body, proposal_id, note)
+
+        services.work.submit(accept, "Accept (DM)")
+
+    @app.action(ids.CHASE_DISCUSS_ACTION)
+    def chase_discuss_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        """Discuss in the chase DM: the same comment form as on the channel message."""
+        ack()
+        team_id, user_id, proposal_id = installation_team(context), body["user"]["id"], button_id(body)
+        answer = Answer(client, user_id, respond=respond)
+        if proposal_id is None:
+            services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Discuss (DM)")
+            return
+        trigger_id = body.get("trigger_id", "")
+        services.work.submit(
+            lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer), "Discuss (DM)"
+        )
 
     @app.action(ids.PROPOSE_DATE_ACTION)
     def propose_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
@@ -161,7 +195,8 @@ def open_propose_form(
 def decide(
     services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, accept: bool,
     comment: str | None, answer: Answer,
-) -> None:  # fmt: skip
+) -> bool:  # fmt: skip
+    """Record the decision (one, however many clicks) and show it; True when this click made it."""
     try:
         with services.db.transaction() as session:
             targets.decide_proposal(
@@ -170,14 +205,30 @@ def decide(
             )  # fmt: skip
     except ProposalDecided as late:
         answer(refusal(late))
-        return
+        return False
     except UserError as error:
         answer(refusal(error))
-        return
+        return False
     except Exception:
         log.exception("deciding date proposal %s failed", proposal_id)
         answer(reply(OOPS))
-        return
+        return False
     refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
     if not accept:
         tell_owner_discuss(services, client, team_id=team_id, proposal_id=proposal_id)
+    return True
+
+
+def _update_dm(client: WebClient, body: dict, proposal_id: int, note: str) -> None:
+    """Rewrite the clicked chase DM: what happened instead of Accept / Discuss, counts updated."""
+    container, message = body.get("container") or {}, body.get("message") or {}
+    if not container.get("channel_id") or not container.get("message_ts"):
+        return
+    text, blocks = proposal_resolved(message.get("blocks") or [], proposal_id, note)
+    try:
+        client.chat_update(
+            channel=container["channel_id"], ts=container["message_ts"], text=text or message.get("text") or "Reminder",
+            blocks=blocks,
+        )  # fmt: skip
+    except Exception:
+        log.exception("could not update the chase DM")

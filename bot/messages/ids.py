@@ -48,6 +48,11 @@ CHASE_APPROVE_ACTION = "chase_approve"
 CHASE_REJECT_ACTION = "chase_reject"
 CHASE_BLOCK = "chase_decide_"  # + the deliverable id
 CHASE_LINE_BLOCK = "chase_line_"  # + the deliverable id
+# …and Accept / Discuss on a date-change proposal in the same DM (its block counts with CHASE_BLOCK's)
+CHASE_ACCEPT_ACTION = "chase_proposal_accept"
+CHASE_DISCUSS_ACTION = "chase_proposal_discuss"
+CHASE_PROPOSAL_BLOCK = "chase_decide_date_"  # + the proposal id
+CHASE_PROPOSAL_LINE_BLOCK = "chase_line_date_"  # + the proposal id
 
 # The Home tab: Done / Snooze on my steps, Approve / Reject on my decisions
 HOME_STEP_DONE_ACTION = "home_step_done"

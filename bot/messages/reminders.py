@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.dates import working_days_between
-from bot.core.reminders.model import DueStep, WaitingDeliverable, in_dm_order
+from bot.core.reminders.model import DueStep, WaitingDeliverable, WaitingProposal, in_dm_order
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, bulleted, context, modal, section
 from bot.messages.format import day, escape, mention, plural, shown
@@ -111,8 +111,10 @@ def assignee_dm(steps: Sequence[DueStep], *, today: date, work_days: frozenset[i
 
 def summary_text(kind: str, overdue: int, soon: int = 0) -> str:
     """The first line of a reminder DM, counting what it still asks of its reader."""
-    if kind == CHASE_DM:
-        return f"{plural(overdue, 'deliverable')} waiting for your decision" if overdue else "Nothing here waits for you any more"
+    if kind == CHASE_DM:  # `overdue`: deliverables; `soon`: date-change proposals
+        waiting = [plural(overdue, "deliverable")] if overdue else []
+        waiting += [plural(soon, "date change")] if soon else []
+        return f"{' and '.join(waiting)} waiting for your decision" if waiting else "Nothing here waits for you any more"
     if kind == ESCALATION_DM:
         if not overdue:
             return "Every step here is dealt with"
@@ -155,13 +157,26 @@ def channel_digest(steps: Sequence[DueStep], *, today: date, work_days: frozense
     }
 
 
-def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]], links: Mapping[int, str] | None = None) -> Message:
-    """A DM to an approver: deliverables waiting for their decision, with working days waited, a link
-    to each approval message (`links`: deliverable id → its permalink) and Approve / Reject right here."""
+def approver_chase(
+    items: Sequence[tuple[WaitingDeliverable, int]], links: Mapping[int, str] | None = None,
+    proposals: Sequence[tuple[WaitingProposal, int]] = (), proposal_links: Mapping[int, str] | None = None,
+) -> Message:  # fmt: skip
+    """A DM to an approver: deliverables and date-change proposals waiting for their decision, with
+    working days waited, a link to each message (`links`, `proposal_links`: id → its permalink) and
+    Approve / Reject, or Accept / Discuss, right here."""
     ordered = sorted(items, key=lambda pair: pair[0].submitted_at)
-    summary = summary_text(CHASE_DM, len(ordered))
+    dates = sorted(proposals, key=lambda pair: pair[0].proposed_at)
+    summary = summary_text(CHASE_DM, len(ordered), len(dates))
     blocks: list[Block] = [summary_block(CHASE_DM, f":hourglass_flowing_sand: {summary}")]
-    for d, waited in ordered[:MAX_DM_STEPS]:
+    room = max(MAX_DM_STEPS - len(dates), 0)  # MAX_DM_STEPS items in all: two blocks each, within Slack's 50
+    for p, waited in dates[:MAX_DM_STEPS]:
+        link = _message_link((proposal_links or {}).get(p.proposal_id), "open its message")
+        where = f"<#{p.channel_id}>" + (f" · {link}" if link else "")
+        change = f"{day(p.old_target)} → *{day(p.new_target)}*" if p.old_target else f"*{day(p.new_target)}*"
+        line = f"New target date for *{shown(p.project_name, 80)}* ({where}): {change}, waiting {plural(waited, 'working day')}"
+        blocks.append(section(line) | {"block_id": f"{ids.CHASE_PROPOSAL_LINE_BLOCK}{p.proposal_id}"})
+        blocks.append(proposal_buttons(p.proposal_id))
+    for d, waited in ordered[:room]:
         link = _message_link((links or {}).get(d.deliverable_id), "open its message")
         where = f"<#{d.channel_id}>" + (f" · {link}" if link else "")
         line = (
@@ -169,10 +184,40 @@ def approver_chase(items: Sequence[tuple[WaitingDeliverable, int]], links: Mappi
         )
         blocks.append(section(line) | {"block_id": f"{ids.CHASE_LINE_BLOCK}{d.deliverable_id}"})
         blocks.append(decision_buttons(d.deliverable_id))
-    if len(ordered) > MAX_DM_STEPS:
-        blocks.append(more_block(len(ordered) - MAX_DM_STEPS, "They are waiting on their messages in the project channels."))
-    blocks.append(context("Approve or reject here, or on the message in the project channel: it is the same decision."))
+    if len(ordered) + len(dates) > MAX_DM_STEPS:
+        rest = len(ordered) + len(dates) - MAX_DM_STEPS
+        blocks.append(more_block(rest, "They are waiting on their messages in the project channels."))
+    same = "Approve or reject here" if ordered else "Accept or discuss here"
+    blocks.append(context(f"{same}, or on the message in the project channel: it is the same decision."))
     return {"text": summary, "blocks": blocks}
+
+
+def proposal_buttons(proposal_id: int) -> Block:
+    """Accept / Discuss on a date-change proposal in a chase DM: the channel message's own decision."""
+    return {
+        "type": "actions",
+        "block_id": f"{ids.CHASE_PROPOSAL_BLOCK}{proposal_id}",
+        "elements": [
+            {
+                "type": "button",
+                "action_id": ids.CHASE_ACCEPT_ACTION,
+                "text": {"type": "plain_text", "text": "Accept"},
+                "style": "primary",
+                "value": str(proposal_id),
+            },
+            {
+                "type": "button",
+                "action_id": ids.CHASE_DISCUSS_ACTION,
+                "text": {"type": "plain_text", "text": "Discuss"},
+                "value": str(proposal_id),
+            },
+        ],
+    }
+
+
+def proposal_resolved(blocks: Sequence[Block], proposal_id: int, note: str) -> tuple[str | None, list[Block]]:
+    """The chase DM with one proposal's Accept / Discuss replaced by `note`, recounted."""
+    return _resolved(blocks, f"{ids.CHASE_PROPOSAL_BLOCK}{proposal_id}", note)
 
 
 def decision_buttons(deliverable_id: int) -> Block:
@@ -277,7 +322,8 @@ def _resolved(blocks: Sequence[Block], block_id: str, note: str, *, mark: str = 
     kind = str(summary["block_id"]).split(":", 1)[1]
     live = {str(b["block_id"]) for b in changed if b.get("type") == "actions" and "block_id" in b}
     if kind == CHASE_DM:
-        overdue, soon = sum(1 for b in live if b.startswith(ids.CHASE_BLOCK)), 0
+        soon = sum(1 for b in live if b.startswith(ids.CHASE_PROPOSAL_BLOCK))
+        overdue = sum(1 for b in live if b.startswith(ids.CHASE_BLOCK)) - soon
     else:
         kinds = [
             str(b["block_id"]).rsplit(":", 1)[1]
