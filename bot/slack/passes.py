@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.core.reminders.model import PassReport, Tally
 from bot.services import Services
 from bot.slack.approvals import repair_messages
+from bot.slack.home_tabs import retry_failed_homes
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
 from bot.slack.signoff import repair_signoffs
@@ -66,6 +67,10 @@ def _slip_alerts(run: Pass, tally: Tally) -> None:
     alert_slips(run.services, run.client, team_id=run.team_id, now=run.now(), stop=run.outbox.stopping, tally=tally)
 
 
+def _home_retries(run: Pass, tally: Tally) -> None:  # Home tabs Slack failed to take
+    retry_failed_homes(run.services, run.client, team_id=run.team_id, now=run.now(), stop=run.outbox.stopping, tally=tally)
+
+
 def _weekly_drafts(run: Pass, tally: Tally) -> None:  # each project's weekly client update, to its owner
     draft_weekly_updates(run.services, run.client, team_id=run.team_id, now=run.now(), stop=run.outbox.stopping, tally=tally)
 
@@ -79,6 +84,7 @@ PARTS: tuple[tuple[str, Part], ...] = (
     ("sign-off repairs", _signoff_repairs),
     ("slip alerts", _slip_alerts),
     ("weekly drafts", _weekly_drafts),
+    ("home retries", _home_retries),
 )
 
 
