@@ -36,3 +36,14 @@ def test_a_project_whose_only_open_step_was_removed_is_not_in_list_mine(bot, sla
         bot.run("step remove #1", user="U_OWNER", channel="C_PROJ")
         mine = bot.run("list mine", user="U_BOB", channel="C_PROJ")
     assert "Acme website" not in text_of(mine)
+
+
+def test_a_removed_step_of_the_clients_is_no_longer_waiting_on_them_in_the_client_view(bot, slack):
+    slack.user_team["U0ACME"] = "T0ACMECORP"
+    with freeze_time(at(MON, "09:00"), tick=True):
+        bot.run('new "Acme website" client:Acme due:2026-12-18', user="U_OWNER", channel="C0ACME")
+        bot.run("approver add <@U0ACME>", user="U_OWNER", channel="C0ACME")
+        bot.run("step add Send the logo files <@U0ACME> due:2026-12-02", user="U_OWNER", channel="C0ACME")
+        assert "Send the logo files" in text_of(bot.run("status", user="U0ACME", channel="C0ACME"))
+        bot.run("step remove #1", user="U_OWNER", channel="C0ACME")
+        assert "Send the logo files" not in text_of(bot.run("status", user="U0ACME", channel="C0ACME"))

@@ -116,12 +116,13 @@ class PassSummary:
 
 def run_pass(
     services: Services, client: WebClient, now: datetime, *, team_id: str, outbox: Outbox | None = None,
-    parts: tuple[tuple[str, Part], ...] = PARTS,
+    parts: tuple[tuple[str, Part], ...] | None = None,
 ) -> PassSummary:  # fmt: skip
-    """Run every part at `now` for the workspace `team_id`; nothing new starts once the outbox is stopping."""
+    """Run every part (`PARTS` unless told) at `now` for the workspace `team_id`; nothing new starts
+    once the outbox is stopping."""
     run = Pass(services, client, team_id, outbox or Outbox(client), now)
     summary = PassSummary({}, [])
-    for name, part in parts:
+    for name, part in PARTS if parts is None else parts:
         if run.outbox.stopping.is_set():
             break  # the process is stopping: a later pass (maybe another process's) has the rest
         tally = summary.parts[name] = Tally()
