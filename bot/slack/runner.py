@@ -152,7 +152,7 @@ def remind_once(settings: Settings) -> int:
         summary = run_pass(services, client, utcnow(), team_id=team_id)
     finally:
         services.db.dispose()
-    log.info("pass: %s", summary)
+    log.info("reminder pass: %s", summary)
     print("\n".join(summary.lines()))
     return 0
 

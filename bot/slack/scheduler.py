@@ -68,4 +68,4 @@ class ReminderScheduler:
             log.exception("reminder pass failed")
             return
         if summary.busy:
-            log.info("pass: %s", summary)
+            log.info("reminder pass: %s", summary)
