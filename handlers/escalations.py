@@ -8,10 +8,8 @@ when it is submitted; a DM too long to carry gets a short reply in its thread in
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import zlib
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
@@ -27,10 +25,10 @@ from bot.core.errors import TeamOnly, UserError
 from bot.core.projects import local_today
 from bot.core.steps import step_for_button
 from bot.messages import ids
-from bot.messages.blocks import Block, reply
+from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.messages.format import day, mention, shown
-from bot.messages.reminders import new_date_form, step_resolved
+from bot.messages.reminders import carried_dm, dm_carried, new_date_form, step_resolved
 from bot.services import Services
 from bot.slack.people import person_facts
 from handlers.answer import Answer
@@ -38,8 +36,6 @@ from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import Project, Step, utcnow
 
 log = logging.getLogger(__name__)
-
-PACKED_MAX = 2500  # of the 3,000 characters Slack keeps in a form's private_metadata
 
 
 def register(app: App, services: Services) -> None:
@@ -139,12 +135,7 @@ def _open_form(services: Services, body: dict, client: WebClient, context: BoltC
     except UserError as error:
         tell(refusal(error))
         return
-    channel, ts = _dm_of(body)
-    message = body.get("message") or {}
-    metadata: dict[str, Any] = {"step": step_id, "channel": channel, "ts": ts, "text": str(message.get("text") or "")[:200]}
-    packed = _pack(message.get("blocks") or [])
-    if packed is not None:
-        metadata["blocks"] = packed
+    metadata: dict[str, Any] = {"step": step_id, **carried_dm(*_dm_of(body), body.get("message") or {})}
     today = local_today(project.tz, utcnow())
     initial = max(step.due_date or today, today)
     form = new_date_form(label=f"#{step.number} {step.title}", project_name=project.name, initial=initial, metadata=metadata)
@@ -182,13 +173,15 @@ def _set_date(services: Services, body: dict, client: WebClient, context: BoltCo
         tell(reply(OOPS))
         return
     note = f":date: New date {day(chosen)}, set by {mention(user_id)}."
-    where = (str(form.get("channel") or ""), str(form.get("ts") or ""))
-    blocks = _unpack(form.get("blocks"))
-    if blocks is not None:
-        _update_dm(client, where, {"text": form.get("text"), "blocks": blocks}, step_id, note)
-    elif all(where):  # a DM too long to carry in the form: say it under the step's DM instead
+    carried = dm_carried(form)
+    if carried is None:
+        return
+    channel, ts, message = carried
+    if message is not None:
+        _update_dm(client, (channel, ts), message, step_id, note)
+    else:  # a DM too long to carry in the form: say it under the step's DM instead
         try:
-            client.chat_postMessage(channel=where[0], thread_ts=where[1], text=f"{shown(''.join(labels))}: {note}")
+            client.chat_postMessage(channel=channel, thread_ts=ts, text=f"{shown(''.join(labels))}: {note}")
         except Exception:
             log.exception("could not reply under the escalation DM")
 
@@ -244,18 +237,3 @@ def _today_of(services: Services, team_id: str, step_id: int) -> date | None:
         step = session.get(Step, step_id)
         project = session.get(Project, step.project_id) if step is not None and step.team_id == team_id else None
         return local_today(project.tz, utcnow()) if project is not None else None
-
-
-def _pack(blocks: list[Block]) -> str | None:
-    packed = base64.b64encode(zlib.compress(json.dumps(blocks, separators=(",", ":")).encode())).decode()
-    return packed if len(packed) <= PACKED_MAX else None
-
-
-def _unpack(packed: object) -> list[Block] | None:
-    if not isinstance(packed, str):
-        return None
-    try:
-        found = json.loads(zlib.decompress(base64.b64decode(packed)))
-    except (ValueError, zlib.error):
-        return None
-    return found if isinstance(found, list) else None

@@ -20,7 +20,7 @@ from bot.messages import plan as messages
 from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.messages.format import mention
-from bot.messages.reminders import proposal_resolved
+from bot.messages.reminders import carried_dm, dm_carried, proposal_resolved
 from bot.services import Services
 from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
 from handlers.answer import Answer
@@ -65,7 +65,9 @@ def register(app: App, services: Services) -> None:
         def accept() -> None:
             if decide(services, client, team_id, user_id, proposal_id, True, None, answer):
                 note = f":white_check_mark: Accepted by {mention(user_id)}. The message in the project channel says so."
-                _update_dm(client, body, proposal_id, note)
+                container = body.get("container") or {}
+                where = str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
+                _update_dm(client, *where, body.get("message") or {}, proposal_id, note)
 
         services.work.submit(accept, "Accept (DM)")
 
@@ -79,8 +81,10 @@ def register(app: App, services: Services) -> None:
             services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Discuss (DM)")
             return
         trigger_id = body.get("trigger_id", "")
+        container = body.get("container") or {}
+        dm = carried_dm(str(container.get("channel_id") or ""), str(container.get("message_ts") or ""), body.get("message") or {})
         services.work.submit(
-            lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer), "Discuss (DM)"
+            lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer, dm=dm), "Discuss (DM)"
         )
 
     @app.action(ids.PROPOSE_DATE_ACTION)
@@ -141,7 +145,15 @@ def register(app: App, services: Services) -> None:
         ack()
         team_id, user_id = installation_team(context), body["user"]["id"]
         answer = Answer(client, user_id)
-        services.work.submit(lambda: decide(services, client, team_id, user_id, proposal_id, False, comment, answer), "Discuss")
+        carried = _carried(view)
+
+        def discuss() -> None:
+            if decide(services, client, team_id, user_id, proposal_id, False, comment, answer) and carried is not None:
+                channel, ts, message = carried  # opened from the chase DM: it says so now
+                note = f":speech_balloon: {mention(user_id)} asked to discuss it; the owner is told."
+                _update_dm(client, channel, ts, message or {}, proposal_id, note)
+
+        services.work.submit(discuss, "Discuss")
 
 
 def read_metadata(view: dict) -> int | None:
@@ -152,9 +164,19 @@ def read_metadata(view: dict) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ROW_ID else None
 
 
+def _carried(view: dict) -> tuple[str, str, dict | None] | None:
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    found = dm_carried(metadata) if isinstance(metadata, dict) else None
+    return found if found is not None and found[2] is not None else None
+
+
 def open_form(
-    services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, trigger_id: str, answer: Answer
-) -> None:
+    services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, trigger_id: str, answer: Answer,
+    dm: dict | None = None,
+) -> None:  # fmt: skip
     """Check the clicker may decide (and that it still waits) before asking for a comment."""
     try:
         with services.db.reader() as session:
@@ -164,7 +186,7 @@ def open_form(
         answer(refusal(error))
         return
     try:
-        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name))
+        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name, extra=dm))
     except Exception:
         log.exception("views.open for a discussion failed")
         answer(reply("Slack didn't open the form in time. Please click Discuss again."))
@@ -219,16 +241,12 @@ def decide(
     return True
 
 
-def _update_dm(client: WebClient, body: dict, proposal_id: int, note: str) -> None:
-    """Rewrite the clicked chase DM: what happened instead of Accept / Discuss, counts updated."""
-    container, message = body.get("container") or {}, body.get("message") or {}
-    if not container.get("channel_id") or not container.get("message_ts"):
+def _update_dm(client: WebClient, channel: str, ts: str, message: dict, proposal_id: int, note: str) -> None:
+    """Rewrite the chase DM: what happened instead of Accept / Discuss, counts updated."""
+    if not channel or not ts:
         return
     text, blocks = proposal_resolved(message.get("blocks") or [], proposal_id, note)
     try:
-        client.chat_update(
-            channel=container["channel_id"], ts=container["message_ts"], text=text or message.get("text") or "Reminder",
-            blocks=blocks,
-        )  # fmt: skip
+        client.chat_update(channel=channel, ts=ts, text=text or message.get("text") or "Reminder", blocks=blocks)
     except Exception:
         log.exception("could not update the chase DM")

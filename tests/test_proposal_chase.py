@@ -102,6 +102,30 @@ def test_accept_in_the_chase_dm_is_the_proposals_one_decision_and_the_dm_and_cha
     assert len(chase_dms(slack, CLIENT)) == 1  # decided: never chased again
 
 
+def test_discuss_in_the_chase_dm_asks_for_a_comment_then_decides_and_the_dm_says_so(bot, slack, db):
+    proposal = a_date_proposal(bot, slack, CLIENT)
+    run_pass(make_services(db, slack), slack, at(THU, "10:00"))
+    (dm,) = chase_dms(slack, CLIENT)
+
+    dm_click(bot, ids.CHASE_DISCUSS_ACTION, proposal.id, CLIENT, dm)
+    (opened,) = slack.wait_for("views.open")
+    view = opened.params["view"]
+    assert view["callback_id"] == ids.DISCUSS_VIEW
+    comment = {"type": "plain_text_input", "value": "Can we keep Jan 8?"}
+    bot.view_submission(
+        callback_id=ids.DISCUSS_VIEW, user_id=CLIENT, user_team_id="T0ACMECORP", private_metadata=view["private_metadata"],
+        values={ids.DISCUSS_COMMENT_BLOCK: {ids.DISCUSS_COMMENT_INPUT: comment}},
+    )  # fmt: skip
+    bot.settle()
+
+    (dm_update,) = [c.params for c in slack.calls_to("chat.update") if c.params["channel"] == "D0CLIENT"]
+    assert "<@U0CLIENT> asked to discuss it" in text_of(dm_update)
+    assert ids.CHASE_ACCEPT_ACTION not in json.dumps(dm_update["blocks"])
+    with db.reader() as session:
+        found = session.get(Proposal, proposal.id)
+        assert found.state == ProposalState.DISCUSS.value and found.comment == "Can we keep Jan 8?"
+
+
 def test_discuss_in_the_chase_dm_opens_the_comment_form_and_someone_else_is_refused(bot, slack, db):
     proposal = a_date_proposal(bot, slack, CLIENT)
     run_pass(make_services(db, slack), slack, at(THU, "10:00"))

@@ -135,10 +135,12 @@ def _button(label: str, action_id: str, proposal: Proposal, style: str | None) -
     return button
 
 
-def discuss_modal(proposal: Proposal, project_name: str) -> dict[str, Any]:
+def discuss_modal(proposal: Proposal, project_name: str, *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`extra`: more for the form's metadata (the chase DM it was opened from)."""
     intro = f"The new target {day(proposal.new_target)} for *{shown(project_name, 80)}*. What would you like to discuss?"
     return modal(
-        callback_id=ids.DISCUSS_VIEW, metadata={"proposal_id": proposal.id}, title="Discuss the new date", submit="Send",
+        callback_id=ids.DISCUSS_VIEW, metadata={"proposal_id": proposal.id, **(extra or {})}, title="Discuss the new date",
+        submit="Send",
         blocks=[
             section(intro),
             text_input(

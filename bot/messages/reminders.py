@@ -6,7 +6,10 @@ escalations and "I couldn't reach …" reports. Pure functions of domain data an
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -361,3 +364,33 @@ def _snoozed(blocks: Sequence[Block]) -> str | None:
         return None
     parts = [f"{', '.join(titles)} until {day(date.fromisoformat(when))}" for when, titles in sorted(until.items())]
     return "Snoozed " + "; ".join(parts) + ". Nothing else is left from this reminder"
+
+
+CARRIED_MAX = 2500  # characters of the 3,000 Slack keeps in a form's private_metadata
+
+
+def carried_dm(channel: str, ts: str, message: Mapping[str, Any]) -> dict[str, Any]:
+    """A DM's place and blocks (packed), to ride in a form opened from it, so the DM can be rewritten
+    when the form is submitted; a DM too long to carry goes without its blocks."""
+    packed = base64.b64encode(zlib.compress(json.dumps(message.get("blocks") or [], separators=(",", ":")).encode())).decode()
+    found: dict[str, Any] = {"dm": [channel, ts], "dm_text": str(message.get("text") or "")[:200]}
+    if len(packed) <= CARRIED_MAX:
+        found["dm_blocks"] = packed
+    return found
+
+
+def dm_carried(metadata: Mapping[str, Any]) -> tuple[str, str, dict[str, Any] | None] | None:
+    """What `carried_dm` put in a form: (channel, ts, the message or None when it didn't fit), or None."""
+    where = metadata.get("dm")
+    if not (isinstance(where, list) and len(where) == 2 and all(isinstance(w, str) and w for w in where)):
+        return None
+    message = None
+    packed = metadata.get("dm_blocks")
+    if isinstance(packed, str):
+        try:
+            blocks = json.loads(zlib.decompress(base64.b64decode(packed)))
+        except (ValueError, zlib.error):
+            blocks = None
+        if isinstance(blocks, list):
+            message = {"text": str(metadata.get("dm_text") or ""), "blocks": blocks}
+    return where[0], where[1], message
