@@ -3,7 +3,7 @@
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import approvals, commands, home, new_project, proposals, reminders, shortcuts, signoff, updates
+from handlers import approvals, commands, escalations, home, new_project, proposals, reminders, shortcuts, signoff, updates
 
 
 def register(app: App, services: Services) -> None:
@@ -11,6 +11,7 @@ def register(app: App, services: Services) -> None:
     new_project.register(app, services)
     approvals.register(app, services)
     reminders.register(app, services)
+    escalations.register(app, services)
     proposals.register(app, services)
     home.register(app, services)
     shortcuts.register(app, services)

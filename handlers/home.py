@@ -22,17 +22,15 @@ from sqlalchemy.orm import Session
 
 from bot.core import home as home_rules
 from bot.core.approvals import Verdict
-from bot.core.audience import Audience, audience
-from bot.core.clients import named_anywhere
 from bot.core.errors import UserError
 from bot.core.steps import step_for_button
 from bot.messages import ids
 from bot.messages.blocks import Message
 from bot.messages.errors import OOPS, STALE_BUTTON, error_text
-from bot.messages.home import home_view
 from bot.services import Services
 from bot.slack.approvals import Click, Tell, decide, open_reject_modal
-from bot.slack.people import person_facts, user_tz
+from bot.slack.home_tabs import is_client, publish_home
+from bot.slack.people import user_tz
 from bot.slack.proposals import decide_proposal, open_discuss_form
 from handlers.context import button_id, installation_team
 from storage.models import AuditEvent, utcnow
@@ -58,26 +56,19 @@ class Homes:
 
     # --- publishing ---------------------------------------------------------------------------
 
-    def publish(self, team_id: str, user_id: str, *, payload_team: str | None = None, notice: str | None = None) -> None:
-        """Read the person's Home and publish it (on a work thread: users.info, the database, Slack)."""
+    def publish(
+        self, team_id: str, user_id: str, *, payload_team: str | None = None, notice: str | None = None, opened: bool = False
+    ) -> None:
+        """Read the person's Home and publish it (on a work thread: users.info, the database, Slack);
+        a failure is recorded for the scheduler's next pass to publish again."""
         self.seen(team_id, user_id)
-        now = utcnow()
-        client = self.is_client(team_id, user_id, payload_team=payload_team, now=now)
-        with self.services.db.reader() as session:
-            home = home_rules.home_of(session, team_id=team_id, user_id=user_id, client=client, now=now)
-        view = home_view(home, now=now, work_days=self.services.settings.work_days, notice=notice)
-        try:
-            self.client.views_publish(user_id=user_id, view=view)
-        except Exception:
-            log.warning("views.publish for %s failed", user_id, exc_info=True)
+        publish_home(
+            self.services, self.client, team_id=team_id, user_id=user_id, payload_team=payload_team, notice=notice, opened=opened
+        )
 
     def is_client(self, team_id: str, user_id: str, *, payload_team: str | None, now: datetime) -> bool:
         """The audience rule (another organization, a guest, unknown, or named a client of a project)."""
-        facts = person_facts(self.services.db, self.client, team_id=team_id, user_id=user_id, now=now)
-        with self.services.db.reader() as session:
-            named = named_anywhere(session, team_id=team_id, user_id=user_id)
-        found = audience(home_team=team_id, payload_team=payload_team, facts=facts, named_client=named)
-        return found is Audience.CLIENT
+        return is_client(self.services, self.client, team_id=team_id, user_id=user_id, payload_team=payload_team, now=now)
 
     def tell(self, team_id: str, user_id: str, payload_team: str | None) -> Tell:
         """Answer a Home click on the Home itself: one line at its top, until the next publish."""
@@ -175,7 +166,7 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
         team_id, user_id = installation_team(context), str(event["user"])
-        services.work.submit(lambda: homes.publish(team_id, user_id), "Home tab")
+        services.work.submit(lambda: homes.publish(team_id, user_id, opened=True), "Home tab")
 
     @app.action(ids.HOME_STEP_DONE_ACTION)
     def step_done(ack: Ack, body: dict, context: BoltContext) -> None:

@@ -1,5 +1,6 @@
-"""The Accept and Discuss buttons of date-change proposals, and the Discuss comment form. Ack
-first; the database decides (one outcome however many clicks); the message shows what stands."""
+"""The Accept and Discuss buttons of date-change proposals (on their message, and in the
+approver's chase DM), and the Discuss comment form. Ack first; the database decides (one outcome
+however many clicks); the message shows what stands."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from bot.messages import ids
 from bot.messages import plan as messages
 from bot.messages.blocks import reply
 from bot.messages.errors import STALE_BUTTON, refusal
+from bot.messages.format import mention
+from bot.messages.reminders import carried_dm, dm_carried, proposal_resolved
 from bot.services import Services
 from bot.slack.proposals import decide_proposal, open_discuss_form, propose_target
 from handlers.answer import Answer
@@ -48,6 +51,41 @@ def register(app: App, services: Services) -> None:
             return
         trigger_id = body.get("trigger_id", "")
         services.work.submit(lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer), "Discuss")
+
+    @app.action(ids.CHASE_ACCEPT_ACTION)
+    def chase_accept_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        """Accept in the approver's chase DM: the same single decision as on the channel message."""
+        ack()
+        team_id, user_id, proposal_id = installation_team(context), body["user"]["id"], button_id(body)
+        answer = Answer(client, user_id, respond=respond)
+        if proposal_id is None:
+            services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Accept (DM)")
+            return
+
+        def accept() -> None:
+            if decide(services, client, team_id, user_id, proposal_id, True, None, answer):
+                note = f":white_check_mark: Accepted by {mention(user_id)}. The message in the project channel says so."
+                container = body.get("container") or {}
+                where = str(container.get("channel_id") or ""), str(container.get("message_ts") or "")
+                _update_dm(client, *where, body.get("message") or {}, proposal_id, note)
+
+        services.work.submit(accept, "Accept (DM)")
+
+    @app.action(ids.CHASE_DISCUSS_ACTION)
+    def chase_discuss_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
+        """Discuss in the chase DM: the same comment form as on the channel message."""
+        ack()
+        team_id, user_id, proposal_id = installation_team(context), body["user"]["id"], button_id(body)
+        answer = Answer(client, user_id, respond=respond)
+        if proposal_id is None:
+            services.work.submit(lambda: answer(reply(STALE_BUTTON)), "a stale Discuss (DM)")
+            return
+        trigger_id = body.get("trigger_id", "")
+        container = body.get("container") or {}
+        dm = carried_dm(str(container.get("channel_id") or ""), str(container.get("message_ts") or ""), body.get("message") or {})
+        services.work.submit(
+            lambda: open_form(services, client, team_id, user_id, proposal_id, trigger_id, answer, dm=dm), "Discuss (DM)"
+        )
 
     @app.action(ids.PROPOSE_DATE_ACTION)
     def propose_clicked(ack: Ack, body: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
@@ -107,7 +145,15 @@ def register(app: App, services: Services) -> None:
         ack()
         team_id, user_id = installation_team(context), body["user"]["id"]
         answer = Answer(client, user_id)
-        services.work.submit(lambda: decide(services, client, team_id, user_id, proposal_id, False, comment, answer), "Discuss")
+        carried = _carried(view)
+
+        def discuss() -> None:
+            if decide(services, client, team_id, user_id, proposal_id, False, comment, answer) and carried is not None:
+                channel, ts, message = carried  # opened from the chase DM: it says so now
+                note = f":speech_balloon: {mention(user_id)} asked to discuss it; the owner is told."
+                _update_dm(client, channel, ts, message or {}, proposal_id, note)
+
+        services.work.submit(discuss, "Discuss")
 
 
 def read_metadata(view: dict) -> int | None:
@@ -118,12 +164,29 @@ def read_metadata(view: dict) -> int | None:
     return value if isinstance(value, int) and 0 < value <= MAX_ROW_ID else None
 
 
+def _carried(view: dict) -> tuple[str, str, dict | None] | None:
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return None
+    found = dm_carried(metadata) if isinstance(metadata, dict) else None
+    return found if found is not None and found[2] is not None else None
+
+
 def open_form(
-    services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, trigger_id: str, answer: Answer
-) -> None:
+    services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, trigger_id: str, answer: Answer,
+    dm: dict | None = None,
+) -> None:  # fmt: skip
     """Check the clicker may decide (and that it still waits) before asking for a comment."""
     open_discuss_form(
-        services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, trigger_id=trigger_id, tell=answer
+        services,
+        client,
+        team_id=team_id,
+        user_id=user_id,
+        proposal_id=proposal_id,
+        trigger_id=trigger_id,
+        tell=answer,
+        extra=dm,
     )
 
 
@@ -152,8 +215,20 @@ def open_propose_form(
 def decide(
     services: Services, client: WebClient, team_id: str, user_id: str, proposal_id: int, accept: bool,
     comment: str | None, answer: Answer,
-) -> None:  # fmt: skip
-    decide_proposal(
+) -> bool:  # fmt: skip
+    """Record the decision (one, however many clicks) and show it; True when this click made it."""
+    return decide_proposal(
         services, client, team_id=team_id, user_id=user_id, proposal_id=proposal_id, accept=accept, comment=comment,
         tell=answer,
     )  # fmt: skip
+
+
+def _update_dm(client: WebClient, channel: str, ts: str, message: dict, proposal_id: int, note: str) -> None:
+    """Rewrite the chase DM: what happened instead of Accept / Discuss, counts updated."""
+    if not channel or not ts:
+        return
+    text, blocks = proposal_resolved(message.get("blocks") or [], proposal_id, note)
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text or message.get("text") or "Reminder", blocks=blocks)
+    except Exception:
+        log.exception("could not update the chase DM")

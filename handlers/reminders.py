@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
@@ -53,7 +53,7 @@ def register(app: App, services: Services) -> None:
         services.work.submit(lambda: _decision(services, body, client, context, respond, Verdict.REJECTED), "Reject (DM)")
 
 
-Act = Callable[..., str]
+Act = Callable[..., tuple[str, date | None]]  # the note that replaces the step's buttons; the date it is snoozed until
 
 
 def _click(services: Services, body: dict, client: WebClient, context: BoltContext, respond: Respond, act: Act) -> None:
@@ -64,7 +64,7 @@ def _click(services: Services, body: dict, client: WebClient, context: BoltConte
         answer(reply("I couldn't read that button. Try `/project step done #n` instead."))
         return
     try:
-        note = act(services, client, team_id=team_id, user_id=user_id, step_id=step_id, now=now)
+        note, snoozed_until = act(services, client, team_id=team_id, user_id=user_id, step_id=step_id, now=now)
     except UserError as error:
         answer(refusal(error))
         return
@@ -72,18 +72,22 @@ def _click(services: Services, body: dict, client: WebClient, context: BoltConte
         log.exception("reminder button failed")
         answer(reply(OOPS))
         return
-    _update_dm(client, body, lambda blocks: step_resolved(blocks, step_id, note))
+    _update_dm(client, body, lambda blocks: step_resolved(blocks, step_id, note, snoozed_until=snoozed_until))
 
 
-def _mark_done(services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime) -> str:
+def _mark_done(
+    services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime
+) -> tuple[str, date | None]:
     with services.db.transaction() as session:
         step, done = rules.mark_done(session, team_id=team_id, user_id=user_id, step_id=step_id, now=now)
     if done:
-        return f":white_check_mark: Marked done by {mention(user_id)}."
-    return f":white_check_mark: Already done by {mention(step.done_by or user_id)}."
+        return f":white_check_mark: Marked done by {mention(user_id)}.", None
+    return f":white_check_mark: Already done by {mention(step.done_by or user_id)}.", None
 
 
-def _snooze(services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime) -> str:
+def _snooze(
+    services: Services, client: WebClient, *, team_id: str, user_id: str, step_id: int, now: datetime
+) -> tuple[str, date | None]:
     with services.db.reader() as session:  # refuse before asking Slack anything
         step, project = step_for_button(session, team_id=team_id, step_id=step_id, actor=user_id)
     tz = project.tz
@@ -92,7 +96,7 @@ def _snooze(services: Services, client: WebClient, *, team_id: str, user_id: str
     until = rules.snooze_until(tz, now, services.settings.work_days)
     with services.db.transaction() as session:
         rules.snooze(session, team_id=team_id, user_id=user_id, step_id=step_id, until=until, now=now)
-    return f":zzz: Snoozed by {mention(user_id)} until {day(until)}."
+    return f":zzz: Snoozed by {mention(user_id)} until {day(until)}.", until
 
 
 def _decision(

@@ -137,5 +137,6 @@ def test_mark_done_updates_the_dms_first_line_to_count_what_is_left(bot, slack, 
     with freeze_time(at(WED, "09:10")):
         click(bot, ids.STEP_SNOOZE_ACTION, ids_by_title["Launch"], "U_BOB", channel, ts, shown)
         last = slack.wait_for("chat.update", 3)[2]
-    assert last.params["text"] == "Nothing left to do from this reminder."
+    assert last.params["text"] == "Snoozed #3 Launch until Thu 3 Dec 2026. Nothing else is left from this reminder."
+    assert ":zzz: Snoozed #3 Launch until Thu 3 Dec 2026" in text_of({"blocks": last.params["blocks"][:1]})
     assert "Mark done" not in text_of(last.params) and text_of(last.params).count("Marked done by <@U_BOB>") == 2

@@ -176,7 +176,7 @@ def client_view_of(session: Session, project: Project, now: datetime, *, viewer:
     facts = cached_facts(session, team_id=project.team_id, user_ids=deciders.user_ids)
     staff = {u for u, f in facts.items() if f is not None and f.known and not is_client(project.team_id, f)}
     shown_deciders = [] if deciders.owner_decides else [u for u in deciders.user_ids if u not in staff]
-    all_steps = steps_of(session, project)
+    all_steps = [s for s in steps_of(session, project) if s.removed_at is None]  # removed steps left the plan
     named = set(client_contacts(session, project))
     assignees = {s.assignee_id for s in all_steps if s.assignee_id and s.done_at is None}
     clients = named | {viewer} | known_clients(session, team_id=project.team_id, user_ids=assignees)
@@ -224,9 +224,10 @@ def _discussing(session: Session, project: Project) -> bool:
 
 def steps_listing(session: Session, project: Project, *, scope: str, user_id: str, stage: Stage | None) -> tuple[list[Step], str]:
     """`steps`: open steps by default (dated first, then undated), someone's, a stage's, or all."""
-    live = [s for s in steps_of(session, project) if s.removed_at is None]
-    if scope == "all":
-        chosen, title = live, "all steps"
+    every = steps_of(session, project)
+    live = [s for s in every if s.removed_at is None]
+    if scope == "all":  # removed ones too, marked so: `steps all` is the plan's history
+        chosen, title = every, "all steps"
     elif scope in ("mine", "user"):
         chosen = [s for s in live if s.assignee_id == user_id and s.done_at is None]
         title = "your open steps" if scope == "mine" else "open steps of one person"

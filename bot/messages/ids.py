@@ -21,6 +21,12 @@ STEP_DONE_ACTION = "reminder_step_done"
 STEP_SNOOZE_ACTION = "reminder_step_snooze"
 REMINDER_STEP_BLOCK = "reminder_step_"  # + the step id: one actions block per step
 
+# Escalation DMs: Re-assign (a user select) and New date (a button and its form), beside Mark done / Snooze
+ESCALATION_ASSIGN_ACTION = "escalation_step_assign"
+ESCALATION_DATE_ACTION = "escalation_step_new_date"
+NEW_DATE_VIEW = "escalation_new_date_form"
+NEW_DATE_BLOCK, NEW_DATE_INPUT = "escalation_new_date", "date"
+
 # Date-change proposals
 PROPOSAL_ACCEPT_ACTION = "proposal_accept"
 PROPOSAL_DISCUSS_ACTION = "proposal_discuss"
@@ -42,6 +48,11 @@ CHASE_APPROVE_ACTION = "chase_approve"
 CHASE_REJECT_ACTION = "chase_reject"
 CHASE_BLOCK = "chase_decide_"  # + the deliverable id
 CHASE_LINE_BLOCK = "chase_line_"  # + the deliverable id
+# …and Accept / Discuss on a date-change proposal in the same DM (its block counts with CHASE_BLOCK's)
+CHASE_ACCEPT_ACTION = "chase_proposal_accept"
+CHASE_DISCUSS_ACTION = "chase_proposal_discuss"
+CHASE_PROPOSAL_BLOCK = "chase_decide_date_"  # + the proposal id
+CHASE_PROPOSAL_LINE_BLOCK = "chase_line_date_"  # + the proposal id
 
 # The Home tab: Done / Snooze on my steps, Approve / Reject on my decisions
 HOME_STEP_DONE_ACTION = "home_step_done"

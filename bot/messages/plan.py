@@ -37,6 +37,8 @@ def steps_list(project: Project, steps: Sequence[Step], *, title: str, waiting: 
 
 
 def _step_line(step: Step, waiting: set[int]) -> str:
+    if step.removed_at is not None:
+        return f"~{step_label(step)}~ _removed from the plan_"
     who = mention(step.assignee_id) if step.assignee_id else "_unassigned_"
     when = f"due {day(step.due_date)}" if step.due_date else "no date"
     done = " :white_check_mark:" if step.done_at else ""
@@ -133,10 +135,12 @@ def _button(label: str, action_id: str, proposal: Proposal, style: str | None) -
     return button
 
 
-def discuss_modal(proposal: Proposal, project_name: str) -> dict[str, Any]:
+def discuss_modal(proposal: Proposal, project_name: str, *, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`extra`: more for the form's metadata (the chase DM it was opened from)."""
     intro = f"The new target {day(proposal.new_target)} for *{shown(project_name, 80)}*. What would you like to discuss?"
     return modal(
-        callback_id=ids.DISCUSS_VIEW, metadata={"proposal_id": proposal.id}, title="Discuss the new date", submit="Send",
+        callback_id=ids.DISCUSS_VIEW, metadata={"proposal_id": proposal.id, **(extra or {})}, title="Discuss the new date",
+        submit="Send",
         blocks=[
             section(intro),
             text_input(

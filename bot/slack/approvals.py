@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from bot.core import approvals, projects
 from bot.core.approvals import ApprovalCard, Verdict
 from bot.core.errors import AlreadyDecided, NotADecider, UserError
+from bot.core.reminders.model import Tally
 from bot.messages import approvals as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
@@ -101,13 +102,21 @@ def refresh_if_stale(services: Services, client: WebClient, team_id: str, delive
         refresh_message(services, client, team_id, deliverable_id)
 
 
-def repair_messages(services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 50) -> int:
+def repair_messages(
+    services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 50, tally: Tally | None = None
+) -> int:
     """Rewrite approval messages that still lack a decision or change (Slack failed, or the process
-    died between the commit and chat.update), so no decided deliverable keeps live buttons."""
+    died between the commit and chat.update), so no decided deliverable keeps live buttons.
+    `tally`: how many now show it, and how many Slack failed again."""
     with services.db.reader() as session:
         due = approvals.messages_to_repair(session, team_id=team_id, older_than=now - REPAIR_AFTER, limit=limit)
     for team_id, deliverable_id in due:
         refresh_message(services, client, team_id, deliverable_id)
+        if tally is not None:
+            with services.db.reader() as session:
+                still = approvals.refresh_due(session, team_id=team_id, deliverable_id=deliverable_id) is not None
+            tally.deferred += still
+            tally.sent += not still
     return len(due)
 
 

@@ -163,9 +163,10 @@ def decide_proposal(
 
 def open_discuss_form(
     services: Services, client: WebClient, *, team_id: str, user_id: str, proposal_id: int, trigger_id: str,
-    tell: Callable[[Message], None],
+    tell: Callable[[Message], None], extra: dict | None = None,
 ) -> None:  # fmt: skip
-    """Check the clicker may decide (and that it still waits) before asking for a comment."""
+    """Check the clicker may decide (and that it still waits) before asking for a comment; `extra`
+    rides along in the form's metadata (the chase DM it was opened from)."""
     try:
         with services.db.reader() as session:
             proposal, project = targets.proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
@@ -174,7 +175,7 @@ def open_discuss_form(
         tell(refusal(error))
         return
     try:
-        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name))
+        client.views_open(trigger_id=trigger_id, view=messages.discuss_modal(proposal, project.name, extra=extra))
     except Exception:
         log.exception("views.open for a discussion failed")
         tell(reply("Slack didn't open the form in time. Please click Discuss again."))

@@ -24,7 +24,7 @@ from bot.core import home
 from bot.core.dates import working_days_between
 from bot.core.reminders.load import load, unchecked_projects
 from bot.core.reminders.model import ASSIGNEE, CHASE, DIGEST, ESCALATION, UNREACHABLE, Outgoing, PassReport
-from bot.core.reminders.plan import Clock, active, due_now, plan, waited
+from bot.core.reminders.plan import Clock, active, due_now, plan, waited, waited_since
 from bot.messages import reminders as messages
 from bot.messages.blocks import Message
 from bot.services import Services
@@ -222,7 +222,11 @@ def render(unit: Sequence[Outgoing], services: Services, now: datetime, *, clien
         with services.db.reader() as session:
             found = home.approval_locations(session, deliverable_ids=[d.deliverable_id for d in first.waiting])
         permalinks = {d: link for d, (channel, ts) in found.items() if client and (link := permalink(client, channel, ts))}
-        return messages.approver_chase([(d, waited(d, first.tz, today, work_days)) for d in first.waiting], permalinks)
+        dates = {p.proposal_id: link for p in first.proposals if client and p.message and (link := permalink(client, *p.message))}
+        return messages.approver_chase(
+            [(d, waited(d, first.tz, today, work_days)) for d in first.waiting], permalinks,
+            [(p, waited_since(p.proposed_at, first.tz, today, work_days)) for p in first.proposals], dates,
+        )  # fmt: skip
     assert first.kind == UNREACHABLE and first.about is not None
     who, error, name = first.about
     return messages.unreachable_report(recipient=who, error=error, project_name=name)

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app, listener_client, web_client
-from bot.slack.reminder_pass import remind
+from bot.slack.passes import run_pass
 from bot.slack.replay import replayer
 from bot.slack.scheduler import ReminderScheduler
 from bot.slack.server import create_server, wsgi_app
@@ -140,7 +140,8 @@ def work(settings: Settings) -> int:
 
 
 def remind_once(settings: Settings) -> int:
-    """`python -m bot remind`: one reminder pass, then exit (0 even if Slack deferred some sends)."""
+    """`python -m bot remind`: one whole pass, the one the timer runs (`bot.slack.passes`), then
+    exit; it prints what each part did (0 even if Slack deferred some sends)."""
     try:
         services = Services(settings, open_database(settings))
         client = web_client(settings)
@@ -148,10 +149,11 @@ def remind_once(settings: Settings) -> int:
     except StartupError as error:
         return _fail(error)
     try:
-        report = remind(services, client, utcnow(), team_id=team_id)
+        summary = run_pass(services, client, utcnow(), team_id=team_id)
     finally:
         services.db.dispose()
-    log.info("reminder pass: %s", report)
+    log.info("reminder pass: %s", summary)
+    print("\n".join(summary.lines()))
     return 0
 
 

@@ -1,6 +1,6 @@
-"""The reminder scheduler inside the bot process: an APScheduler 3 background job that runs one
-reminder pass every REMINDER_INTERVAL seconds, and repairs approval messages Slack failed to
-update. Once-only delivery comes from the database, not from here.
+"""The scheduler inside the bot process: an APScheduler 3 background job that runs one pass
+(`bot.slack.passes`: reminders, slip alerts, weekly drafts, message repairs…) every
+REMINDER_INTERVAL seconds. Once-only delivery comes from the database, not from here.
 
     scheduler = ReminderScheduler(services)
     scheduler.start()
@@ -18,12 +18,8 @@ from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.slack.app import web_client
-from bot.slack.approvals import repair_messages
 from bot.slack.outbox import Outbox
-from bot.slack.reminder_pass import remind
-from bot.slack.signoff import repair_signoffs
-from bot.slack.slip_alerts import alert_slips
-from bot.slack.updates import draft_weekly_updates
+from bot.slack.passes import run_pass
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -63,20 +59,13 @@ class ReminderScheduler:
             self._scheduler.shutdown(wait=True)
 
     def run_pass(self) -> None:
+        """One pass (`bot.slack.passes`: the same one `python -m bot remind` runs)."""
         try:
             if self._team_id is None:
                 self._team_id = self.client.auth_test()["team_id"]
-            report = remind(self.services, self.client, utcnow(), outbox=self.outbox, team_id=self._team_id)
-            repaired = repair_messages(self.services, self.client, team_id=self._team_id, now=utcnow())
-            repair_signoffs(self.services, self.client, team_id=self._team_id, now=utcnow())  # sign-offs a close could not post
-            alert_slips(self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping)
-            draft_weekly_updates(  # each project's weekly client update, to its owner
-                self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping
-            )
+            summary = run_pass(self.services, self.client, utcnow(), team_id=self._team_id, outbox=self.outbox)
         except Exception:  # the next pass tries again; nothing is lost, only delayed
             log.exception("reminder pass failed")
             return
-        if repaired:
-            log.info("repaired %s approval message(s) that Slack had failed to update", repaired)
-        if report.sent or report.deferred or report.failed:
-            log.info("reminder pass: %s", report)
+        if summary.busy:
+            log.info("reminder pass: %s", summary)

@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 
 from bot.core import signoff
 from bot.core.errors import NotASignoffDecider, SignoffNotCurrent, UserError
+from bot.core.reminders.model import Tally
 from bot.core.signoff import Debrief, SignoffCard
 from bot.messages import signoff as messages
 from bot.messages.blocks import Message, reply
@@ -105,11 +106,17 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
     return True
 
 
-def repair_signoffs(services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 20) -> int:
+def repair_signoffs(
+    services: Services, client: WebClient, *, team_id: str, now: datetime, limit: int = 20, tally: Tally | None = None
+) -> int:
     """Post the sign-offs a close could not (Slack failed, or the process died before posting)."""
     with services.db.reader() as session:
         owed = signoff.posts_owed(session, team_id=team_id, now=now, limit=limit)
-    return sum(post_signoff(services, client, team_id=team, closing_id=closing_id, now=now) for team, closing_id in owed)
+    posted = sum(post_signoff(services, client, team_id=team, closing_id=closing_id, now=now) for team, closing_id in owed)
+    if tally is not None:
+        tally.sent += posted
+        tally.deferred += len(owed) - posted  # Slack failed, or another process has it: a later pass looks again
+    return posted
 
 
 def refresh_signoff(services: Services, client: WebClient, team_id: str, closing_id: int) -> SignoffCard | None:

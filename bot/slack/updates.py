@@ -22,6 +22,7 @@ from bot.core import clients as client_rules
 from bot.core import projects, updates
 from bot.core.audience import is_named_client, known_clients
 from bot.core.errors import TeamOnly, UpdateNotOwner, UserError
+from bot.core.reminders.model import Tally
 from bot.core.update_times import Schedule, week_of
 from bot.messages import updates as messages
 from bot.messages.blocks import Message, reply
@@ -38,9 +39,12 @@ Tell = Callable[[Message], None]  # how to answer the person who acted
 # --- drafting: the scheduler's step and `/project update` -----------------------------------------
 
 
-def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str, now: datetime, stop: threading.Event) -> int:
-    """DM every owner whose project's draft is owed now; returns how many went out."""
+def draft_weekly_updates(
+    services: Services, client: WebClient, *, team_id: str, now: datetime, stop: threading.Event, tally: Tally | None = None
+) -> int:
+    """DM every owner whose project's draft is owed now; returns how many went out (`tally`: counted too)."""
     settings = services.settings
+    tally = tally if tally is not None else Tally()
     default = Schedule(settings.client_update_day, settings.client_update_time)
     with services.db.reader() as session:
         due = updates.drafts_due(
@@ -48,8 +52,9 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
             work_days=settings.work_days,
         )  # fmt: skip
     sent = 0
-    for project, week, moment in due:
+    for n, (project, week, moment) in enumerate(due):
         if stop.is_set():
+            tally.held += len(due) - n
             break
         try:
             with services.db.transaction() as session:
@@ -59,8 +64,12 @@ def draft_weekly_updates(services: Services, client: WebClient, *, team_id: str,
                 _redraft(session, project, update_id, now=now, keep_edit=True)
         except Exception:  # one project's trouble must not hold back the others' drafts
             log.exception("drafting the client update of project %s failed", project.id)
+            tally.deferred += 1
             continue
-        sent += send_draft(services, client, team_id=team_id, update_id=update_id)
+        posted = send_draft(services, client, team_id=team_id, update_id=update_id)
+        sent += posted
+        tally.sent += posted
+        tally.deferred += not posted
     return sent
 
 

@@ -88,8 +88,10 @@ def block_actions_body(
     message: dict[str, Any] | None = None,
     trigger_id: str = DEFAULT_TRIGGER_ID,
     container_type: str = "message",
+    selected_user: str | None = None,
 ) -> str:
-    """Urlencoded `payload=<json>` for a button click in a message (type "block_actions")."""
+    """Urlencoded `payload=<json>` for a button click in a message (type "block_actions"); with
+    `selected_user`, a person picked in a users_select instead."""
     if message is None:
         message = {
             "type": "message",
@@ -120,6 +122,11 @@ def block_actions_body(
         "is_enterprise_install": False,
         "enterprise": None,
     }
+    if selected_user is not None:
+        payload["actions"] = [
+            {"action_id": action_id, "block_id": block_id, "type": "users_select", "selected_user": selected_user,
+             "action_ts": f"{time.time():.6f}"}
+        ]  # fmt: skip
     return _payload_body(payload)
 
 

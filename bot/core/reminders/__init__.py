@@ -11,7 +11,8 @@ Keys, and so "once":
   is still owed a reminder on its due day.
 - `digest:<project>:<project's local date>`: one overdue digest a working day, posted where
   team-only posts of the project go (its internal channel, a channel no client reads, or the owner).
-- `chase:<team>:<approver>:<approver's local date>`: one DM a working day listing waiting deliverables.
+- `chase:<team>:<approver>:<approver's local date>`: one DM a working day listing waiting deliverables
+  and date-change proposals.
 - `escalation:<step>:<owner>:<due date>`: once per step and due date. The keys of one owner go out
   together as one DM, and an owner's DM is claimed per window too (`escalation-dm:…`), so two
   processes never each send the same owner one.

@@ -10,10 +10,10 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.audience import client_contacts, known_clients, team_only_place
 from bot.core.dates import next_working_day
-from bot.core.reminders.model import DueStep, Owed, WaitingDeliverable, World
+from bot.core.reminders.model import DueStep, Owed, WaitingDeliverable, WaitingProposal, World
 from bot.settings import Settings
 from storage.ledger import OPEN_STATES
-from storage.models import Approver, Deliverable, DeliverableState, Project, Reminder, Step
+from storage.models import Approver, Deliverable, DeliverableState, Project, Proposal, ProposalState, Reminder, Step
 
 _CHUNK = 500
 
@@ -27,6 +27,7 @@ def load(session: Session, *, team_id: str, now: datetime, settings: Settings) -
         .join(Project, col(Project.id) == col(Step.project_id))
         .where(
             col(Step.done_at).is_(None),
+            col(Step.removed_at).is_(None),  # removed steps left the plan, and its reminders
             col(Step.due_date).is_not(None),
             col(Step.due_date) <= horizon,
             col(Step.team_id) == team_id,
@@ -55,7 +56,9 @@ def load(session: Session, *, team_id: str, now: datetime, settings: Settings) -
         )
         for step, project in rows
     ]
-    return World(steps, _waiting(session, team_id, now, settings), *_owed(session, team_id, now))
+    world = World(steps, _waiting(session, team_id, now, settings), *_owed(session, team_id, now))
+    world.proposals = _proposals(session, team_id, now, settings)
+    return world
 
 
 def unchecked_projects(
@@ -64,7 +67,9 @@ def unchecked_projects(
     """Open projects with steps due soon whose channel Slack hasn't described since `older_than`:
     ask before planning, so a digest never goes where a client may read."""
     horizon = next_working_day((now + timedelta(hours=14)).date(), settings.work_days)
-    due = select(Step.project_id).where(col(Step.team_id) == team_id, col(Step.done_at).is_(None), col(Step.due_date) <= horizon)
+    due = select(Step.project_id).where(
+        col(Step.team_id) == team_id, col(Step.done_at).is_(None), col(Step.removed_at).is_(None), col(Step.due_date) <= horizon
+    )
     return list(
         session.exec(
             select(Project).where(
@@ -127,6 +132,46 @@ def _waiting(
             tuple(approvers.get(_id(p.id), ())) or (p.owner_id,),
         )
         for d, p in pending
+    ]
+
+
+def _proposals(
+    session: Session, team_id: str, now: datetime, settings: Settings
+) -> list[tuple[WaitingProposal, tuple[str, ...]]]:
+    """Date-change proposals waiting longer than a chase's bound, with who decides them (as deliverables)."""
+    pending = session.exec(
+        select(Proposal, Project)
+        .join(Project, col(Project.id) == col(Proposal.project_id))
+        .where(
+            col(Proposal.team_id) == team_id,
+            col(Proposal.state) == ProposalState.PENDING.value,
+            col(Proposal.proposed_at) <= now - timedelta(days=settings.approval_chase_days),
+            col(Project.closed_at).is_(None),
+        )
+    ).all()
+    approvers: dict[int, list[str]] = defaultdict(list)
+    project_ids = sorted({_id(project.id) for _, project in pending})
+    if project_ids:
+        for approver in session.exec(
+            select(Approver).where(col(Approver.project_id).in_(project_ids)).order_by(col(Approver.id))
+        ):
+            approvers[approver.project_id].append(approver.user_id)
+    return [
+        (
+            WaitingProposal(
+                proposal_id=_id(p.id),
+                project_id=_id(project.id),
+                project_name=project.name,
+                channel_id=project.channel_id,
+                owner_id=project.owner_id,
+                old_target=p.old_target,
+                new_target=p.new_target,
+                proposed_at=p.proposed_at,
+                message=(p.channel_id, p.message_ts) if p.channel_id and p.message_ts else None,
+            ),
+            tuple(approvers.get(_id(project.id), ())) or (project.owner_id,),
+        )  # fmt: skip
+        for p, project in pending
     ]
 
 

@@ -43,6 +43,21 @@ class WaitingDeliverable:
     submitted_at: datetime
 
 
+@dataclass(frozen=True)
+class WaitingProposal:
+    """A date-change proposal (`/project due`) still waiting for the approvers, and where its message is."""
+
+    proposal_id: int
+    project_id: int
+    project_name: str
+    channel_id: str
+    owner_id: str
+    old_target: date | None
+    new_target: date
+    proposed_at: datetime
+    message: tuple[str, str] | None = None  # (channel, ts) of its Accept / Discuss message, once posted
+
+
 def in_dm_order(steps: Sequence[DueStep]) -> list[DueStep]:
     """The order an assignee's DM lists steps in (its first MAX_DM_STEPS are shown, and stamped)."""
     return sorted(steps, key=lambda s: (s.due_date, s.project_name.casefold(), s.number))
@@ -66,10 +81,12 @@ class World:
     waiting: list[tuple[WaitingDeliverable, tuple[str, ...]]]  # with its approvers (the owner if none)
     owed: list[Owed]  # retry rows now due, and claims that expired
     project_names: dict[int, str] = field(default_factory=dict)
+    proposals: list[tuple[WaitingProposal, tuple[str, ...]]] = field(default_factory=list)  # with their approvers
 
     def people(self) -> set[str]:
         found = {s.assignee_id for s in self.steps if s.assignee_id} | {s.owner_id for s in self.steps}
         found |= {user for _, approvers in self.waiting for user in approvers}
+        found |= {user for _, approvers in self.proposals for user in approvers}
         found |= {row.recipient for row in self.owed if row.kind != DIGEST and not row.recipient.startswith(("C", "G"))}
         return found
 
@@ -85,6 +102,7 @@ class Outgoing:
     tz: str  # whose local date the message's words ("due tomorrow") are computed in
     steps: tuple[DueStep, ...] = ()
     waiting: tuple[WaitingDeliverable, ...] = ()
+    proposals: tuple[WaitingProposal, ...] = ()  # CHASE: date changes waiting, beside the deliverables
     report_to: tuple[str, ...] = ()  # owners to tell if Slack refuses the recipient for good
     reminds_on: date | None = None  # when sent, stamp `steps` as reminded on this (the recipient's) date
     batch: str | None = None  # outgoings with one batch that a pass claims go out as one message
@@ -116,3 +134,17 @@ class PassReport:
 
     def __str__(self) -> str:
         return ", ".join(f"{name.replace('_', ' ')} {value}" for name, value in vars(self).items())
+
+
+@dataclass
+class Tally:
+    """What one part of a pass (slip alerts, weekly drafts, repairs…) did: the pass's report counts
+    each part with one of these."""
+
+    sent: int = 0
+    deferred: int = 0  # Slack failed or the work broke: a later pass tries again
+    failed: int = 0  # given up for good, or the part itself broke this time
+    held: int = 0  # owed, but held back now (outside the recipient's working hours, or the process is stopping)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{name} {value}" for name, value in vars(self).items())

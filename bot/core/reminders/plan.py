@@ -25,6 +25,7 @@ from bot.core.reminders.model import (
     Owed,
     PassReport,
     WaitingDeliverable,
+    WaitingProposal,
     World,
     in_dm_order,
 )
@@ -65,7 +66,7 @@ def plan(world: World, *, team_id: str, zones: dict[str, str], clock: Clock) -> 
         *assignee_dms(world.steps, team_id=team_id, zones=zones, clock=clock),
         *digests(world.steps, clock=clock),
         *escalations(world.steps, team_id=team_id, zones=zones, clock=clock),
-        *chases(world.waiting, team_id=team_id, zones=zones, clock=clock),
+        *chases(world.waiting, team_id=team_id, zones=zones, clock=clock, proposals=world.proposals),
         *reports(world.owed, world.project_names, zones=zones, clock=clock),
     ]
 
@@ -148,28 +149,42 @@ def escalations(steps: Iterable[DueStep], *, team_id: str, zones: dict[str, str]
 
 
 def chases(
-    waiting: Iterable[tuple[WaitingDeliverable, tuple[str, ...]]], *, team_id: str, zones: dict[str, str], clock: Clock
-) -> list[Candidate]:
-    """One DM per approver a working day, listing what waited more than APPROVAL_CHASE_DAYS."""
+    waiting: Iterable[tuple[WaitingDeliverable, tuple[str, ...]]], *, team_id: str, zones: dict[str, str], clock: Clock,
+    proposals: Iterable[tuple[WaitingProposal, tuple[str, ...]]] = (),
+) -> list[Candidate]:  # fmt: skip
+    """One DM per approver a working day, listing the deliverables and date-change proposals that
+    waited more than APPROVAL_CHASE_DAYS for their decision."""
     settings = clock.settings
     chased: dict[str, list[WaitingDeliverable]] = defaultdict(list)
+    dates: dict[str, list[WaitingProposal]] = defaultdict(list)
     for deliverable, approvers in waiting:
         for user in approvers:
             chased[user].append(deliverable)
+    for proposal, approvers in proposals:
+        for user in approvers:
+            dates[user].append(proposal)
     found = []
-    for user, theirs in chased.items():
+    for user in [*chased, *(u for u in dates if u not in chased)]:
         if user not in zones:
             continue
         tz = zones[user]
         today = clock.today(tz)
-        late = [d for d in theirs if waited(d, tz, today, settings.work_days) > settings.approval_chase_days]
-        if not late:
+        late = [d for d in chased.get(user, ()) if waited(d, tz, today, settings.work_days) > settings.approval_chase_days]
+        late_dates = [
+            p
+            for p in dates.get(user, ())
+            if waited_since(p.proposed_at, tz, today, settings.work_days) > settings.approval_chase_days
+        ]
+        if not late and not late_dates:
             continue
         slot = f"{CHASE}:{team_id}:{user}"
+        owners = {d.owner_id for d in late} | {p.owner_id for p in late_dates}
         out = Outgoing(
-            key=f"{slot}:{today.isoformat()}", kind=CHASE, recipient=user, project_id=late[0].project_id, tz=tz,
+            key=f"{slot}:{today.isoformat()}", kind=CHASE, recipient=user,
+            project_id=late[0].project_id if late else late_dates[0].project_id, tz=tz,
             waiting=tuple(sorted(late, key=lambda d: d.submitted_at)),
-            report_to=tuple(sorted({d.owner_id for d in late} - {user})),
+            proposals=tuple(sorted(late_dates, key=lambda p: p.proposed_at)),
+            report_to=tuple(sorted(owners - {user})),
         )  # fmt: skip
         found.append(Candidate(out, slot, True, clock.working_hours(tz)))
     return found
@@ -192,7 +207,12 @@ def reports(owed: Iterable[Owed], names: dict[int, str], *, zones: dict[str, str
 
 def waited(deliverable: WaitingDeliverable, tz: str, today: date, work_days: frozenset[int]) -> int:
     """Working days a deliverable has waited, in the reader's time zone."""
-    return working_days_between(deliverable.submitted_at.astimezone(ZoneInfo(tz)).date(), today, work_days)
+    return waited_since(deliverable.submitted_at, tz, today, work_days)
+
+
+def waited_since(moment: datetime, tz: str, today: date, work_days: frozenset[int]) -> int:
+    """Working days since `moment` (a submission, a proposal), in the reader's time zone."""
+    return working_days_between(moment.astimezone(ZoneInfo(tz)).date(), today, work_days)
 
 
 def due_now(
