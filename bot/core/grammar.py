@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.core.dates import incomplete
 from bot.core.errors import BadInput
+from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
 from bot.core.text import channel_id, cut, link_url, mention_id, plain
 from storage.models import Stage
 
@@ -33,7 +34,6 @@ STAGE_WORDS: dict[str, Stage] = {
 LIST_SCOPES = ("mine", "all", "overdue")
 _OPTION = re.compile(r"^(client|due|budget|internal|for):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
-_HOURS = re.compile(r"^(\d{1,5}(?:\.\d{1,2})?)\s*h?(?:ours?|rs?)?$", re.IGNORECASE)
 _FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
 
 
@@ -160,13 +160,6 @@ def _needs_more(key: str, values: list[Token]) -> bool:
     return key == "due" and len(values) == 1 and incomplete(values[0].raw)
 
 
-def _hours(raw: str, what: str) -> float:
-    match = _HOURS.match(raw.strip())
-    if not match or float(match.group(1)) <= 0:
-        raise BadInput("{what}: {word} isn't a number of hours. Try `120` or `7.5h`.", raw, {"what": what})
-    return float(match.group(1))
-
-
 def _date_option(values: list[Token] | None) -> str | None:
     if values is None:
         return None
@@ -266,11 +259,6 @@ class Submit:
     step_number: int | None = None  # `for:#n`: approving it completes step #n
 
 
-@dataclass(frozen=True)
-class Hours:
-    hours: float
-
-
 # --- the parsers: tokens after the verb → the command's typed result --------------------------
 
 
@@ -313,7 +301,10 @@ def new(tokens: list[Token]) -> New:
     client = _join(options["client"]) if "client" in options else None
     if "client" in options and not client:
         raise BadInput("`client:` needs a name right after it, e.g. `client:Acme`.")
-    budget = _hours(_join(options["budget"]), "budget") if "budget" in options else None
+    budget = None
+    if "budget" in options:
+        word = _join(options["budget"])
+        budget = checked_hours(hours_of(word), word, what="budget", most=BUDGET_MAX)
     internal_channel = _channel(options["internal"], "internal:#acme-team") if "internal" in options else None
     return New(name, cut(client, NAME_MAX) if client else None, _date_option(options.get("due")), budget, internal_channel)
 
@@ -411,15 +402,6 @@ def deliverable(tokens: list[Token]) -> Submit:
         raise BadInput('Name the deliverable: `/project deliverable "Homepage design" https://link`.')
     step = _numbers(options["for"], "for:#3")[0] if "for" in options else None
     return Submit(cut(title, TITLE_MAX), link, step)
-
-
-def hours(usage: str, what: str) -> Callable[[list[Token]], Hours]:
-    def parse(tokens: list[Token]) -> Hours:
-        if len(tokens) != 1:
-            raise BadInput(usage)
-        return Hours(_hours(tokens[0].raw, what))
-
-    return parse
 
 
 CLEAR_WORDS = ("none", "clear", "-")

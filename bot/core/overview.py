@@ -10,6 +10,7 @@ from sqlalchemy import case, func
 from sqlmodel import Session, col, or_, select
 
 from bot.core.audience import client_contacts, known_clients
+from bot.core.hours import original_budget
 from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of, waiting_step_ids
@@ -37,6 +38,7 @@ class Plan:
     proposal: Proposal | None  # a date change waiting for the approvers
     held_days: int  # working days the client held the project up
     waiting_on_client: list[Step]  # steps marked `wait … client`
+    original_budget: float | None = None  # the first budget, when the current one differs
 
 
 def plan_of(
@@ -53,6 +55,7 @@ def plan_of(
         proposal=pending_proposal(session, project),
         held_days=held_days(client_hold_spans(session, project, today=today, steps=steps), work_days),
         waiting_on_client=[s for s in steps if s.id in waiting_ids and s.done_at is None and s.removed_at is None],
+        original_budget=original_budget(session, project),
     )
 
 

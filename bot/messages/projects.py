@@ -183,12 +183,6 @@ def approvers_removed(project: Project, removed: Sequence[str], *, none_left: bo
     return reply(f"{mentions(removed)} no longer approve{'s' if len(removed) == 1 else ''} deliverables.{fallback}")
 
 
-def budget_set(project: Project) -> Message:
-    return reply(
-        f"Budget of {project_label(project)}: {project.budget_hours or 0:g}h ({project.hours_used or 0:g}h used so far)."
-    )
-
-
 def past_budget(project: Project) -> Message | None:
     """Said to the owner alone (the project channel may be client-facing): the move went past budget."""
     burn = burn_percent(project)
@@ -197,11 +191,6 @@ def past_budget(project: Project) -> Message | None:
     return reply(
         f":warning: {project_label(project)} is past its budget: {project.hours_used:g}h of {project.budget_hours:g}h ({burn}%)."
     )
-
-
-def hours_logged(project: Project, hours: float) -> Message:
-    of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
-    return reply(f"Logged {hours:g}h on {project_label(project)}: {project.hours_used or 0:g}h{of_budget} used.")
 
 
 def budget_alert(project: Project, level: int) -> Message:

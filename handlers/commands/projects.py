@@ -1,4 +1,4 @@
-"""`/project` verbs about whole projects: help, new, status, list, stage, owner, budget, log, close."""
+"""`/project` verbs about whole projects: help, new, status, list, stage, owner, approvers, close."""
 
 from __future__ import annotations
 
@@ -6,8 +6,6 @@ import logging
 
 from bot.core import clients, closure, grammar, overview, plan_grammar, projects
 from bot.core.approvals import pending_by_project
-from bot.core.audience import team_only_place
-from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
 from bot.core.signoff import latest_closing
@@ -222,43 +220,6 @@ def remove_approvers(req: Request, args: grammar.People) -> Message:
     removed = projects.remove_approvers(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
     none_left = not projects.approver_ids(req.session, project)
     return project_messages.approvers_removed(project, removed, none_left=none_left)
-
-
-@verb(
-    "budget", grammar.hours("Set the budget in hours: `/project budget 120h`.", "budget"), usage="budget <hours>h",
-    does="the project's budget in hours (owner)", who=Who.OWNER, owner_action="set the budget",
-)  # fmt: skip
-def set_budget(req: Request, args: grammar.Hours) -> Message:
-    assert req.session is not None
-    project = req.project()
-    projects.set_budget(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
-    return project_messages.budget_set(project)
-
-
-def alert_budget(req: Request, project: Project) -> None:
-    """After hours are logged: the team is told once at 80 % and once at 100 % of the budget,
-    where team-only posts of the project go (never a channel a client reads)."""
-    with req.services.db.transaction() as session:
-        fresh = session.get(Project, project.id)
-        level = claim_budget_alert(session, project=fresh) if fresh else None
-        place = team_only_place(session, fresh) if fresh and level else None
-    if fresh is None or level is None or place is None:
-        return
-    try:
-        req.client.chat_postMessage(channel=place.channel_id, **project_messages.budget_alert(fresh, level))
-    except Exception:
-        log.exception("budget alert for project %s failed", project.id)
-
-
-@verb(
-    "log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"), usage="log <hours>h",
-    does="log hours spent", after=alert_budget,
-)  # fmt: skip
-def log_hours(req: Request, args: grammar.Hours) -> Message:
-    assert req.session is not None
-    project = req.project()
-    projects.log_hours(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
-    return project_messages.hours_logged(project, args.hours)
 
 
 def after_close(req: Request, project: Project) -> None:
