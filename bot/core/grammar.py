@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from bot.core.dates import incomplete
 from bot.core.errors import BadInput
 from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
-from bot.core.text import channel_id, cut, link_url, mention_id, plain
+from bot.core.text import bare_at, channel_id, cut, link_url, mention_id, plain
 from storage.models import Stage
 
 NAME_MAX = 80
@@ -94,10 +94,20 @@ def _project(tokens: list[Token]) -> str | None:
     return cut(name, NAME_MAX) if name else None
 
 
+def not_a_mention(token: Token, extra: str = "") -> BadInput:
+    return BadInput(
+        "{word} isn't a Slack mention, so I can't tell who that is. Type @ and pick the person from Slack's list, "
+        "so it arrives as a mention." + extra,
+        token.raw,
+    )
+
+
 def _user_ids(tokens: list[Token], what: str) -> tuple[str, ...]:
     ids = []
     for token in tokens:
         user_id = mention_id(token.raw)
+        if user_id is None and bare_at(token.raw):
+            raise not_a_mention(token)
         if user_id is None:
             raise BadInput("{what}: {word} isn't a person. Mention them with @, e.g. `@ann`.", plain(token.raw), {"what": what})
         if user_id not in ids:
@@ -340,6 +350,9 @@ def stage_move(tokens: list[Token]) -> StageMove:
 
 def step_add(tokens: list[Token]) -> StepAdd:
     words, options = _options(tokens)
+    for token in words:
+        if not token.quoted and bare_at(token.raw):
+            raise not_a_mention(token, " To keep it in the title as text, put it in quotes.")
     mentions = [t for t in words if mention_id(t.raw)]
     if len(mentions) > 1:
         raise BadInput("A step has one assignee: mention just one person.")
