@@ -22,12 +22,11 @@ from bot.core.text import clean
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
-from bot.messages.help import help_message
 from bot.services import Services
 from bot.slack.people import person_facts
 from bot.work import ack_note, mark_written, written_before
 from handlers.answer import Answer
-from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
+from handlers.commands.declare import VERBS, ClientAccess, Kind, Request, Unknown, Verb, Who, resolve
 from handlers.context import installation_team
 from storage.models import Project, utcnow
 
@@ -48,12 +47,11 @@ def register(app: App, services: Services) -> None:
         )  # fmt: skip
         try:
             found = resolve(tokenize(clean(command.get("text") or "")))
-            if isinstance(found, Unknown):
-                lines = [(v.usage, v.does) for v in declared()]
-                ack(**help_message(lines, unknown=found.word, suggestion=found.suggestion))
-                return
-            verb, rest = found
-            args = verb.parse(rest)
+            if isinstance(found, Unknown):  # help answers, as the person may read it (a client: client help)
+                verb, args = VERBS["help"], found
+            else:
+                verb, rest = found
+                args = verb.parse(rest)
         except UserError as error:
             ack(**refusal(error))
             return

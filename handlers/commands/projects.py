@@ -8,6 +8,7 @@ from bot.core import clients, closure, grammar, overview, plan_grammar, projects
 from bot.core.approvals import pending_by_project
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.grammar import closest
 from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
 from bot.messages import client_view
@@ -26,7 +27,7 @@ from bot.slack.signoff import after_close as after_close_signoff
 from bot.slack.signoff import after_reopen as after_reopen_signoff
 from bot.work import mark_written, written_project
 from handlers.answer import Answer
-from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
+from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Who, declared, verb
 from storage.models import Project
 
 log = logging.getLogger(__name__)
@@ -37,12 +38,20 @@ SHARE_FAILED = "Slack wouldn't let me post the client view in the project channe
     "help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",),
     clients=ClientAccess.VIEW,
 )  # fmt: skip
-def show_help(req: Request, args: grammar.Nothing) -> Message:
-    if req.org_client:
-        return client_view.client_help(
-            [v.client_help or (v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE]
-        )
-    return help_messages.help_message([(v.usage, v.does) for v in declared()])
+def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
+    """`help`, no words, or words that name no verb (`args` then says which): a client, by
+    organization, as a guest or named on any project, gets the client help and nothing else."""
+    assert req.session is not None
+    unknown = args if isinstance(args, Unknown) else None
+    if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
+        theirs = [v for v in declared() if v.clients is not ClientAccess.NONE]
+        guess = closest(unknown.word, {v.name.split()[0] for v in theirs}) if unknown else None
+        lines = [v.client_help or (v.usage, v.does) for v in theirs]
+        return client_view.client_help(lines, unknown=unknown.word if unknown else None, suggestion=guess)
+    lines = [(v.usage, v.does) for v in declared()]
+    if unknown is not None:
+        return help_messages.help_message(lines, unknown=unknown.word, suggestion=unknown.suggestion)
+    return help_messages.help_message(lines)
 
 
 @verb(
