@@ -26,7 +26,7 @@ BUDGET_MAX = 99999.0
 NOTE_MAX = 500
 FORMS = "`3.5h`, `1h30m`, `90m`, `2 hrs` or `45 min`"
 
-_NUMBER = r"\d{1,5}(?:[.,]\d{1,2})?"
+_NUMBER = r"\d{1,7}(?:[.,]\d{1,2})?"
 _H = r"(?:h|hr|hrs|hour|hours)"
 _M = r"(?:m|min|mins|minute|minutes)"
 _HOURS = re.compile(rf"^({_NUMBER})(?:\s?{_H})?$", re.IGNORECASE)

@@ -103,6 +103,31 @@ def new_project_modal(*, channel_id: str, response_url: str | None) -> dict[str,
                 "hint": {"type": "plain_text", "text": "They sign off deliverables. Without any, the owner does."},
                 "element": {"type": "multi_users_select", "action_id": ids.NEW_APPROVERS_INPUT, "max_selected_items": 20},
             },
+            {
+                "type": "input",
+                "block_id": ids.NEW_BUDGET_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Budget (hours)"},
+                "hint": {"type": "plain_text", "text": "Only the team sees it. Every later change is kept with its reason."},
+                "element": {
+                    "type": "number_input",
+                    "action_id": ids.NEW_BUDGET_INPUT,
+                    "is_decimal_allowed": True,
+                    "placeholder": {"type": "plain_text", "text": "120"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.NEW_INTERNAL_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Internal channel"},
+                "hint": {"type": "plain_text", "text": "Where team-only posts go: the overdue digest, budget alerts."},
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": ids.NEW_INTERNAL_INPUT,
+                    "filter": {"include": ["public", "private"], "exclude_external_shared_channels": True},
+                },
+            },
         ],
     }
 

@@ -55,7 +55,7 @@ def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
 
 
 @verb(
-    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>]",
+    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>] [internal:#channel]",
     does="start a project in this channel (no name: a form)", kind=Kind.SLACK, aliases=("create",),
 )  # fmt: skip
 def new_project(req: Request, args: grammar.New) -> Message | None:
