@@ -121,7 +121,7 @@ def _baselines(found: ProjectReport) -> list[str]:
     ]
 
 
-PROPOSAL_OUTCOMES = {"accepted": "Accepted", "discuss": "Discussed, target kept", "superseded": "Replaced by a later proposal"}
+PROPOSAL_OUTCOMES = {"accepted": "Accepted", "discuss": "Declined for discussion", "superseded": "Replaced by a later proposal"}
 
 
 def _proposals(found: ProjectReport) -> list[str]:
@@ -141,7 +141,8 @@ def _proposals(found: ProjectReport) -> list[str]:
         outcome = PROPOSAL_OUTCOMES.get(p.state, p.state)
         by = f" by {who(p.decided_by)}" if p.decided_by else ""
         at = f" on {when(p.decided_at, tz)}" if p.decided_at else ""
-        lines.append(f"  - {outcome}{by}{at}")
+        kept = "; the target stayed" if p.state == "discuss" else ""
+        lines.append(f"  - {outcome}{by}{at}{kept}")
         if p.comment:
             lines += quoted("Comment: " + p.comment, indent="    ")
     return lines
