@@ -138,3 +138,32 @@ def test_the_report_shows_every_budget_and_every_time_entry_with_its_note(bot, s
         "- Thu 26 Nov 2026: @U0BOB 22h: site audit, interviews",
     ):
         assert line in lines, f"{line!r} not in the report:\n{report}"
+
+
+def test_hours_and_budgets_from_before_time_entries_are_kept_when_the_schema_is_migrated(tmp_path):
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import Database, alembic_config
+
+    db = Database(f"sqlite:///{tmp_path}/before.db")
+    with db.engine.connect() as connection:  # the schema as it was, with a project that logged hours
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0007")
+        connection.execute(
+            text(
+                "INSERT INTO project (team_id, name, name_key, channel_id, owner_id, stage, start_date, budget_hours,"
+                " hours_used, tz, created_at, updated_at, skipped_stages, budget_alerted)"
+                " VALUES ('T1', 'Acme', 'acme', 'C1', 'U1', 'execution', '2026-11-02', 120, 42.5, 'UTC',"
+                " '2026-11-02 09:00:00', '2026-11-20 09:00:00', '', 0)"
+            )
+        )
+        connection.commit()
+    db.migrate()
+    with db.reader() as session:
+        [entry] = session.exec(select(TimeEntry)).all()
+        [budget] = session.exec(select(BudgetChange)).all()
+    db.dispose()
+    assert (entry.person, entry.hours, str(entry.day)) == ("U1", 42.5, "2026-11-02")
+    assert (budget.hours, budget.changed_by, budget.reason) == (120, "U1", None)
