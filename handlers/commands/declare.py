@@ -1,9 +1,8 @@
 """A `/project` verb declared once: its words, grammar, help line, who may run it, how it
 answers, and its handler. Help and dispatch are generated from these declarations.
 
-    @verb("log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"),
-          usage="log <hours>h", does="log hours spent")
-    def log_hours(req: Request, args: grammar.Hours) -> Message: ...
+    @verb("log", hours_grammar.log_time, usage="log <hours> [note]", does="log time you spent")
+    def log_time(req: Request, args: hours_grammar.LogTime) -> Message: ...
 """
 
 from __future__ import annotations
