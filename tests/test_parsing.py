@@ -143,6 +143,7 @@ def read(text: str) -> tuple[str, object]:
         ("log 45 min standup", ("log", LogTime(0.75, "standup"))),
         ("log 1h 30m", ("log", LogTime(1.5))),
         ("log 3 meetings", ("log", LogTime(3.0, "meetings"))),
+        ("log 22h, site audit", ("log", LogTime(22.0, "site audit"))),
         ("budget 130h", ("budget", BudgetChange(130.0))),
         ("budget 130 the client added two pages", ("budget", BudgetChange(130.0, "the client added two pages"))),
         ("bogus", ("?", Unknown("bogus", None))),

@@ -54,10 +54,10 @@ class BudgetChange:
 def hours_of(text: str) -> float | None:
     """The hours `text` says, or None when it says none (`lots`, `-3`, `3x`).
 
-    >>> hours_of("90m"), hours_of("1h30"), hours_of("2 hrs"), hours_of("7,5")
-    (1.5, 1.5, 2.0, 7.5)
+    >>> hours_of("90m"), hours_of("1h30"), hours_of("2 hrs"), hours_of("7,5"), hours_of("22h,")
+    (1.5, 1.5, 2.0, 7.5, 22.0)
     """
-    text = " ".join(text.split())
+    text = " ".join(text.split()).rstrip(",;:.")  # "22h, site audit"
     if match := _HOURS.match(text):
         return float(match.group(1).replace(",", "."))
     if match := _MINUTES.match(text):
