@@ -167,3 +167,15 @@ def test_hours_and_budgets_from_before_time_entries_are_kept_when_the_schema_is_
     db.dispose()
     assert (entry.person, entry.hours, str(entry.day)) == ("U1", 42.5, "2026-11-02")
     assert (budget.hours, budget.changed_by, budget.reason) == (120, "U1", None)
+
+
+def test_after_a_budget_change_the_team_is_told_again_as_the_hours_reach_the_new_budget(bot, slack, clock):
+    run(bot, 'new "Acme website" budget:50h internal:<#C0TEAM|team>')
+    for hours in ("24h", "14h", "14h"):  # 76 %, then 52h of 50h: the whole budget is used
+        run(bot, f"log {hours}")
+    run(bot, "budget 100h the client added a blog")  # 52 %: no alert for what is already behind
+    run(bot, "log 24h")  # 76 %
+    run(bot, "log 10h")  # 86 %: past 80 % of the new budget
+    alerts = [c.params for c in slack.wait_for("chat.postMessage", 2) if "budget" in str(c.params.get("text"))]
+    assert [a["channel"] for a in alerts] == ["C0TEAM", "C0TEAM"]
+    assert "whole budget: 52h of 50h" in text_of(alerts[0]) and "used 80% of its budget: 86h of 100h" in text_of(alerts[1])
