@@ -52,6 +52,26 @@ def test_a_client_gets_the_client_help_whatever_they_type(bot, slack, clock, tex
         assert "Did you mean `/project status`?" in said
 
 
+@pytest.mark.parametrize("text", ["budget lots", "log site audit", "step", "approver add bob", "new"])
+def test_a_clients_unreadable_team_command_gets_the_client_help_not_the_teams_usage(bot, slack, clock, text):
+    slack.user_team[CLIENT] = CLIENT_TEAM
+    run(bot, 'new "Acme website"')
+    reply = run(bot, text, user=CLIENT) if text != "new" else run(bot, "new budget:lots", user=CLIENT)
+    said = text_of(reply)
+    assert "you can use" in said.lower() and not commands_named(reply) & set(TEAM_WORDS), said
+    for team_usage in ("120h", "3.5h", "step add", "@ann", "client:"):
+        assert team_usage not in said, team_usage
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("budget lots", "isn't a number of hours"), ("step", "Use one of `step add`"), ("approver add bob", "isn't a person")],
+)
+def test_the_team_still_hears_what_was_wrong_with_its_words(bot, clock, text, said):
+    run(bot, 'new "Acme website"')
+    assert said in text_of(run(bot, text))
+
+
 def test_a_named_client_of_the_workspace_gets_the_client_help_for_an_unknown_word(bot, slack, clock):
     run(bot, 'new "Acme website"')
     run(bot, f"client add <@{NAMED}>")

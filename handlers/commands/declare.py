@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.core import projects
 from bot.core.audience import Audience, Facts, audience, is_named_client
-from bot.core.errors import BadInput
+from bot.core.errors import BadInput, UserError
 from bot.core.grammar import Token, closest
 from bot.messages.blocks import Message
 from bot.services import Services
@@ -135,6 +135,7 @@ class Unknown:
 
     word: str
     suggestion: str | None
+    refused: UserError | None = None  # the words name a team verb but can't be read: this is why
 
 
 def resolve(tokens: list[Token]) -> tuple[Verb, list[Token]] | Unknown:

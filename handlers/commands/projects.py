@@ -15,6 +15,7 @@ from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
 from bot.messages.blocks import Message, reply
+from bot.messages.errors import refusal
 from bot.messages.labels import project_label
 from bot.messages.limits import LIST_SHOWN
 from bot.messages.signoff import debrief_button
@@ -48,6 +49,8 @@ def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
         guess = closest(unknown.word, {v.name.split()[0] for v in theirs}) if unknown else None
         lines = [v.client_help or (v.usage, v.does) for v in theirs]
         return client_view.client_help(lines, unknown=unknown.word if unknown else None, suggestion=guess)
+    if unknown is not None and unknown.refused is not None:
+        return refusal(unknown.refused)
     lines = [(v.usage, v.does) for v in declared()]
     if unknown is not None:
         return help_messages.help_message(lines, unknown=unknown.word, suggestion=unknown.suggestion)
