@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date
 
 from slack_bolt import Ack, App, BoltContext
@@ -11,7 +12,8 @@ from slack_sdk import WebClient
 
 from bot.core import projects
 from bot.core.audience import Audience, audience
-from bot.core.errors import TeamOnly, UserError
+from bot.core.errors import InternalIsProjectChannel, TeamOnly, UserError
+from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
 from bot.core.text import USER_ID, clean, cut, unescape
 from bot.messages import ids
 from bot.messages.blocks import reply
@@ -26,6 +28,7 @@ from handlers.context import installation_team
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{1,30}$")  # a channel the team picked (never a DM)
 
 
 def register(app: App, services: Services) -> None:
@@ -46,6 +49,9 @@ def register(app: App, services: Services) -> None:
             return
         if not form["name"]:
             ack(response_action="errors", errors={ids.NEW_NAME_BLOCK: "Give the project a name."})
+            return
+        if errors := form_errors(form, channel_id):
+            ack(response_action="errors", errors=errors)
             return
         try:
             if not replaying():  # the ack checked it; creating checks again, and answers if it changed
@@ -74,6 +80,7 @@ def register(app: App, services: Services) -> None:
                         project = projects.create_project(
                             session, team_id=team_id, channel_id=channel_id, owner_id=user_id, name=form["name"],
                             client=form["client"], target_date=form["target"], tz=tz, approvers=form["approvers"], now=now,
+                            budget_hours=form["budget"], internal_channel_id=form["internal"],
                         )  # fmt: skip
                         assert project.id is not None
                         project_id = project.id
@@ -108,12 +115,33 @@ def read_form(view: dict) -> dict:
     approvers = [
         u for u in field(ids.NEW_APPROVERS_BLOCK, ids.NEW_APPROVERS_INPUT).get("selected_users") or [] if USER_ID.match(u)
     ]
+    budget = " ".join(clean(str(field(ids.NEW_BUDGET_BLOCK, ids.NEW_BUDGET_INPUT).get("value") or "")).split())
+    internal = field(ids.NEW_INTERNAL_BLOCK, ids.NEW_INTERNAL_INPUT).get("selected_conversation")
     return {
         "name": cut(name, 80),
         "client": cut(client, 80) or None,
         "target": target,
         "approvers": list(dict.fromkeys(approvers)),
+        "budget_text": budget,
+        "budget": hours_of(budget) if budget else None,
+        "internal": internal if isinstance(internal, str) and _CHANNEL_ID.match(internal) else None,
+        "internal_picked": internal is not None,
     }
+
+
+def form_errors(form: dict, channel_id: str) -> dict[str, str]:
+    """The budget and the internal channel, checked as `new … budget: internal:` checks them."""
+    errors = {}
+    if form["budget_text"]:
+        try:
+            checked_hours(form["budget"], form["budget_text"], what="budget", most=BUDGET_MAX)
+        except UserError as error:
+            errors[ids.NEW_BUDGET_BLOCK] = cut(_plain_sentence(error_text(error)), FIELD_ERROR_MAX)
+    if form["internal_picked"] and form["internal"] is None:
+        errors[ids.NEW_INTERNAL_BLOCK] = "Pick a channel of your team."
+    elif form["internal"] is not None and form["internal"] == channel_id:
+        errors[ids.NEW_INTERNAL_BLOCK] = cut(_plain_sentence(error_text(InternalIsProjectChannel())), FIELD_ERROR_MAX)
+    return errors
 
 
 def _plain_sentence(mrkdwn: str) -> str:

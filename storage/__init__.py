@@ -1,4 +1,5 @@
 """The project store: SQLModel tables, the database connection and its migrations."""
 
 # Tables kept outside storage/models.py register on SQLModel.metadata with it (migrations, tests).
-from storage import home_tabs as _home_tabs  # noqa: E402,F401
+from storage import home_tabs as _home_tabs  # noqa: F401
+from storage import hours as _hours  # noqa: F401

@@ -45,7 +45,8 @@ def two_projects(bot):
     """Acme (ACME approves, has a step, a budget over 100 %) and Beta, another client's project."""
     bot.run('new "Acme website" client:Acme due:2026-12-18 budget:90h', user=OWNER, channel=CHANNEL)
     bot.run(f"approver add <@{ACME}>", user=OWNER, channel=CHANNEL)
-    bot.run("log 120h", user=OWNER, channel=CHANNEL)
+    for hours in (23, 23, 23, 24, 24, 3):  # 120h, one day an entry, and one alert: 69h is under 80 %, 93h past 100 %
+        bot.run(f"log {hours}h", user=OWNER, channel=CHANNEL)
     bot.run(f"step add Send the logo files <@{ACME}> due:2026-11-20", user=OWNER, channel=CHANNEL)
     bot.run(f"step add QA test plan <@{BOB}> due:2026-11-20", user=OWNER, channel=CHANNEL)
     bot.run('new "Beta app" client:Beta budget:50h', user=OWNER, channel=OTHER_CHANNEL)

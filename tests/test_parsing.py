@@ -10,6 +10,7 @@ from bot.core import grammar as g
 from bot.core.dates import next_working_day, parse_date, previous_working_day, working_days_between
 from bot.core.errors import UserError
 from bot.core.grammar import tokenize
+from bot.core.hours_grammar import BudgetChange, LogTime
 from bot.core.text import cut, link_url, mention_id, plain
 from bot.messages.errors import OOPS, error_text
 from bot.messages.format import escape
@@ -132,7 +133,19 @@ def read(text: str) -> tuple[str, object]:
             ("deliverable", g.Submit("Homepage design", "https://figma.com/x")),
         ),
         ("deliverable Brief", ("deliverable", g.Submit("Brief"))),
-        ("log 2.5h", ("log", g.Hours(2.5))),
+        ("log 2.5h", ("log", LogTime(2.5))),
+        ("log 22h site audit, interviews", ("log", LogTime(22.0, "site audit, interviews"))),
+        ("log 1h30m", ("log", LogTime(1.5))),
+        ("log 3.5", ("log", LogTime(3.5))),
+        ("log 90m call with <@U1|ann>", ("log", LogTime(1.5, "call with @ann"))),
+        ("log 1.5 hours design review", ("log", LogTime(1.5, "design review"))),
+        ("log 2 hrs", ("log", LogTime(2.0))),
+        ("log 45 min standup", ("log", LogTime(0.75, "standup"))),
+        ("log 1h 30m", ("log", LogTime(1.5))),
+        ("log 3 meetings", ("log", LogTime(3.0, "meetings"))),
+        ("log 22h, site audit", ("log", LogTime(22.0, "site audit"))),
+        ("budget 130h", ("budget", BudgetChange(130.0))),
+        ("budget 130 the client added two pages", ("budget", BudgetChange(130.0, "the client added two pages"))),
         ("bogus", ("?", Unknown("bogus", None))),
     ],
 )
@@ -162,7 +175,18 @@ def test_grammar(text, expected):
         "deliverable",
         "log",
         "log -3",
+        "log 0h",
+        "log 25h",
+        "log site audit 3h",
+        "log 1h75",
         "budget lots",
+        "budget 0",
+        "step add Stakeholder interviews @dana due:fri",
+        "step assign #1 @dana",
+        "approver add @dana",
+        "client add @dana",
+        "owner @dana",
+        "steps @dana",
         "internal acme-team",
         "internal",
         "new Acme internal:acme-team",

@@ -93,7 +93,8 @@ def whole_project(bot, slack, clock) -> None:
     run(bot, "step done #1", user=BOB)
     run(bot, "step done #2")
     run(bot, "step done #3")
-    run(bot, "log 30h")
+    run(bot, "log 16h")
+    run(bot, "log 14h")
     assert "Execution" in text_of(run(bot, "stage execution"))  # jumps over Planning
 
     clock.move_to("2027-01-18 10:00:00")  # a Monday, one working day past the agreed 15 Jan

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 from bot.core.dates import incomplete
 from bot.core.errors import BadInput
-from bot.core.text import channel_id, cut, link_url, mention_id, plain
+from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
+from bot.core.text import bare_at, channel_id, cut, link_url, mention_id, plain
 from storage.models import Stage
 
 NAME_MAX = 80
@@ -33,7 +34,6 @@ STAGE_WORDS: dict[str, Stage] = {
 LIST_SCOPES = ("mine", "all", "overdue")
 _OPTION = re.compile(r"^(client|due|budget|internal|for):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
-_HOURS = re.compile(r"^(\d{1,5}(?:\.\d{1,2})?)\s*h?(?:ours?|rs?)?$", re.IGNORECASE)
 _FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
 
 
@@ -94,10 +94,20 @@ def _project(tokens: list[Token]) -> str | None:
     return cut(name, NAME_MAX) if name else None
 
 
+def not_a_mention(token: Token, extra: str = "") -> BadInput:
+    return BadInput(
+        "{word} isn't a Slack mention, so I can't tell who that is. Type @ and pick the person from Slack's list, "
+        "so it arrives as a mention." + extra,
+        token.raw,
+    )
+
+
 def _user_ids(tokens: list[Token], what: str) -> tuple[str, ...]:
     ids = []
     for token in tokens:
         user_id = mention_id(token.raw)
+        if user_id is None and bare_at(token.raw):
+            raise not_a_mention(token)
         if user_id is None:
             raise BadInput("{what}: {word} isn't a person. Mention them with @, e.g. `@ann`.", plain(token.raw), {"what": what})
         if user_id not in ids:
@@ -158,13 +168,6 @@ def _options(tokens: list[Token]) -> tuple[list[Token], dict[str, list[Token]]]:
 def _needs_more(key: str, values: list[Token]) -> bool:
     """`due:next fri`, `due:dec 5`, `due:5 dec`: a date's first word that needs its second."""
     return key == "due" and len(values) == 1 and incomplete(values[0].raw)
-
-
-def _hours(raw: str, what: str) -> float:
-    match = _HOURS.match(raw.strip())
-    if not match or float(match.group(1)) <= 0:
-        raise BadInput("{what}: {word} isn't a number of hours. Try `120` or `7.5h`.", raw, {"what": what})
-    return float(match.group(1))
 
 
 def _date_option(values: list[Token] | None) -> str | None:
@@ -266,11 +269,6 @@ class Submit:
     step_number: int | None = None  # `for:#n`: approving it completes step #n
 
 
-@dataclass(frozen=True)
-class Hours:
-    hours: float
-
-
 # --- the parsers: tokens after the verb → the command's typed result --------------------------
 
 
@@ -313,7 +311,10 @@ def new(tokens: list[Token]) -> New:
     client = _join(options["client"]) if "client" in options else None
     if "client" in options and not client:
         raise BadInput("`client:` needs a name right after it, e.g. `client:Acme`.")
-    budget = _hours(_join(options["budget"]), "budget") if "budget" in options else None
+    budget = None
+    if "budget" in options:
+        word = _join(options["budget"])
+        budget = checked_hours(hours_of(word), word, what="budget", most=BUDGET_MAX)
     internal_channel = _channel(options["internal"], "internal:#acme-team") if "internal" in options else None
     return New(name, cut(client, NAME_MAX) if client else None, _date_option(options.get("due")), budget, internal_channel)
 
@@ -349,6 +350,9 @@ def stage_move(tokens: list[Token]) -> StageMove:
 
 def step_add(tokens: list[Token]) -> StepAdd:
     words, options = _options(tokens)
+    for token in words:
+        if not token.quoted and bare_at(token.raw):
+            raise not_a_mention(token, " To keep it in the title as text, put it in quotes.")
     mentions = [t for t in words if mention_id(t.raw)]
     if len(mentions) > 1:
         raise BadInput("A step has one assignee: mention just one person.")
@@ -411,15 +415,6 @@ def deliverable(tokens: list[Token]) -> Submit:
         raise BadInput('Name the deliverable: `/project deliverable "Homepage design" https://link`.')
     step = _numbers(options["for"], "for:#3")[0] if "for" in options else None
     return Submit(cut(title, TITLE_MAX), link, step)
-
-
-def hours(usage: str, what: str) -> Callable[[list[Token]], Hours]:
-    def parse(tokens: list[Token]) -> Hours:
-        if len(tokens) != 1:
-            raise BadInput(usage)
-        return Hours(_hours(tokens[0].raw, what))
-
-    return parse
 
 
 CLEAR_WORDS = ("none", "clear", "-")

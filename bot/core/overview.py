@@ -11,6 +11,7 @@ from sqlmodel import Session, col, or_, select
 
 from bot.core.approvals import deciders_of
 from bot.core.audience import Audience, Facts, audience, cached_facts, client_contacts, known_clients
+from bot.core.hours import original_budget
 from bot.core.projects import local_today
 from bot.core.status import WEEKDAYS, Health, Status, Waiting, forecast_date, project_health, slip, summarize
 from bot.core.steps import steps_of
@@ -52,6 +53,7 @@ class Plan:
     waiting_on_client: list[Step]  # steps marked `wait … client`
     wait_reasons: dict[int, str] = field(default_factory=dict)  # step id → the reason given to `step wait`
     deciders: list[str] = field(default_factory=list)  # who decides what waits: the approvers, else the owner
+    original_budget: float | None = None  # the first budget, when the current one differs
 
 
 def plan_of(
@@ -70,6 +72,7 @@ def plan_of(
         waiting_on_client=[s for s in steps if s.id in reasons and s.done_at is None and s.removed_at is None],
         wait_reasons={step_id: reason for step_id, reason in reasons.items() if reason},
         deciders=deciders_of(session, project).user_ids,
+        original_budget=original_budget(session, project),
     )
 
 

@@ -22,8 +22,9 @@ from bot.core.grammar import (
     _join,
     _numbers,
     _project,
+    not_a_mention,
 )
-from bot.core.text import cut, mention_id, plain
+from bot.core.text import bare_at, cut, mention_id, plain
 from storage.models import Stage
 
 
@@ -63,6 +64,8 @@ def steps(tokens: list[Token]) -> StepsScope:
         return StepsScope(_project(before), last.lower)
     if mention_id(last.raw):
         return StepsScope(_project(before), "user", user_id=mention_id(last.raw))
+    if not last.quoted and bare_at(last.raw):
+        raise not_a_mention(last)
     for split in range(len(tokens)):  # a stage name at the end: the longest wins
         suffix = " ".join(plain(t.raw).lower() for t in tokens[split:])
         if suffix in STAGE_WORDS:

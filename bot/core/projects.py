@@ -1,4 +1,4 @@
-"""Projects: finding them, their lifecycle (create, stage, hand over, budget, hours, close) and approvers.
+"""Projects: finding them, their lifecycle (create, stage, hand over) and approvers.
 
 Every function takes the workspace's `team_id` and only ever sees that workspace's rows.
 Refusals raise `UserError` before anything is written, so a refused command changes nothing.
@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
@@ -35,6 +34,7 @@ from bot.core.errors import (
     ProjectNotFound,
     StageGate,
 )
+from storage.hours import BudgetChange
 from storage.models import (
     Approver,
     AuditEvent,
@@ -177,6 +177,12 @@ def create_project(
                 agreed_at=now,
             )  # fmt: skip
         )
+    if budget_hours is not None:  # the original budget: every later change is kept beside it
+        session.add(
+            BudgetChange(
+                team_id=team_id, project_id=project_id, hours=budget_hours, reason=None, changed_by=owner_id, changed_at=now
+            )
+        )
     for user_id in dict.fromkeys(approvers):
         session.add(Approver(team_id=team_id, project_id=project_id, user_id=user_id, added_by=owner_id, added_at=now))
     audit(
@@ -287,29 +293,6 @@ def hand_over(session: Session, *, project: Project, actor: str, new_owner: str,
         old=old,
         new=new_owner,
     )
-
-
-def set_budget(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
-    require_open(project)
-    require_owner(project, actor, "set the budget")
-    old = project.budget_hours
-    project.budget_hours = hours
-    project.updated_at = now
-    session.add(project)
-    audit_project(session, project, actor=actor, action="budget.set", now=now, old=old, new=hours)
-
-
-def log_hours(session: Session, *, project: Project, actor: str, hours: float, now: datetime) -> None:
-    require_open(project)
-    # Added in the database, not to a value read earlier: concurrent `log`s each count.
-    session.execute(
-        update(Project)
-        .where(col(Project.id) == project.id)
-        .values(hours_used=col(Project.hours_used) + hours, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    session.refresh(project)
-    audit_project(session, project, actor=actor, action="hours.logged", now=now, hours=hours)
 
 
 # --- approvers ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """The project report's facts, read in one go: stages with their dates, every agreed target and
 the slip, the days the client held the project up, each deliverable's rounds, hours against the
-budget, the steps, and the latest close's debrief and sign-offs. Slack-free; `bot.messages.report`
+budget (every budget, every time entry), every date proposal and its outcome, the steps, and the
+latest close's debrief and sign-offs. Slack-free; `bot.messages.report`
 writes it out.
 
     found = project_report(session, project=project, now=utcnow(), work_days=settings.work_days)
@@ -17,13 +18,27 @@ from sqlmodel import Session, col, select
 
 from bot.core.approvals import deciders_of
 from bot.core.audience import team_only_place
+from bot.core.hours import budget_history, time_entries
 from bot.core.overview import plan_of, status_of
 from bot.core.projects import local_today
 from bot.core.signoff import latest_closing
 from bot.core.status import WEEKDAYS, burn_percent, progress_percent, slip
 from bot.core.steps import steps_of
 from bot.core.targets import baselines_of
-from storage.models import AuditEvent, Baseline, Closing, Decision, Deliverable, Hold, Project, Signoff, Stage, Step
+from storage.hours import BudgetChange, TimeEntry
+from storage.models import (
+    AuditEvent,
+    Baseline,
+    Closing,
+    Decision,
+    Deliverable,
+    Hold,
+    Project,
+    Proposal,
+    Signoff,
+    Stage,
+    Step,
+)
 
 STAGE_MOVES = ("stage.changed", "stage.forced")  # the audit actions of `stage`, with old and new in the detail
 
@@ -59,12 +74,15 @@ class ProjectReport:
     periods: list[StagePeriod]
     skipped: list[Stage]
     baselines: list[Baseline]  # every agreed target, first promise first
+    proposals: list[Proposal]  # every date change put to the approvers, whatever became of it
     finish: date  # the close day, or the forecast while open
     slip_days: int | None  # working days `finish` lies past the current target
     first_slip_days: int | None  # … past the first promise
     held_days: int  # working days the client held the project up (overlaps once)
     holds: list[Hold]  # every `step wait … client`, with its reason, first first
     deliverables: list[DeliverableRounds]
+    budgets: list[BudgetChange]  # every budget the project had, the original first
+    entries: list[TimeEntry]  # every time entry, oldest first
     steps: list[Step]  # all of them, removed ones too, by number
     done: int
     total: int  # live steps (removed ones left the plan)
@@ -126,12 +144,17 @@ def project_report(session: Session, *, project: Project, now: datetime, work_da
         periods=stage_periods(session, project, end=end),
         skipped=[Stage(s) for s in project.skipped_stages.split(",") if s],
         baselines=baselines,
+        proposals=list(
+            session.exec(select(Proposal).where(Proposal.project_id == project.id).order_by(col(Proposal.proposed_at)))
+        ),
         finish=finish,
         slip_days=slip(finish, project.target_date, work_days),
         first_slip_days=slip(finish, first, work_days),
         held_days=plan.held_days,
         holds=list(session.exec(select(Hold).where(Hold.project_id == project.id).order_by(col(Hold.started_at), col(Hold.id)))),
         deliverables=deliverable_rounds(session, project),
+        budgets=budget_history(session, project),
+        entries=time_entries(session, project),
         steps=steps,
         done=status.done,
         total=status.total,

@@ -12,6 +12,7 @@ import re
 _SLACK_TOKEN = re.compile(r"<([^<>]*)>")
 USER_ID = re.compile(r"^[UW][A-Z0-9_]{1,30}$")
 _MENTION = re.compile(r"^<@([UW][A-Z0-9_]{1,30})(?:\|[^<>]*)?>[,.;:!?]*$")  # "…and <@U1|ann>."
+_BARE_AT = re.compile(r"^@[\w.\-]+[,.;:!?]*$")  # "@dana" typed out, not picked from Slack's list
 _URL = re.compile(r"^https?://[^\s<>|]+$")
 
 
@@ -68,6 +69,15 @@ def mention_id(token: str) -> str | None:
     """`<@U123|ann>` → `U123`; anything else → None."""
     match = _MENTION.match(token)
     return match.group(1) if match else None
+
+
+def bare_at(token: str) -> bool:
+    """`@dana` as plain text: Slack sent no mention, so it names no one.
+
+    >>> bare_at("@dana"), bare_at("<@U1|dana>"), bare_at("ann@acme.com")
+    (True, False, False)
+    """
+    return _BARE_AT.match(token) is not None
 
 
 def link_url(token: str) -> str | None:

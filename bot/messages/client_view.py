@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from bot.core.overview import ClientView
 from bot.messages.blocks import Block, Message, bulleted, context, fields, header, packed, reply, section
-from bot.messages.format import day, escape, mention, mentions, shown
+from bot.messages.format import code, day, escape, mention, mentions, shown
 from bot.messages.help import DATE_HELP
 from bot.messages.limits import FALLBACK_MAX
 from bot.messages.status import stage_track, waited
@@ -97,7 +97,12 @@ def client_project_list(projects: Sequence[tuple[Project, date | None]], *, tota
     return {"response_type": "ephemeral", "text": f"Your projects: {total}", "blocks": blocks}
 
 
-def client_help(lines: Sequence[tuple[str, str]]) -> Message:
-    intro = "*Shepherd* keeps your project with us moving. You can use:"
+def client_help(lines: Sequence[tuple[str, str]], *, unknown: str | None = None, suggestion: str | None = None) -> Message:
+    """What a client may use; `unknown`: the word they typed that names none of it."""
+    if unknown:
+        meant = f" Did you mean `/project {suggestion}`?" if suggestion else ""
+        intro = f"I don't know {code(unknown)}.{meant} Here is what you can use:"
+    else:
+        intro = "*Shepherd* keeps your project with us moving. You can use:"
     extra = "Approve or reject deliverables on their messages, and use the buttons Shepherd sends you."
     return reply("\n".join([intro, *(f"• `/project {usage}`: {does}" for usage, does in lines), extra, DATE_HELP]))

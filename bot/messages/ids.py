@@ -8,6 +8,8 @@ NEW_NAME_BLOCK, NEW_NAME_INPUT = "new_name", "name"
 NEW_CLIENT_BLOCK, NEW_CLIENT_INPUT = "new_client", "client"
 NEW_TARGET_BLOCK, NEW_TARGET_INPUT = "new_target", "target"
 NEW_APPROVERS_BLOCK, NEW_APPROVERS_INPUT = "new_approvers", "approvers"
+NEW_BUDGET_BLOCK, NEW_BUDGET_INPUT = "new_budget", "budget"
+NEW_INTERNAL_BLOCK, NEW_INTERNAL_INPUT = "new_internal", "internal"
 
 # Deliverable approval messages
 APPROVE_ACTION = "deliverable_approve"

@@ -103,6 +103,31 @@ def new_project_modal(*, channel_id: str, response_url: str | None) -> dict[str,
                 "hint": {"type": "plain_text", "text": "They sign off deliverables. Without any, the owner does."},
                 "element": {"type": "multi_users_select", "action_id": ids.NEW_APPROVERS_INPUT, "max_selected_items": 20},
             },
+            {
+                "type": "input",
+                "block_id": ids.NEW_BUDGET_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Budget (hours)"},
+                "hint": {"type": "plain_text", "text": "Only the team sees it. Every later change is kept with its reason."},
+                "element": {
+                    "type": "number_input",
+                    "action_id": ids.NEW_BUDGET_INPUT,
+                    "is_decimal_allowed": True,
+                    "placeholder": {"type": "plain_text", "text": "120"},
+                },
+            },
+            {
+                "type": "input",
+                "block_id": ids.NEW_INTERNAL_BLOCK,
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Internal channel"},
+                "hint": {"type": "plain_text", "text": "Where team-only posts go: the overdue digest, budget alerts."},
+                "element": {
+                    "type": "conversations_select",
+                    "action_id": ids.NEW_INTERNAL_INPUT,
+                    "filter": {"include": ["public", "private"], "exclude_external_shared_channels": True},
+                },
+            },
         ],
     }
 
@@ -183,12 +208,6 @@ def approvers_removed(project: Project, removed: Sequence[str], *, none_left: bo
     return reply(f"{mentions(removed)} no longer approve{'s' if len(removed) == 1 else ''} deliverables.{fallback}")
 
 
-def budget_set(project: Project) -> Message:
-    return reply(
-        f"Budget of {project_label(project)}: {project.budget_hours or 0:g}h ({project.hours_used or 0:g}h used so far)."
-    )
-
-
 def past_budget(project: Project) -> Message | None:
     """Said to the owner alone (the project channel may be client-facing): the move went past budget."""
     burn = burn_percent(project)
@@ -197,11 +216,6 @@ def past_budget(project: Project) -> Message | None:
     return reply(
         f":warning: {project_label(project)} is past its budget: {project.hours_used:g}h of {project.budget_hours:g}h ({burn}%)."
     )
-
-
-def hours_logged(project: Project, hours: float) -> Message:
-    of_budget = f" of {project.budget_hours:g}h" if project.budget_hours else ""
-    return reply(f"Logged {hours:g}h on {project_label(project)}: {project.hours_used or 0:g}h{of_budget} used.")
 
 
 def budget_alert(project: Project, level: int) -> Message:

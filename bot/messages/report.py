@@ -40,8 +40,11 @@ def report_markdown(found: ProjectReport) -> str:
     lines += ["", "## Stages", *_stages(found)]
     lines += ["", "## Dates and slip", *_dates(found)]
     lines += ["", "### Baselines (every agreed target date)", *_baselines(found)]
+    lines += ["", "### Date proposals (every one put to the approvers)", *_proposals(found)]
     lines += ["", "## Deliverables", *_deliverables(found)]
     lines += ["", "## Hours", *_hours(found)]
+    lines += ["", "### Budget (the original, then every change)", *_budgets(found)]
+    lines += ["", "### Time entries", *_entries(found)]
     lines += ["", "## Steps", *_steps(found)]
     lines += ["", "## Debrief", *_debrief(found)]
     lines += ["", "## Client sign-off", *_signoff(found)]
@@ -130,6 +133,33 @@ def _baselines(found: ProjectReport) -> list[str]:
     ]
 
 
+PROPOSAL_OUTCOMES = {"accepted": "Accepted", "discuss": "Declined for discussion", "superseded": "Replaced by a later proposal"}
+
+
+def _proposals(found: ProjectReport) -> list[str]:
+    if not found.proposals:
+        return ["None: no date change was put to the approvers."]
+    tz = found.project.tz
+    lines: list[str] = []
+    for p in found.proposals:
+        old = day(p.old_target) if p.old_target else "no target"
+        lines.append(f"- {day(p.new_target)} (from {old}): proposed by {who(p.proposed_by)} on {when(p.proposed_at, tz)}")
+        if p.reason:
+            lines += quoted("Reason: " + p.reason, indent="    ")
+        if p.state == "pending":
+            closed = found.project.closed_at is not None
+            lines.append("  - " + ("No decision: the project closed while it waited" if closed else "Waiting for the approvers"))
+            continue
+        outcome = PROPOSAL_OUTCOMES.get(p.state, p.state)
+        by = f" by {who(p.decided_by)}" if p.decided_by else ""
+        at = f" on {when(p.decided_at, tz)}" if p.decided_at else ""
+        kept = "; the target stayed" if p.state == "discuss" else ""
+        lines.append(f"  - {outcome}{by}{at}{kept}")
+        if p.comment:
+            lines += quoted("Comment: " + p.comment, indent="    ")
+    return lines
+
+
 def _deliverables(found: ProjectReport) -> list[str]:
     if not found.deliverables:
         return ["None submitted."]
@@ -169,6 +199,32 @@ def _hours(found: ProjectReport) -> list[str]:
     else:
         lines = [f"- Used: {used:g}h (no budget set)"]
     return [*lines, f"- Progress: {found.done} of {plural(found.total, 'step')} done ({found.progress}%)"]
+
+
+def _budgets(found: ProjectReport) -> list[str]:
+    if not found.budgets:
+        return ["No budget was set."]
+    tz = found.project.tz
+    lines: list[str] = []
+    previous: float | None = None
+    for n, b in enumerate(found.budgets, start=1):
+        if previous is None:
+            what = "the original budget"
+        else:
+            change = b.hours - previous
+            what = f"{'up' if change >= 0 else 'down'} {abs(change):g}h from {previous:g}h"
+        current = " (current)" if n == len(found.budgets) and n > 1 else ""
+        by = "set" if previous is None else "changed"
+        why = f": {one_line(b.reason)}" if b.reason else ("" if previous is None else ": no reason given")
+        lines.append(f"{n}. {b.hours:g}h{current}, {what}{why}; {by} by {who(b.changed_by)} on {when(b.changed_at, tz)}")
+        previous = b.hours
+    return lines
+
+
+def _entries(found: ProjectReport) -> list[str]:
+    if not found.entries:
+        return ["No hours logged."]
+    return [f"- {day(e.day)}: {who(e.person)} {e.hours:g}h" + (f": {one_line(e.note)}" if e.note else "") for e in found.entries]
 
 
 def _steps(found: ProjectReport) -> list[str]:

@@ -69,7 +69,10 @@ def status_card(status: Status, *, now: datetime, plan: Plan | None = None) -> M
     ]
     if project.budget_hours:
         used = project.hours_used or 0
-        fields.append(f"*Budget*\n{used:g}h of {project.budget_hours:g}h ({status.burn}%) · {status.progress}% of steps done")
+        budget = f"*Budget*\n{used:g}h of {project.budget_hours:g}h ({status.burn}%) · {status.progress}% of steps done"
+        if plan is not None and plan.original_budget is not None:
+            budget += f"\n_budget {project.budget_hours:g}h (was {plan.original_budget:g}h)_"
+        fields.append(budget)
     if plan is not None and plan.held_days:
         fields.append(f"*Client-held*\n{plural(plan.held_days, 'working day')}")
     owner = f"Owner {mention(project.owner_id)}"

@@ -16,25 +16,24 @@ from slack_sdk import WebClient
 from bot.core import clients as client_rules
 from bot.core.audience import is_named_client
 from bot.core.errors import TeamOnly, UserError
-from bot.core.grammar import tokenize
+from bot.core.grammar import Token, tokenize
 from bot.core.projects import project_in_channel, project_named, require_open, require_owner
 from bot.core.text import clean
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
-from bot.messages.help import help_message
 from bot.services import Services
 from bot.slack.people import person_facts
 from bot.work import ack_note, mark_written, written_before
 from handlers.answer import Answer
-from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
+from handlers.commands.declare import VERBS, ClientAccess, Kind, Request, Unknown, Verb, Who, resolve
 from handlers.context import installation_team
 from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
 
 # Importing these modules declares the verbs, in the order help lists them.
-for _module in ("projects", "steps", "plan", "deliverables", "clients", "updates", "report"):
+for _module in ("projects", "hours", "steps", "plan", "deliverables", "clients", "updates", "report"):
     importlib.import_module(f"handlers.commands.{_module}")
 
 
@@ -46,17 +45,23 @@ def register(app: App, services: Services) -> None:
             respond=respond, trigger_id=command.get("trigger_id"), response_url=command.get("response_url"),
             payload_team=command.get("user_team_id") or command.get("team_id") or None,
         )  # fmt: skip
+        tokens: list[Token] = []
+        verb: Verb | None = None
         try:
-            found = resolve(tokenize(clean(command.get("text") or "")))
-            if isinstance(found, Unknown):
-                lines = [(v.usage, v.does) for v in declared()]
-                ack(**help_message(lines, unknown=found.word, suggestion=found.suggestion))
-                return
-            verb, rest = found
-            args = verb.parse(rest)
+            tokens = tokenize(clean(command.get("text") or ""))
+            found = resolve(tokens)
+            if isinstance(found, Unknown):  # help answers, as the person may read it (a client: client help)
+                verb, args = VERBS["help"], found
+            else:
+                verb, rest = found
+                args = verb.parse(rest)
         except UserError as error:
-            ack(**refusal(error))
-            return
+            if not tokens or (verb is not None and verb.clients is not ClientAccess.NONE):
+                ack(**refusal(error))  # words a client may use too: what was wrong helps anyone
+                return
+            # A team command's words that can't be read: the team hears what was wrong, a client
+            # the client help (not the team's commands and options).
+            verb, args = VERBS["help"], Unknown(tokens[0].raw, None, refused=error)
         req.facts = services.facts.get(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
         known = req.facts is not None or (req.payload_team is not None and req.payload_team != req.team_id)
         known = ack_note("known", known)  # a worker replaying this request takes the same way

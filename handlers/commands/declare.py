@@ -1,9 +1,8 @@
 """A `/project` verb declared once: its words, grammar, help line, who may run it, how it
 answers, and its handler. Help and dispatch are generated from these declarations.
 
-    @verb("log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"),
-          usage="log <hours>h", does="log hours spent")
-    def log_hours(req: Request, args: grammar.Hours) -> Message: ...
+    @verb("log", hours_grammar.log_time, usage="log <hours> [note]", does="log time you spent")
+    def log_time(req: Request, args: hours_grammar.LogTime) -> Message: ...
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from sqlmodel import Session
 
 from bot.core import projects
 from bot.core.audience import Audience, Facts, audience, is_named_client
-from bot.core.errors import BadInput
+from bot.core.errors import BadInput, UserError
 from bot.core.grammar import Token, closest
 from bot.messages.blocks import Message
 from bot.services import Services
@@ -136,6 +135,7 @@ class Unknown:
 
     word: str
     suggestion: str | None
+    refused: UserError | None = None  # the words name a team verb but can't be read: this is why
 
 
 def resolve(tokens: list[Token]) -> tuple[Verb, list[Token]] | Unknown:

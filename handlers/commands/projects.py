@@ -1,4 +1,4 @@
-"""`/project` verbs about whole projects: help, new, status, list, stage, owner, budget, log, close."""
+"""`/project` verbs about whole projects: help, new, status, list, stage, owner, approvers, close."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import logging
 
 from bot.core import clients, closure, grammar, overview, plan_grammar, projects
 from bot.core.approvals import pending_by_project
-from bot.core.audience import team_only_place
-from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.grammar import closest
 from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
 from bot.messages import client_view
 from bot.messages import help as help_messages
 from bot.messages import projects as project_messages
 from bot.messages.blocks import Message, reply
+from bot.messages.errors import refusal
 from bot.messages.labels import project_label
 from bot.messages.limits import LIST_SHOWN
 from bot.messages.signoff import debrief_button
@@ -28,7 +28,7 @@ from bot.slack.signoff import after_close as after_close_signoff
 from bot.slack.signoff import after_reopen as after_reopen_signoff
 from bot.work import mark_written, written_project
 from handlers.answer import Answer
-from handlers.commands.declare import ClientAccess, Kind, Request, Who, declared, verb
+from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Who, declared, verb
 from storage.models import Project
 
 log = logging.getLogger(__name__)
@@ -39,16 +39,26 @@ SHARE_FAILED = "Slack wouldn't let me post the client view in the project channe
     "help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",),
     clients=ClientAccess.VIEW,
 )  # fmt: skip
-def show_help(req: Request, args: grammar.Nothing) -> Message:
-    if req.org_client:
-        return client_view.client_help(
-            [v.client_help or (v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE]
-        )
-    return help_messages.help_message([(v.usage, v.does) for v in declared()])
+def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
+    """`help`, no words, or words that name no verb (`args` then says which): a client, by
+    organization, as a guest or named on any project, gets the client help and nothing else."""
+    assert req.session is not None
+    unknown = args if isinstance(args, Unknown) else None
+    if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
+        theirs = [v for v in declared() if v.clients is not ClientAccess.NONE]
+        guess = closest(unknown.word, {v.name.split()[0] for v in theirs}) if unknown else None
+        lines = [v.client_help or (v.usage, v.does) for v in theirs]
+        return client_view.client_help(lines, unknown=unknown.word if unknown else None, suggestion=guess)
+    if unknown is not None and unknown.refused is not None:
+        return refusal(unknown.refused)
+    lines = [(v.usage, v.does) for v in declared()]
+    if unknown is not None:
+        return help_messages.help_message(lines, unknown=unknown.word, suggestion=unknown.suggestion)
+    return help_messages.help_message(lines)
 
 
 @verb(
-    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>]",
+    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>] [internal:#channel]",
     does="start a project in this channel (no name: a form)", kind=Kind.SLACK, aliases=("create",),
 )  # fmt: skip
 def new_project(req: Request, args: grammar.New) -> Message | None:
@@ -222,43 +232,6 @@ def remove_approvers(req: Request, args: grammar.People) -> Message:
     removed = projects.remove_approvers(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
     none_left = not projects.approver_ids(req.session, project)
     return project_messages.approvers_removed(project, removed, none_left=none_left)
-
-
-@verb(
-    "budget", grammar.hours("Set the budget in hours: `/project budget 120h`.", "budget"), usage="budget <hours>h",
-    does="the project's budget in hours (owner)", who=Who.OWNER, owner_action="set the budget",
-)  # fmt: skip
-def set_budget(req: Request, args: grammar.Hours) -> Message:
-    assert req.session is not None
-    project = req.project()
-    projects.set_budget(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
-    return project_messages.budget_set(project)
-
-
-def alert_budget(req: Request, project: Project) -> None:
-    """After hours are logged: the team is told once at 80 % and once at 100 % of the budget,
-    where team-only posts of the project go (never a channel a client reads)."""
-    with req.services.db.transaction() as session:
-        fresh = session.get(Project, project.id)
-        level = claim_budget_alert(session, project=fresh) if fresh else None
-        place = team_only_place(session, fresh) if fresh and level else None
-    if fresh is None or level is None or place is None:
-        return
-    try:
-        req.client.chat_postMessage(channel=place.channel_id, **project_messages.budget_alert(fresh, level))
-    except Exception:
-        log.exception("budget alert for project %s failed", project.id)
-
-
-@verb(
-    "log", grammar.hours("Log hours spent as a number: `/project log 3.5h`.", "log"), usage="log <hours>h",
-    does="log hours spent", after=alert_budget,
-)  # fmt: skip
-def log_hours(req: Request, args: grammar.Hours) -> Message:
-    assert req.session is not None
-    project = req.project()
-    projects.log_hours(req.session, project=project, actor=req.user_id, hours=args.hours, now=req.now)
-    return project_messages.hours_logged(project, args.hours)
 
 
 def after_close(req: Request, project: Project) -> None:
