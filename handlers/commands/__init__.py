@@ -139,18 +139,21 @@ def only_in_its_channel(message: Message | None, req: Request) -> Message | None
 
 
 def refuse_clients(verb: Verb, req: Request, args: object) -> None:
-    """A team verb asked by a client of the project it would touch: audit the attempt, refuse it."""
+    """A team verb asked by a client: audit the attempt, refuse it. Someone named a client of any
+    project is one everywhere, except on a project whose owner named them team."""
     project_id = None
     if not req.org_client:
         with req.services.db.reader() as session:
+            if not client_rules.named_anywhere(session, team_id=req.team_id, user_id=req.user_id):
+                return
             name = getattr(args, "project", None)
             if name:
                 project = project_named(session, team_id=req.team_id, name=name)
             else:
-                project = project_in_channel(session, team_id=req.team_id, channel_id=req.channel_id)
-            if project is None or not is_named_client(session, project_id=project.id, user_id=req.user_id):
+                project = project_in_channel(session, team_id=req.team_id, channel_id=req.channel_id, include_closed=True)
+            if project is not None and not is_named_client(session, project_id=project.id, user_id=req.user_id):
                 return
-            project_id = project.id
+            project_id = project.id if project is not None else None
     raise TeamOnly(verb.name, project_id)
 
 

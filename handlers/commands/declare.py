@@ -20,7 +20,8 @@ from sqlmodel import Session
 
 from bot.core import projects
 from bot.core.audience import Audience, Facts, audience, is_named_client
-from bot.core.errors import BadInput
+from bot.core.clients import client_project_ids, named_anywhere
+from bot.core.errors import BadInput, NoProjectHere, NotYourProject, ProjectNotFound
 from bot.core.grammar import Token, closest
 from bot.messages.blocks import Message
 from bot.services import Services
@@ -76,11 +77,28 @@ class Request:
         assert self.session is not None
         return self.org_client or is_named_client(self.session, project_id=project.id, user_id=self.user_id)
 
+    def client_anywhere(self) -> bool:
+        """A client where no project says otherwise: of another organization, a guest, unknown, or
+        named a client of any project of the workspace."""
+        assert self.session is not None
+        return self.org_client or named_anywhere(self.session, team_id=self.team_id, user_id=self.user_id)
+
     def project(self, name: str | None = None) -> Project:
-        """The project named, else the channel's; cached for the request."""
+        """The project named, else the channel's; cached for the request. A client finds only the
+        projects they are a client or approver of, and learns nothing of any other."""
         if self._project is None:
             assert self.session is not None, "only READ and WRITE verbs have a session"
-            self._project = projects.find_project(self.session, team_id=self.team_id, channel_id=self.channel_id, name=name)
+            try:
+                found = projects.find_project(self.session, team_id=self.team_id, channel_id=self.channel_id, name=name)
+            except (ProjectNotFound, NoProjectHere):
+                if self.client_anywhere():
+                    raise NotYourProject(name) from None
+                raise
+            if self.is_client_of(found) and found.id not in client_project_ids(
+                self.session, team_id=self.team_id, user_id=self.user_id
+            ):
+                raise NotYourProject(name)
+            self._project = found
         return self._project
 
     def today(self, project: Project) -> date:

@@ -9,7 +9,7 @@ from bot.core.approvals import pending_by_project
 from bot.core.audience import team_only_place
 from bot.core.closure import claim_budget_alert
 from bot.core.dates import parse_date
-from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.errors import TeamOnly
 from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
 from bot.messages import client_view
@@ -40,7 +40,9 @@ SHARE_FAILED = "Slack wouldn't let me post the client view in the project channe
     clients=ClientAccess.VIEW,
 )  # fmt: skip
 def show_help(req: Request, args: grammar.Nothing) -> Message:
-    if req.org_client:
+    assert req.session is not None
+    here = projects.project_in_channel(req.session, team_id=req.team_id, channel_id=req.channel_id, include_closed=True)
+    if req.is_client_of(here) if here is not None else req.client_anywhere():
         return client_view.client_help(
             [v.client_help or (v.usage, v.does) for v in declared() if v.clients is not ClientAccess.NONE]
         )
@@ -104,14 +106,7 @@ def open_new_project_form(req: Request) -> None:
 def show_status(req: Request, args: grammar.StatusArgs) -> Message:
     session = req.session
     assert session is not None
-    if req.org_client:  # by name only their own projects; whether another exists is not revealed
-        found = clients.project_for_client(
-            session, team_id=req.team_id, channel_id=req.channel_id, user_id=req.user_id, name=args.project
-        )
-        if found is None:
-            raise ProjectNotFound(args.project) if args.project else NoProjectHere()
-        req._project = found
-    project = req.project(args.project)
+    project = req.project(args.project)  # a client's own projects only; whether another exists is not revealed
     client = req.is_client_of(project)
     if args.share and client:
         raise TeamOnly("status share", project.id)
