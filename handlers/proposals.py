@@ -17,8 +17,9 @@ from bot.core.text import clean
 from bot.messages import ids
 from bot.messages import plan as messages
 from bot.messages.blocks import reply
-from bot.messages.errors import OOPS, STALE_BUTTON, refusal
+from bot.messages.errors import STALE_BUTTON, refusal
 from bot.services import Services
+from bot.slack.outage import oops
 from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
@@ -174,9 +175,8 @@ def decide(
     except UserError as error:
         answer(refusal(error))
         return
-    except Exception:
-        log.exception("deciding date proposal %s failed", proposal_id)
-        answer(reply(OOPS))
+    except Exception as error:
+        answer(reply(oops(error, log, "deciding date proposal %s failed", proposal_id)))
         return
     refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
     if not accept:

@@ -16,6 +16,7 @@ TEAM_ONLY = (
     "That's for the project team, so nothing was changed. As the client you can use `/project status`, "
     "`/project list` and `/project help`, decide what you're asked to approve, and mark done or date your own steps."
 )
+DB_DOWN = "Shepherd can't reach its database, nothing was changed — try again in a minute."
 OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
 STALE_BUTTON = "This button is out of date, so nothing was changed."
 

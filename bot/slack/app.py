@@ -16,7 +16,9 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, Se
 import handlers
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.outage import database_down
 from bot.work import CURRENT, Pending
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -73,9 +75,12 @@ def create_app(services: Services, *, client: WebClient | None = None, replaying
 
 def unhandled(error: Exception, request: BoltRequest) -> BoltResponse:
     """A request Bolt or a listener tripped on (a payload shape Slack doesn't send): one line, and a
-    400 rather than a 500 and a traceback. Acknowledged already, the acknowledgement stands."""
-    log.warning("refused a signed request Shepherd can't handle: %s: %.120r", type(error).__name__, str(error))
+    400 rather than a 500 and a traceback. Acknowledged already, the acknowledgement stands. The
+    database out of reach: a 200 and the person told that nothing was changed."""
     acked = request.context.ack.response if request.context.ack is not None else None
+    if outage.noticed(error):
+        return database_down(request.body, acked=acked)
+    log.warning("refused a signed request Shepherd can't handle: %s: %.120r", type(error).__name__, str(error))
     if acked is not None and acked.status < 400:
         return BoltResponse(status=acked.status, body=acked.body, headers=acked.headers)
     return BoltResponse(status=400, body="")

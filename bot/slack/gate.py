@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.work import SIGNED, Signed
 from storage.db import Database
 from storage.models import SeenRequest, utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 WSGI = Callable[..., Iterable[bytes]]
@@ -92,7 +93,11 @@ def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
         finally:
             SIGNED.reset(token)
         if not signed.checked:
-            signed.replay = not _first_time(db, signature)
+            try:
+                signed.replay = not _first_time(db, signature)
+            except Exception as error:  # out of reach, the database kept nothing to replay either
+                if not outage.noticed(error):
+                    raise
         if signed.replay:
             quiet.warning(source, "replay", "did not run a replayed request (its signature was already served)")
             return _answer(start_response, "200 OK")
@@ -207,8 +212,9 @@ class _Purge:
         try:
             with self.db.transaction() as session:
                 session.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < utcnow() - REPLAY_WINDOW))
-        except Exception:  # only housekeeping: the next minute tries again
-            log.warning("could not forget old request signatures", exc_info=True)
+        except Exception as error:  # only housekeeping: the next minute tries again
+            if not outage.noticed(error):
+                log.warning("could not forget old request signatures", exc_info=True)
 
 
 def _answer(start_response: Callable[..., Any], status: str) -> Iterable[bytes]:

@@ -25,6 +25,7 @@ from bot.slack.signoff import repair_signoffs
 from bot.slack.slip_alerts import alert_slips
 from bot.slack.updates import draft_weekly_updates
 from storage.models import utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-pass"
@@ -73,8 +74,9 @@ class ReminderScheduler:
             draft_weekly_updates(  # each project's weekly client update, to its owner
                 self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping
             )
-        except Exception:  # the next pass tries again; nothing is lost, only delayed
-            log.exception("reminder pass failed")
+        except Exception as error:  # the next pass tries again; nothing is lost, only delayed
+            if not outage.noticed(error):  # the database out of reach: one line for the whole outage
+                log.exception("reminder pass failed")
             return
         if repaired:
             log.info("repaired %s approval message(s) that Slack had failed to update", repaired)

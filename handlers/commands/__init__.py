@@ -21,7 +21,7 @@ from bot.core.projects import project_in_channel, project_named, require_open, r
 from bot.core.text import clean
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import DB_DOWN, OOPS, refusal
 from bot.messages.help import help_message
 from bot.services import Services
 from bot.slack.people import person_facts
@@ -30,6 +30,7 @@ from handlers.answer import Answer
 from handlers.commands.declare import ClientAccess, Kind, Request, Unknown, Verb, Who, declared, resolve
 from handlers.context import installation_team
 from storage.models import Project, utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +109,9 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
         return refusal(refused)
     except UserError as error:
         return refusal(error)
-    except Exception:
+    except Exception as error:
+        if outage.noticed(error):  # one line per outage, and the person knows nothing changed
+            return reply(DB_DOWN)
         log.exception("/project %s failed", verb.name)
         return reply(OOPS)
     if verb.after is not None and req._project is not None:
