@@ -66,6 +66,7 @@ class Request:
     facts: Facts | None = None  # what users.info says about the person (None: not known)
     after_ack: list[Callable[[], None]] = field(default_factory=list)  # Slack work a READ verb queues
     _project: Project | None = field(default=None, repr=False)
+    _named: dict[int | None, bool] = field(default_factory=dict, repr=False)  # named a client, per project
 
     @property
     def org_client(self) -> bool:
@@ -75,7 +76,11 @@ class Request:
 
     def is_client_of(self, project: Project) -> bool:
         assert self.session is not None
-        return self.org_client or is_named_client(self.session, project_id=project.id, user_id=self.user_id)
+        if self.org_client:
+            return True
+        if project.id not in self._named:  # asked once per request and project
+            self._named[project.id] = is_named_client(self.session, project_id=project.id, user_id=self.user_id)
+        return self._named[project.id]
 
     def client_anywhere(self) -> bool:
         """A client where no project says otherwise: of another organization, a guest, unknown, or
