@@ -158,8 +158,10 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
         if not isinstance(event, dict):
             return "JSON that is not an object"
         inner = event.get("event")
-        if event.get("type") == "event_callback" and not (isinstance(inner, dict) and _id(inner.get("user", "U"))):
-            return "an event without a proper user"
+        if event.get("type") == "event_callback" and not isinstance(inner, dict):
+            return "an event callback without its event"
+        if isinstance(inner, dict) and inner.get("type") == "app_home_opened" and not _id(inner.get("user")):
+            return "a Home tab opened by no proper user"
         return None
     form = parse_qs(text, keep_blank_values=True)
     if "payload" in form:
