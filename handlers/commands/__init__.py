@@ -167,5 +167,6 @@ def audit_refusal(req: Request, refused: TeamOnly) -> None:
             client_rules.refuse_client(
                 session, team_id=req.team_id, project_id=project_id, actor=req.user_id, verb=refused.verb, now=req.now
             )
-    except Exception:  # the refusal stands; only its audit line is missing
-        log.exception("could not audit a refused /project %s", refused.verb)
+    except Exception as error:  # the refusal stands; only its audit line is missing
+        if not outage.noticed(error):
+            log.exception("could not audit a refused /project %s", refused.verb)
