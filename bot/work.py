@@ -26,8 +26,10 @@ from typing import Any
 
 from sqlmodel import Session
 
+from bot.slack.outage import tell_database_down
 from storage import jobs
 from storage.db import Database
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -187,8 +189,9 @@ class Backlog:
                     if pending.job_id is None:
                         pending.outstanding -= 1
                         return None
-                except Exception:  # the database is failing: do the work here, unrecorded, rather than not at all
-                    log.warning("could not write down %s; doing it without a record", name, exc_info=True)
+                except Exception as error:  # the database is failing: do the work here, unrecorded, rather than not at all
+                    if not outage.noticed(error):
+                        log.warning("could not write down %s; doing it without a record", name, exc_info=True)
                     pending.outstanding -= 1
                     return None
             return pending.job_id
@@ -221,8 +224,9 @@ class Backlog:
         while not self._stopping.wait(jobs.BEAT_EVERY):
             try:
                 jobs.beat(self.db, self.me)
-            except Exception:
-                log.warning("heartbeat failed (the database?)", exc_info=True)
+            except Exception as error:
+                if not outage.noticed(error):
+                    log.warning("heartbeat failed (the database?)", exc_info=True)
 
     def stats(self) -> dict[str, int]:
         with self._lock:
@@ -277,8 +281,9 @@ class Workers:
                 continue
             try:
                 claimed = jobs.claim(self.db, team_id=self.team_id, me=self.me)
-            except Exception:
-                log.warning("could not look for work (the database?)", exc_info=True)
+            except Exception as error:
+                if not outage.noticed(error):
+                    log.warning("could not look for work (the database?)", exc_info=True)
                 claimed = None
                 self._stop.wait(1)
             if claimed is None:
@@ -304,15 +309,20 @@ class Workers:
     def _try(step: Callable[[], Any], what: str) -> None:
         try:
             step()
-        except Exception:
-            log.warning("could not %s (the database?)", what, exc_info=True)
+        except Exception as error:
+            if not outage.noticed(error):
+                log.warning("could not %s (the database?)", what, exc_info=True)
 
 
 def _logged(job: Callable[[], Any], name: str) -> Any:
     try:
         return job()
-    except Exception:
-        log.exception("%s failed after its acknowledgement", name)
+    except Exception as error:
+        pending = CURRENT.get()
+        if not outage.noticed(error):
+            log.exception("%s failed after its acknowledgement", name)
+        elif pending is not None and not pending.replaying:  # one line per outage, and the person told
+            tell_database_down(pending.body)
         return None
 
 

@@ -47,8 +47,9 @@ class Answer:
             try:
                 attempt()
                 return
-            except Exception:
-                log.warning("could not answer %s this way; trying the next", self.user_id, exc_info=True)
+            except Exception as error:  # one line: the next way usually works, and a traceback says no more
+                why = f"{type(error).__name__}: {str(error)[:120]}"
+                log.warning("could not answer %s this way (%s); trying the next", self.user_id, why)
         log.error("could not answer %s at all", self.user_id)
 
 

@@ -26,10 +26,11 @@ from bot.core.errors import UserError
 from bot.core.steps import step_for_button
 from bot.messages import ids
 from bot.messages.blocks import Message
-from bot.messages.errors import OOPS, STALE_BUTTON, error_text
+from bot.messages.errors import STALE_BUTTON, error_text
 from bot.services import Services
 from bot.slack.approvals import Click, Tell, decide, open_reject_modal
 from bot.slack.home_tabs import is_client, publish_home
+from bot.slack.outage import oops
 from bot.slack.people import user_tz
 from bot.slack.proposals import decide_proposal, open_discuss_form
 from handlers.context import button_id, installation_team
@@ -223,9 +224,8 @@ def _step_click(services: Services, homes: Homes, body: dict, context: BoltConte
     except UserError as error:
         tell({"text": error_text(error)})
         return
-    except Exception:
-        log.exception("a Home step button failed")
-        tell({"text": OOPS})
+    except Exception as error:
+        tell({"text": oops(error, log, "a Home step button failed")})
         return
     homes.publish(team_id, user_id, payload_team=payload_team)
 

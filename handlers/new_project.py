@@ -17,10 +17,11 @@ from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
 from bot.core.text import USER_ID, clean, cut, unescape
 from bot.messages import ids
 from bot.messages.blocks import reply
-from bot.messages.errors import OOPS, error_text, refusal
+from bot.messages.errors import error_text, refusal
 from bot.messages.limits import FIELD_ERROR_MAX
 from bot.services import Services
 from bot.slack.channels import announce
+from bot.slack.outage import oops
 from bot.slack.people import person_facts, user_tz
 from bot.work import mark_written, replaying, written_project
 from handlers.answer import Answer
@@ -88,9 +89,8 @@ def register(app: App, services: Services) -> None:
                 message, hints = announce(services, client, project_id=project_id, approvers=form["approvers"], now=now)
             except UserError as error:  # someone created the same project between the check and now
                 message = refusal(error)
-            except Exception:
-                log.exception("creating a project from the modal failed")
-                message = reply(OOPS)
+            except Exception as error:
+                message = reply(oops(error, log, "creating a project from the modal failed"))
             # The form's command may be minutes old: its response_url lasts 30 minutes.
             answer(message)
             if hints is not None:

@@ -18,11 +18,12 @@ from bot.core.errors import UserError
 from bot.core.steps import step_for_button
 from bot.messages import ids
 from bot.messages.blocks import Block, reply
-from bot.messages.errors import OOPS, STALE_BUTTON, refusal
+from bot.messages.errors import STALE_BUTTON, refusal
 from bot.messages.format import day, mention
 from bot.messages.reminders import decision_resolved, step_resolved
 from bot.services import Services
 from bot.slack.approvals import Click, decide, open_reject_modal
+from bot.slack.outage import oops
 from bot.slack.people import user_tz
 from handlers.answer import Answer
 from handlers.context import button_id, installation_team
@@ -68,9 +69,8 @@ def _click(services: Services, body: dict, client: WebClient, context: BoltConte
     except UserError as error:
         answer(refusal(error))
         return
-    except Exception:
-        log.exception("reminder button failed")
-        answer(reply(OOPS))
+    except Exception as error:
+        answer(reply(oops(error, log, "reminder button failed")))
         return
     _update_dm(client, body, lambda blocks: step_resolved(blocks, step_id, note, snoozed_until=snoozed_until))
 

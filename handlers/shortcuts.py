@@ -21,9 +21,10 @@ from bot.core.projects import local_today, project_in_channel, require_open
 from bot.core.text import USER_ID, clean, cut
 from bot.messages import ids
 from bot.messages.blocks import reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import refusal
 from bot.messages.home import STEP_TITLE_MAX, add_step_modal, step_added_from_message, step_title_from
 from bot.services import Services
+from bot.slack.outage import oops
 from bot.slack.people import person_facts
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, installation_team
@@ -154,9 +155,8 @@ def add(
     except UserError as error:
         tell(refusal(error))
         return
-    except Exception:
-        log.exception("adding a step from a message failed")
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "adding a step from a message failed")))
         return
     tell(step_added_from_message(step, project, today=local_today(project.tz, now)))
 

@@ -446,6 +446,7 @@ def test_a_slack_connect_client_acts_only_as_a_client_in_the_installations_works
     reply = bot.run("step add From the client", user=CLIENT, channel=CHANNEL, team_id="T0GUESTORG")
     assert "That's for the project team" in reply["text"]
     assert steps(bot.db) == []
+    run(bot, f"approver add <@{CLIENT}>")  # a client sees only projects they have a role in
     card = bot.run("status", user=CLIENT, channel=CHANNEL, team_id="T0GUESTORG")
     assert "Acme website" in text_of(card) and "Budget" not in text_of(card)
 

@@ -20,6 +20,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from storage.models import Approver, ClientContact, Project, UserProfile
+from storage.team import TeamMember
 
 
 class Audience(StrEnum):
@@ -92,12 +93,20 @@ def client_contacts(session: Session, project: Project) -> list[str]:
 
 
 def is_named_client(session: Session, *, project_id: int | None, user_id: str) -> bool:
+    """A client of the project by naming. Someone named a client of any project of the workspace
+    is one on every project (fail closed), except one they own or whose owner named them team."""
     if project_id is None:
         return False
-    found = session.exec(
-        select(ClientContact.id).where(ClientContact.project_id == project_id, ClientContact.user_id == user_id)
-    ).first()
-    return found is not None
+    project = session.get(Project, project_id)
+    if project is None or project.owner_id == user_id:
+        return False
+    named = session.exec(
+        select(ClientContact.project_id).where(ClientContact.team_id == project.team_id, ClientContact.user_id == user_id)
+    ).all()
+    if not named or project_id in named:
+        return bool(named)
+    team = select(TeamMember.id).where(TeamMember.project_id == project_id, TeamMember.user_id == user_id)
+    return session.exec(team).first() is None
 
 
 def client_facing(session: Session, project: Project) -> bool:

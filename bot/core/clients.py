@@ -11,18 +11,17 @@ from datetime import datetime
 
 from sqlmodel import Session, col, or_, select
 
-from bot.core.errors import InternalIsProjectChannel, NotClients, OwnerIsTeam
+from bot.core.errors import InternalIsProjectChannel, NotClients, NotTeamNamed, OwnerIsTeam, StaysClient
 from bot.core.projects import (
     _id,
     audit,
     audit_project,
     insert_once,
-    project_in_channel,
-    project_named,
     require_open,
     require_owner,
 )
 from storage.models import Approver, ClientContact, Project
+from storage.team import TeamMember
 
 
 def add_clients(
@@ -41,6 +40,10 @@ def add_clients(
             audit_project(session, project, actor=actor, action="client.added", now=now, user=user_id)
         else:
             existing.append(user_id)
+    named_team = select(TeamMember).where(TeamMember.project_id == project.id, col(TeamMember.user_id).in_(user_ids))
+    for member in session.exec(named_team):  # the latest naming stands: a client here, not team
+        session.delete(member)
+        audit_project(session, project, actor=actor, action="team.removed", now=now, user=member.user_id)
     return added, existing
 
 
@@ -57,6 +60,41 @@ def remove_clients(session: Session, *, project: Project, actor: str, user_ids: 
     for row in rows:
         session.delete(row)
         audit_project(session, project, actor=actor, action="client.removed", now=now, user=row.user_id)
+    return [row.user_id for row in rows]
+
+
+def add_team(
+    session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime
+) -> tuple[list[str], list[str]]:
+    """Name people team on the project though they are named clients elsewhere (a named client is
+    one on every project until then). Returns (added, already named)."""
+    require_open(project)
+    require_owner(project, actor, "name the project's team")
+    here = select(ClientContact.user_id).where(ClientContact.project_id == project.id, col(ClientContact.user_id).in_(user_ids))
+    if (contact := session.exec(here).first()) is not None:
+        raise StaysClient(contact, named_here=True)
+    added, existing = [], []
+    for user_id in dict.fromkeys(user_ids):
+        row = TeamMember(team_id=project.team_id, project_id=_id(project), user_id=user_id, added_by=actor, added_at=now)
+        if insert_once(session, row):
+            added.append(user_id)
+            audit_project(session, project, actor=actor, action="team.added", now=now, user=user_id)
+        else:
+            existing.append(user_id)
+    return added, existing
+
+
+def remove_team(session: Session, *, project: Project, actor: str, user_ids: Sequence[str], now: datetime) -> list[str]:
+    require_open(project)
+    require_owner(project, actor, "name the project's team")
+    rows = list(
+        session.exec(select(TeamMember).where(TeamMember.project_id == project.id, col(TeamMember.user_id).in_(user_ids)))
+    )
+    if not rows:
+        raise NotTeamNamed(list(user_ids), project.name)
+    for row in rows:
+        session.delete(row)
+        audit_project(session, project, actor=actor, action="team.removed", now=now, user=row.user_id)
     return [row.user_id for row in rows]
 
 
@@ -88,17 +126,6 @@ def client_project_ids(session: Session, *, team_id: str, user_id: str) -> set[i
         select(Project.id).where(Project.team_id == team_id, or_(col(Project.id).in_(contacts), col(Project.id).in_(approving)))
     )
     return {row for row in rows if row is not None}
-
-
-def project_for_client(session: Session, *, team_id: str, channel_id: str, user_id: str, name: str | None) -> Project | None:
-    """The project a client asks about: by name only among theirs; else the channel's (they are in
-    it, so they read it anyway). None, whether it doesn't exist or isn't theirs: nothing is revealed."""
-    if name:
-        project = project_named(session, team_id=team_id, name=name)
-        if project is None or project.id not in client_project_ids(session, team_id=team_id, user_id=user_id):
-            return None
-        return project
-    return project_in_channel(session, team_id=team_id, channel_id=channel_id, include_closed=True)
 
 
 def refuse_client(session: Session, *, team_id: str, project_id: int | None, actor: str, verb: str, now: datetime) -> None:

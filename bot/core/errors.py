@@ -234,6 +234,28 @@ class InternalIsProjectChannel(UserError):
     pass
 
 
+@dataclass(eq=False)
+class NotYourProject(UserError):
+    """A client asked about a project that is not theirs, or none: the same answer either way."""
+
+    name: str | None
+
+
+@dataclass(eq=False)
+class StaysClient(UserError):
+    """`team add` for someone named a client of this very project (`named_here`), or whom Slack says
+    is a client (another organization, a guest) or can't say."""
+
+    user_id: str
+    named_here: bool
+
+
+@dataclass(eq=False)
+class NotTeamNamed(UserError):
+    user_ids: list[str]
+    project_name: str
+
+
 # --- changing the plan -----------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ TEAM_ONLY = (
     "That's for the project team, so nothing was changed. As the client you can use `/project status`, "
     "`/project list` and `/project help`, decide what you're asked to approve, and mark done or date your own steps."
 )
+DB_DOWN = "Shepherd can't reach its database, nothing was changed — try again in a minute."
 OOPS = "Something went wrong on my side and nothing was changed. Please try again in a moment."
 STALE_BUTTON = "This button is out of date, so nothing was changed."
 
@@ -108,6 +109,18 @@ def error_text(error: e.UserError) -> str:
             return f"{mention(user)} is an app, not a person: only people can be clients."
         case e.NotClients(user_ids=users, project_name=name):
             return f"{mentions(users)} {'is' if len(users) == 1 else 'are'} not a named client of *{shown(name)}*."
+        case e.NotYourProject(name=name):
+            where = f"called *{shown(name)}*" if name else "in this channel"
+            return f"I can't find a project of yours {where}. `/project list` shows the projects you're part of."
+        case e.StaysClient(user_id=user, named_here=True):
+            return f"{mention(user)} is a named client of this project: `/project client remove {mention(user)}` first."
+        case e.StaysClient(user_id=user):
+            return (
+                f"Slack says {mention(user)} is from another organization or a guest (or can't say right now), "
+                "so they stay a client and nothing was changed."
+            )
+        case e.NotTeamNamed(user_ids=users, project_name=name):
+            return f"{mentions(users)} {'is' if len(users) == 1 else 'are'} not named team on *{shown(name)}*."
         case e.InternalIsProjectChannel():
             return (
                 "The internal channel is for the team only, so it can't be the project channel (clients may read it). "

@@ -9,14 +9,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from slack_bolt import App, BoltContext, BoltRequest
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
 import handlers
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.outage import database_down
 from bot.work import CURRENT, Pending
+from storage.outage import outage
+
+log = logging.getLogger(__name__)
 
 
 def web_client(settings: Settings, *, timeout: int = 15) -> WebClient:
@@ -64,8 +68,22 @@ def create_app(services: Services, *, client: WebClient | None = None, replaying
     )
     if not replaying:
         app.middleware(remember_request)
+    app.error(unhandled)
     handlers.register(app, services)
     return app
+
+
+def unhandled(error: Exception, request: BoltRequest) -> BoltResponse:
+    """A request Bolt or a listener tripped on (a payload shape Slack doesn't send): one line, and a
+    400 rather than a 500 and a traceback. Acknowledged already, the acknowledgement stands. The
+    database out of reach: a 200 and the person told that nothing was changed."""
+    acked = request.context.ack.response if request.context.ack is not None else None
+    if outage.noticed(error):
+        return database_down(request.body, acked=acked)
+    log.warning("refused a signed request Shepherd can't handle: %s: %.120r", type(error).__name__, str(error))
+    if acked is not None and acked.status < 400:
+        return BoltResponse(status=acked.status, body=acked.body, headers=acked.headers)
+    return BoltResponse(status=400, body="")
 
 
 def remember_request(req: BoltRequest, context: BoltContext, next: Callable[[], None]) -> None:
@@ -73,5 +91,8 @@ def remember_request(req: BoltRequest, context: BoltContext, next: Callable[[], 
     can be written down and, should this process die, done by another from the request itself.
     Bolt runs its middleware one after another, then the listener, in this thread: what is set
     here is what the listener sees, until the next request in this thread sets its own."""
-    CURRENT.set(Pending(team_id=context.team_id or "", body=req.body))
+    team = context.team_id if isinstance(context.team_id, str) else None  # the payload's, whatever shape it came in
+    if team is None and context.authorize_result is not None:
+        team = context.authorize_result.team_id
+    CURRENT.set(Pending(team_id=team or "", body=req.body))
     next()

@@ -21,8 +21,9 @@ from bot.core.errors import AlreadyDecided, NotADecider, UserError
 from bot.core.reminders.model import Tally
 from bot.messages import approvals as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import refusal
 from bot.services import Services
+from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
 from bot.work import replaying
 
@@ -178,9 +179,8 @@ def decide(
     except UserError as error:
         refused(services, client, click, verdict, error, tell)
         return None
-    except Exception:
-        log.exception("deciding deliverable %s failed", click.deliverable_id)
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "deciding deliverable %s failed", click.deliverable_id)))
         return None
     card = refresh_message(services, client, click.team_id, click.deliverable_id)
     if card is not None:

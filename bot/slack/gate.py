@@ -24,6 +24,7 @@ from sqlmodel import col
 from bot.work import SIGNED, Signed
 from storage.db import Database
 from storage.models import SeenRequest, utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 WSGI = Callable[..., Iterable[bytes]]
@@ -56,7 +57,7 @@ def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
     purge = _Purge(db)
 
     def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        source = str(environ.get("HTTP_X_FORWARDED_FOR") or environ.get("REMOTE_ADDR") or "?").split(",")[0].strip()
+        source = str(environ.get("REMOTE_ADDR") or "?")  # the peer, not a header: a header is whatever the sender says
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -84,16 +85,19 @@ def gate(inner: WSGI, *, signing_secret: str, db: Database) -> WSGI:
         token = SIGNED.set(signed)
         try:
             answered = _Answered()
-            result = inner(environ, answered.start_response)
             try:
-                content = b"".join(result)
-            finally:
-                if hasattr(result, "close"):
-                    result.close()
+                content = _run(inner, environ, answered)
+            except Exception as error:  # a shape Bolt itself trips on: refuse it, without a traceback
+                quiet.warning(source, "crash", "refused a signed request Shepherd can't handle: %s", _brief(error))
+                return _answer(start_response, "400 Bad Request")
         finally:
             SIGNED.reset(token)
         if not signed.checked:
-            signed.replay = not _first_time(db, signature)
+            try:
+                signed.replay = not _first_time(db, signature)
+            except Exception as error:  # out of reach, the database kept nothing to replay either
+                if not outage.noticed(error):
+                    raise
         if signed.replay:
             quiet.warning(source, "replay", "did not run a replayed request (its signature was already served)")
             return _answer(start_response, "200 OK")
@@ -115,12 +119,28 @@ class _Answered:
         return lambda _: None
 
 
+def _run(inner: WSGI, environ: dict[str, Any], answered: _Answered) -> bytes:
+    result = inner(environ, answered.start_response)
+    try:
+        return b"".join(result)
+    finally:
+        if hasattr(result, "close"):
+            result.close()
+
+
+def _brief(error: BaseException) -> str:
+    """An exception in one short line: its type and the start of its message."""
+    return f"{type(error).__name__}: {str(error)[:120]!r}"
+
+
 def _signed(verifier: SignatureVerifier, body: bytes, timestamp: str | None, signature: str | None) -> bool:
     if not timestamp or not signature or not timestamp.isascii() or not timestamp.isdigit() or len(signature) > 80:
         return False
+    if len(timestamp) > 12:  # Unix seconds have 10 digits until the year 2286; more overflows a float
+        return False
     try:
         return verifier.is_valid(body=body, timestamp=timestamp, signature=signature)
-    except (ValueError, UnicodeDecodeError):
+    except Exception:  # whatever the headers hold, an unverifiable request is simply not signed
         return False
 
 
@@ -132,9 +152,17 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
         return "not UTF-8"
     if content_type.startswith("application/json"):
         try:
-            return None if isinstance(json.loads(text), dict) else "JSON that is not an object"
+            event = json.loads(text)
         except ValueError:
             return "broken JSON"
+        if not isinstance(event, dict):
+            return "JSON that is not an object"
+        inner = event.get("event")
+        if event.get("type") == "event_callback" and not isinstance(inner, dict):
+            return "an event callback without its event"
+        if isinstance(inner, dict) and inner.get("type") == "app_home_opened" and not _id(inner.get("user")):
+            return "a Home tab opened by no proper user"
+        return None
     form = parse_qs(text, keep_blank_values=True)
     if "payload" in form:
         try:
@@ -145,7 +173,7 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
             return "a payload without a type"
         user = payload.get("user")
         if payload["type"] in ("block_actions", "view_submission", "view_closed", "message_action", "shortcut") and not (
-            isinstance(user, dict) and isinstance(user.get("id"), str)
+            isinstance(user, dict) and _id(user.get("id"))
         ):
             return f"a {payload['type']} without a user"
         if payload["type"] == "block_actions" and not (isinstance(payload.get("actions"), list) and payload["actions"]):
@@ -154,9 +182,14 @@ def _unreadable(body: bytes, content_type: str) -> str | None:
             return "a form without its view"
         return None
     if "command" in form:
-        missing = [k for k in ("user_id", "channel_id") if not form.get(k, [""])[0]]
+        missing = [k for k in ("user_id", "channel_id") if not _id(form.get(k, [""])[0])]
         return f"a command without {', '.join(missing)}" if missing else None
     return "neither a command nor a payload"
+
+
+def _id(value: object) -> bool:
+    """Shaped like a Slack id (U0ALICE, C0PROJ, T_HOME): what the database's id columns hold."""
+    return isinstance(value, str) and 0 < len(value) <= 32 and value.isascii() and value.replace("_", "").isalnum()
 
 
 def _first_time(db: Database, signature: str) -> bool:
@@ -181,8 +214,9 @@ class _Purge:
         try:
             with self.db.transaction() as session:
                 session.execute(delete(SeenRequest).where(col(SeenRequest.seen_at) < utcnow() - REPLAY_WINDOW))
-        except Exception:  # only housekeeping: the next minute tries again
-            log.warning("could not forget old request signatures", exc_info=True)
+        except Exception as error:  # only housekeeping: the next minute tries again
+            if not outage.noticed(error):
+                log.warning("could not forget old request signatures", exc_info=True)
 
 
 def _answer(start_response: Callable[..., Any], status: str) -> Iterable[bytes]:

@@ -25,6 +25,7 @@ from bot.slack.signoff import repair_signoffs
 from bot.slack.slip_alerts import alert_slips
 from bot.slack.updates import draft_weekly_updates
 from storage.models import utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +129,9 @@ def run_pass(
         tally = summary.parts[name] = Tally()
         try:
             part(run, tally)
-        except Exception:  # one part's trouble must not hold back the others
-            log.exception("the %s part of the pass failed; the next pass tries again", name)
+        except Exception as error:  # one part's trouble must not hold back the others
+            if not outage.noticed(error):  # the database out of reach: one line for the whole outage
+                log.exception("the %s part of the pass failed; the next pass tries again", name)
             summary.broken.append(name)
     summary.reminders = run.reminders
     return summary

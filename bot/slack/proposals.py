@@ -19,8 +19,9 @@ from bot.core.status import slip
 from bot.core.targets import proposal_by_id
 from bot.messages import plan as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import refusal
 from bot.services import Services
+from bot.slack.outage import oops
 from storage.models import Project, Proposal, utcnow
 
 log = logging.getLogger(__name__)
@@ -151,9 +152,8 @@ def decide_proposal(
     except UserError as error:
         tell(refusal(error))
         return False
-    except Exception:
-        log.exception("deciding date proposal %s failed", proposal_id)
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "deciding date proposal %s failed", proposal_id)))
         return False
     refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
     if not accept:

@@ -21,6 +21,7 @@ from bot.slack.app import web_client
 from bot.slack.outbox import Outbox
 from bot.slack.passes import run_pass
 from storage.models import utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 JOB_ID = "reminder-pass"
@@ -64,8 +65,9 @@ class ReminderScheduler:
             if self._team_id is None:
                 self._team_id = self.client.auth_test()["team_id"]
             summary = run_pass(self.services, self.client, utcnow(), team_id=self._team_id, outbox=self.outbox)
-        except Exception:  # the next pass tries again; nothing is lost, only delayed
-            log.exception("reminder pass failed")
+        except Exception as error:  # the next pass tries again; nothing is lost, only delayed
+            if not outage.noticed(error):  # the database out of reach: one line for the whole outage
+                log.exception("reminder pass failed")
             return
         if summary.busy:
             log.info("reminder pass: %s", summary)

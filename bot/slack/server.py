@@ -22,6 +22,7 @@ from bot.slack.gate import gate
 from bot.work import Backlog
 from storage import jobs
 from storage.db import Database
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
@@ -47,7 +48,8 @@ def healthz(db: Database, start_response: Callable[..., Any], *, work: Backlog |
     try:
         status, body = "200 OK", {"ok": True, "jobs": jobs.waiting(db)}  # work acknowledged, not yet done
     except Exception as error:  # the database is what the bot cannot work without
-        log.warning("health check failed: %s", error)
+        if not outage.noticed(error):  # out of reach: one line per outage, however often it is asked
+            log.warning("health check failed: %s", error)
         status, body = "503 Service Unavailable", {"ok": False, "error": "database unavailable"}
     if work is not None:
         body["work"] = work.stats()

@@ -21,8 +21,9 @@ from bot.core.reminders.model import Tally
 from bot.core.signoff import Debrief, SignoffCard
 from bot.messages import signoff as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import refusal
 from bot.services import Services
+from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
 from storage.models import Closing, Project, utcnow
 
@@ -178,9 +179,8 @@ def confirm(services: Services, client: WebClient, click: Click, *, rating: int,
     except UserError as error:
         refused(services, client, click, error, tell)
         return False
-    except Exception:
-        log.exception("confirming closing %s failed", click.closing_id)
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "confirming closing %s failed", click.closing_id)))
         return False
     card = refresh_signoff(services, client, click.team_id, click.closing_id)
     mine = next((s for s in card.signoffs if s.approver_id == click.user_id), None) if card else None
@@ -255,9 +255,8 @@ def save_debrief(
     except UserError as error:
         tell(refusal(error))
         return False
-    except Exception:
-        log.exception("saving the debrief of closing %s failed", click.closing_id)
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "saving the debrief of closing %s failed", click.closing_id)))
         return False
     assert project is not None
     shown = messages.debrief_saved(closing, project)

@@ -26,8 +26,9 @@ from bot.core.reminders.model import Tally
 from bot.core.update_times import Schedule, week_of
 from bot.messages import updates as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import refusal
 from bot.services import Services
+from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
 from storage.models import Project, utcnow
 
@@ -164,9 +165,8 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
     except UserError as error:
         refuse(services, click, error, tell)
         return
-    except Exception:
-        log.exception("claiming client update %s failed", click.update_id)
-        tell(reply(OOPS))
+    except Exception as error:
+        tell(reply(oops(error, log, "claiming client update %s failed", click.update_id)))
         return
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.client_update(card, posted_by=click.user_id))

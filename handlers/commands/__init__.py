@@ -21,7 +21,7 @@ from bot.core.projects import project_in_channel, project_named, require_open, r
 from bot.core.text import clean
 from bot.messages import ids
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import OOPS, refusal
+from bot.messages.errors import DB_DOWN, OOPS, refusal
 from bot.services import Services
 from bot.slack.people import person_facts
 from bot.work import ack_note, mark_written, written_before
@@ -29,6 +29,7 @@ from handlers.answer import Answer
 from handlers.commands.declare import VERBS, ClientAccess, Kind, Request, Unknown, Verb, Who, resolve
 from handlers.context import installation_team
 from storage.models import Project, utcnow
+from storage.outage import outage
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +114,9 @@ def run(verb: Verb, req: Request, args: object) -> Message | None:
         return refusal(refused)
     except UserError as error:
         return refusal(error)
-    except Exception:
+    except Exception as error:
+        if outage.noticed(error):  # one line per outage, and the person knows nothing changed
+            return reply(DB_DOWN)
         log.exception("/project %s failed", verb.name)
         return reply(OOPS)
     if verb.after is not None and req._project is not None:
@@ -144,18 +147,21 @@ def only_in_its_channel(message: Message | None, req: Request) -> Message | None
 
 
 def refuse_clients(verb: Verb, req: Request, args: object) -> None:
-    """A team verb asked by a client of the project it would touch: audit the attempt, refuse it."""
+    """A team verb asked by a client: audit the attempt, refuse it. Someone named a client of any
+    project is one everywhere, except on a project whose owner named them team."""
     project_id = None
     if not req.org_client:
         with req.services.db.reader() as session:
+            if not client_rules.named_anywhere(session, team_id=req.team_id, user_id=req.user_id):
+                return
             name = getattr(args, "project", None)
             if name:
                 project = project_named(session, team_id=req.team_id, name=name)
             else:
-                project = project_in_channel(session, team_id=req.team_id, channel_id=req.channel_id)
-            if project is None or not is_named_client(session, project_id=project.id, user_id=req.user_id):
+                project = project_in_channel(session, team_id=req.team_id, channel_id=req.channel_id, include_closed=True)
+            if project is not None and not is_named_client(session, project_id=project.id, user_id=req.user_id):
                 return
-            project_id = project.id
+            project_id = project.id if project is not None else None
     raise TeamOnly(verb.name, project_id)
 
 
@@ -166,5 +172,6 @@ def audit_refusal(req: Request, refused: TeamOnly) -> None:
             client_rules.refuse_client(
                 session, team_id=req.team_id, project_id=project_id, actor=req.user_id, verb=refused.verb, now=req.now
             )
-    except Exception:  # the refusal stands; only its audit line is missing
-        log.exception("could not audit a refused /project %s", refused.verb)
+    except Exception as error:  # the refusal stands; only its audit line is missing
+        if not outage.noticed(error):
+            log.exception("could not audit a refused /project %s", refused.verb)

@@ -1,10 +1,11 @@
-"""`/project client add|remove @u` and `/project internal #channel`: who the client is, and where
-team-only posts go (owner only)."""
+"""`/project client add|remove @u`, `/project team add|remove @u` and `/project internal #channel`:
+who the client is, and where team-only posts go (owner only)."""
 
 from __future__ import annotations
 
 from bot.core import clients, grammar
-from bot.core.errors import NotAPerson
+from bot.core.audience import Audience, audience
+from bot.core.errors import NotAPerson, StaysClient
 from bot.messages import clients as client_messages
 from bot.messages.blocks import Message
 from bot.slack.people import person_facts
@@ -36,6 +37,36 @@ def remove_clients(req: Request, args: grammar.People) -> Message:
     project = req.project()
     removed = clients.remove_clients(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
     return client_messages.clients_removed(project, removed)
+
+
+@verb(
+    "team add", grammar.people("team add"), usage="team add @person",
+    does="someone named a client of another project is on the team of this one (owner)",
+    who=Who.OWNER, owner_action="name the project's team", kind=Kind.SLACK,
+)  # fmt: skip
+def add_team(req: Request, args: grammar.People) -> Message:
+    for user_id in args.user_ids:  # what Slack says wins: another organization or a guest stays a client
+        facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=user_id, now=req.now)
+        if facts is not None and facts.bot:
+            raise NotAPerson(user_id)
+        if audience(home_team=req.team_id, payload_team=None, facts=facts, named_client=False) is Audience.CLIENT:
+            raise StaysClient(user_id, named_here=False)
+    with req.services.db.transaction() as session:
+        req.session = session
+        project = req.project()
+        added, existing = clients.add_team(session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+        return client_messages.team_added(project, added, existing)
+
+
+@verb(
+    "team remove", grammar.people("team remove"), usage="team remove @person", does="(owner)",
+    who=Who.OWNER, owner_action="name the project's team", aliases=("team rm", "team delete"),
+)  # fmt: skip
+def remove_team(req: Request, args: grammar.People) -> Message:
+    assert req.session is not None
+    project = req.project()
+    removed = clients.remove_team(req.session, project=project, actor=req.user_id, user_ids=args.user_ids, now=req.now)
+    return client_messages.team_removed(project, removed)
 
 
 @verb(

@@ -19,7 +19,8 @@ from sqlmodel import Session
 
 from bot.core import projects
 from bot.core.audience import Audience, Facts, audience, is_named_client
-from bot.core.errors import BadInput, UserError
+from bot.core.clients import client_project_ids, named_anywhere
+from bot.core.errors import BadInput, NoProjectHere, NotYourProject, ProjectNotFound, UserError
 from bot.core.grammar import Token, closest
 from bot.messages.blocks import Message
 from bot.services import Services
@@ -64,6 +65,7 @@ class Request:
     facts: Facts | None = None  # what users.info says about the person (None: not known)
     after_ack: list[Callable[[], None]] = field(default_factory=list)  # Slack work a READ verb queues
     _project: Project | None = field(default=None, repr=False)
+    _named: dict[int | None, bool] = field(default_factory=dict, repr=False)  # named a client, per project
 
     @property
     def org_client(self) -> bool:
@@ -73,13 +75,34 @@ class Request:
 
     def is_client_of(self, project: Project) -> bool:
         assert self.session is not None
-        return self.org_client or is_named_client(self.session, project_id=project.id, user_id=self.user_id)
+        if self.org_client:
+            return True
+        if project.id not in self._named:  # asked once per request and project
+            self._named[project.id] = is_named_client(self.session, project_id=project.id, user_id=self.user_id)
+        return self._named[project.id]
+
+    def client_anywhere(self) -> bool:
+        """A client where no project says otherwise: of another organization, a guest, unknown, or
+        named a client of any project of the workspace."""
+        assert self.session is not None
+        return self.org_client or named_anywhere(self.session, team_id=self.team_id, user_id=self.user_id)
 
     def project(self, name: str | None = None) -> Project:
-        """The project named, else the channel's; cached for the request."""
+        """The project named, else the channel's; cached for the request. A client finds only the
+        projects they are a client or approver of, and learns nothing of any other."""
         if self._project is None:
             assert self.session is not None, "only READ and WRITE verbs have a session"
-            self._project = projects.find_project(self.session, team_id=self.team_id, channel_id=self.channel_id, name=name)
+            try:
+                found = projects.find_project(self.session, team_id=self.team_id, channel_id=self.channel_id, name=name)
+            except (ProjectNotFound, NoProjectHere):
+                if self.client_anywhere():
+                    raise NotYourProject(name) from None
+                raise
+            if self.is_client_of(found) and found.id not in client_project_ids(
+                self.session, team_id=self.team_id, user_id=self.user_id
+            ):
+                raise NotYourProject(name)
+            self._project = found
         return self._project
 
     def today(self, project: Project) -> date:

@@ -7,7 +7,7 @@ import logging
 from bot.core import clients, closure, grammar, overview, plan_grammar, projects
 from bot.core.approvals import pending_by_project
 from bot.core.dates import parse_date
-from bot.core.errors import NoProjectHere, ProjectNotFound, TeamOnly
+from bot.core.errors import TeamOnly
 from bot.core.grammar import closest
 from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
@@ -44,7 +44,8 @@ def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
     organization, as a guest or named on any project, gets the client help and nothing else."""
     assert req.session is not None
     unknown = args if isinstance(args, Unknown) else None
-    if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
+    here = projects.project_in_channel(req.session, team_id=req.team_id, channel_id=req.channel_id, include_closed=True)
+    if req.is_client_of(here) if here is not None else req.client_anywhere():
         theirs = [v for v in declared() if v.clients is not ClientAccess.NONE]
         guess = closest(unknown.word, {v.name.split()[0] for v in theirs}) if unknown else None
         lines = [v.client_help or (v.usage, v.does) for v in theirs]
@@ -114,14 +115,7 @@ def open_new_project_form(req: Request) -> None:
 def show_status(req: Request, args: grammar.StatusArgs) -> Message:
     session = req.session
     assert session is not None
-    if req.org_client:  # by name only their own projects; whether another exists is not revealed
-        found = clients.project_for_client(
-            session, team_id=req.team_id, channel_id=req.channel_id, user_id=req.user_id, name=args.project
-        )
-        if found is None:
-            raise ProjectNotFound(args.project) if args.project else NoProjectHere()
-        req._project = found
-    project = req.project(args.project)
+    project = req.project(args.project)  # a client's own projects only; whether another exists is not revealed
     client = req.is_client_of(project)
     if args.share and client:
         raise TeamOnly("status share", project.id)
