@@ -79,11 +79,12 @@ class SqliteDisk:
     """The SQLite file and its WAL overwritten in place with garbage, and later put back."""
 
     def __init__(self, path: str) -> None:
-        self.paths = [p for p in (path, path + "-wal", path + "-shm") if os.path.exists(p)]
+        self.path = path
         self.saved: dict[str, bytes] = {}
 
     def cut(self) -> None:
-        for path in self.paths:
+        # The WAL and its index exist once the bot has written: look for them now, not at start.
+        for path in [p for p in (self.path, self.path + "-wal", self.path + "-shm") if os.path.exists(p)]:
             with open(path, "r+b") as f:
                 self.saved[path] = f.read()
                 f.seek(0)
