@@ -1,0 +1,196 @@
+"""The playground in a real browser: `python -m bot playground --empty` in its own process, driven
+through its page as people would use it (Debian's chromium, through Playwright)."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install -y chromium)", allow_module_level=True)
+playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the test extra)")
+expect = playwright_api.expect
+
+ROOT = Path(__file__).resolve().parent.parent
+LAUNCH_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]  # fmt: skip
+OWNER, MEMBER, APPROVER, CONTACT = "U0MAYA", "U0SAM", "U0CHRIS", "U0DANA"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT", "HOST")}
+    return {**env, "DATABASE_URL": f"sqlite:///{tmp_path}/playground.db", **extra}
+
+
+@pytest.fixture(scope="module")
+def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("playground")
+    port = _free_port()
+    log = (tmp / "playground.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "playground", "--empty"],
+        cwd=tmp, env=_environment(tmp, PORT=str(port), PYTHONPATH=str(ROOT)), stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/api/state", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail("the playground did not start:\n" + (tmp / "playground.log").read_text())
+        time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+    assert "never talks to Slack" in (tmp / "playground.log").read_text()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    with playwright_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: object, playground: str) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})  # type: ignore[attr-defined]
+    opened = context.new_page()
+    opened.set_default_timeout(15_000)
+    opened.goto(f"{playground}/?as={OWNER}&at=C0ACME")
+    yield opened
+    context.close()
+
+
+def send(page, text: str) -> None:
+    page.locator("#box").fill(text)
+    page.locator("#box").press("Enter")
+
+
+def be(page, persona: str) -> None:
+    page.select_option("#persona", persona)
+    expect(page.locator("#persona")).to_have_value(persona)
+
+
+def message(page, text: str):
+    """A message everyone in the channel sees (not an ephemeral one)."""
+    return page.locator("#messages > .msg:not(.ephemeral)", has_text=text)
+
+
+def test_a_project_runs_from_the_page_through_approval_to_a_reminder(page):
+    expect(page.locator("#notice")).to_contain_text("Nothing here reaches Slack")
+    send(page, "/project ")
+    expect(page.locator("#suggestions")).to_contain_text("new <name>")  # the command list while typing
+    send(page, '/project new "Acme website" client:Acme due:+3w budget:40')
+    expect(message(page, "started")).to_contain_text("Acme website")
+    send(page, "/project approver add @chris")
+    expect(page.locator("#messages", has_text="can now approve")).to_be_visible()
+    send(page, "/project step add Wireframes @sam due:today")
+    expect(page.locator("#messages > .msg", has_text="Added #1")).to_contain_text("Sam Rivera")
+    send(page, '/project step add "Homepage design" @sam due:today')
+    expect(page.locator("#messages > .msg", has_text="Added #2")).to_be_visible()
+    send(page, '/project deliverable "Wireframes v1" https://example.com/wireframes for:#1')
+    approval = message(page, "for sign-off")
+    expect(approval.get_by_role("button", name="Approve")).to_be_visible()
+    ts = approval.get_attribute("data-ts")
+    mine = page.locator("#messages > .msg.ephemeral").count()
+
+    be(page, APPROVER)
+    expect(page.locator("#persona-role")).to_contain_text("another organization")
+    message(page, "for sign-off").get_by_role("button", name="Approve").click()
+    decided = page.locator(f'#messages > .msg[data-ts="{ts}"]')
+    expect(decided).to_contain_text("Approved by")
+    expect(decided.get_by_role("button", name="Approve")).to_have_count(0)
+    expect(message(page, "for sign-off")).to_have_count(1)  # updated in place, not posted again
+
+    be(page, CONTACT)
+    send(page, "/project status")
+    card = page.locator("#messages > .msg.ephemeral", has_text="Acme website").last
+    expect(card).to_contain_text("Only visible to you")
+    expect(card).not_to_contain_text(re.compile("budget|hours", re.IGNORECASE))
+
+    be(page, OWNER)
+    expect(page.locator("#messages > .msg.ephemeral")).to_have_count(mine)  # Dana's reply is hers alone
+    send(page, "/project status")
+    expect(page.locator("#messages > .msg.ephemeral").last).to_contain_text(re.compile("budget", re.IGNORECASE))
+
+    before = page.locator("#clock").inner_text()
+    page.locator("#next-day").click()
+    expect(page.locator("#clock")).not_to_have_text(before)
+    expect(page.locator("#clock-busy")).to_be_hidden()
+    be(page, MEMBER)
+    page.locator("#app-link").click()
+    page.locator("#tab-messages").click()
+    expect(page.locator("#title")).to_have_text("Shepherd")
+    expect(page.locator("#messages")).to_contain_text("Homepage design")
+    expect(page.locator("#messages")).to_contain_text("overdue")
+
+
+def test_a_rejection_asks_for_a_reason_in_a_form_that_checks_it(page):
+    send(page, '/project deliverable "Sitemap" https://example.com/sitemap')
+    expect(message(page, "Sitemap")).to_be_visible()
+    be(page, APPROVER)
+    message(page, "Sitemap").get_by_role("button", name="Reject").click()
+    modal = page.locator(".modal")
+    expect(modal).to_be_visible()
+    page.locator("#modal-submit").click()
+    expect(modal.locator("#modal-body .bk-error")).to_be_visible()  # a reason is required
+    modal.locator("textarea").fill("   ")
+    page.locator("#modal-submit").click()  # Shepherd itself answers `response_action: errors`
+    expect(modal.locator("#modal-body .bk-error")).to_be_visible()
+    modal.locator("textarea").fill("Missing the <b>blog</b> section & search")
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-back")).to_be_hidden()
+    rejected = message(page, "Sitemap")
+    expect(rejected).to_contain_text("Missing the <b>blog</b> section & search")  # shown as typed, not as markup
+    expect(rejected.get_by_role("button", name="Reject")).to_have_count(0)
+
+
+def test_home_shows_my_decisions_and_the_shortcut_adds_a_step(page):
+    send(page, "Can we move the footer links into the header?")
+    typed = message(page, "footer links")
+    typed.hover()
+    typed.locator("[data-menu]").click()
+    page.get_by_role("button", name=re.compile("Add as a step")).click()
+    expect(page.locator(".modal")).to_be_visible()
+    expect(page.locator(".modal textarea, .modal input").first).to_have_value(re.compile("footer links"))
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-back")).to_be_hidden()
+    page.locator("#app-link").click()
+    expect(page.locator("#home")).to_contain_text("My projects")
+    expect(page.locator("#home")).to_contain_text("Acme website")
+
+
+def test_the_playground_refuses_to_start_beside_a_slack_token(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "playground", "--empty"],
+        cwd=tmp_path, env=_environment(tmp_path, SLACK_BOT_TOKEN="xoxb-real", PYTHONPATH=str(ROOT)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2
+    assert "SLACK_BOT_TOKEN" in done.stderr and "--force" in done.stderr
