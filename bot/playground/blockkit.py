@@ -59,6 +59,8 @@ def blocks_to_html(blocks: list[Block], look: Look) -> str:
 def block_html(block: Block, look: Look) -> str:
     kind = block.get("type")
     block_id = str(block.get("block_id") or "")
+    if kind == "divider":
+        return '<hr class="bk-divider">'
     render = _BLOCKS.get(str(kind))
     if render is None:
         return f'<div class="bk-unknown">[{html.escape(str(kind))} block]</div>'
@@ -91,10 +93,6 @@ def _context(block: Block, look: Look) -> str:
         else:
             items.append(f"<span>{text_html(element, look)}</span>")
     return "".join(items)
-
-
-def _divider(block: Block, look: Look) -> str:
-    return ""
 
 
 def _actions(block: Block, look: Look) -> str:
@@ -132,7 +130,6 @@ _BLOCKS: dict[str, Callable[[Block, Look], str]] = {
     "section": _section,
     "header": _header,
     "context": _context,
-    "divider": _divider,
     "actions": _actions,
     "image": _image,
     "input": _input,
