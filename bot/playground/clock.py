@@ -18,7 +18,9 @@ from bot.settings import Settings
 
 # Left on real time: the web server's and the database pool's timeouts, which a jump of a day would
 # otherwise expire at once.
-REAL_TIME = ["waitress", "sqlalchemy.pool", "psycopg", "psycopg_pool", "http.server", "socketserver", "urllib3"]
+# The browser driver of `screenshots.py` keeps its own event loop's time too.
+REAL_TIME = ["waitress", "sqlalchemy.pool", "psycopg", "psycopg_pool", "http.server", "socketserver"]
+REAL_TIME += ["asyncio", "playwright", "greenlet"]
 
 
 class Clock:

@@ -62,8 +62,8 @@ def to_html(text: str, *, names: Names = lambda _: None, channels: Names = lambd
     for line in _escape(text).split("\n"):
         for pattern, tag in _STYLES:
             line = pattern.sub(rf"<{tag}>\1</{tag}>", line)
-        if line.startswith("&gt; ") or line == "&gt;":
-            line = f'<span class="quote">{line[5:]}</span>'
+        if line.startswith("&gt;"):
+            line = f'<span class="quote">{line[4:].removeprefix(" ")}</span>'
         lines.append(line)
     joined = "<br>".join(lines).replace('</span><br><span class="quote">', '</span><span class="quote">')
     while _SLOT.search(joined):  # a slot's HTML may hold no slot itself, but be sure

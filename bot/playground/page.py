@@ -77,7 +77,7 @@ def _team_of(ws: Workspace, channel: Any) -> str | None:
 
 def _clock(now: datetime, tz: str) -> str:
     local = now.astimezone(ZoneInfo(tz))
-    return f"{local:%a %d %b %Y, %H:%M} ({tz})"
+    return f"{local:%a} {local.day} {local:%b %Y, %H:%M} ({tz})"
 
 
 def _modal(ws: Workspace, viewer: str) -> JSON | None:
@@ -108,7 +108,9 @@ def messages_html(ws: Workspace, messages: list[Message], look: Look) -> list[JS
             continue
         thread = "".join(message_html(ws, r, look, reply=True) for r in replies.get(message.ts, []))
         if thread:
-            thread = f'<div class="thread"><div class="thread-count">{len(replies[message.ts])} replies</div>{thread}</div>'
+            count = len(replies[message.ts])
+            label = "1 reply" if count == 1 else f"{count} replies"
+            thread = f'<div class="thread"><div class="thread-count">{label}</div>{thread}</div>'
         shown.append({"ts": message.ts, "html": message_html(ws, message, look) + thread})
     return shown
 

@@ -80,13 +80,13 @@ function render(state) {
 
 function renderPersonas(state) {
   const select = $("persona");
-  const options = state.personas.map((p) => `<option value="${p.id}">${escapeHtml(p.name)} — ${escapeHtml(p.role)}</option>`).join("");
+  const options = state.personas.map((p) => `<option value="${p.id}">${escapeHtml(p.name)}</option>`).join("");
   if (select.dataset.options !== options) {
     select.innerHTML = options;
     select.dataset.options = options;
   }
   select.value = me;
-  $("persona-role").textContent = `${state.me.org}${state.me.external ? " (another organization)" : ""}`;
+  $("persona-role").textContent = `${state.me.role} · ${state.me.org}${state.me.external ? " (another organization)" : ""}`;
 }
 
 function renderChannels(state) {
