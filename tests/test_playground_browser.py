@@ -12,6 +12,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -40,9 +41,10 @@ def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
     return {**env, "DATABASE_URL": f"sqlite:///{tmp_path}/playground.db", **extra}
 
 
-@pytest.fixture(scope="module")
-def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("playground")
+@pytest.fixture
+def playground(tmp_path: Path) -> Iterator[str]:
+    """`python -m bot playground --empty` on a free port, in its own process and folder."""
+    tmp = tmp_path
     port = _free_port()
     log = (tmp / "playground.log").open("w")
     process = subprocess.Popen(
@@ -102,14 +104,19 @@ def message(page, text: str):
     return page.locator("#messages > .msg:not(.ephemeral)", has_text=text)
 
 
-def test_a_project_runs_from_the_page_through_approval_to_a_reminder(page):
-    expect(page.locator("#notice")).to_contain_text("Nothing here reaches Slack")
-    send(page, "/project ")
-    expect(page.locator("#suggestions")).to_contain_text("new <name>")  # the command list while typing
+def new_project(page) -> None:
+    """As the owner in #acme-website: a project with a budget, and the client's approver."""
     send(page, '/project new "Acme website" client:Acme due:+3w budget:40')
     expect(message(page, "started")).to_contain_text("Acme website")
     send(page, "/project approver add @chris")
     expect(page.locator("#messages", has_text="can now approve")).to_be_visible()
+
+
+def test_a_project_runs_from_the_page_through_approval_to_a_reminder(page):
+    expect(page.locator("#notice")).to_contain_text("Nothing here reaches Slack")
+    page.locator("#box").fill("/project ")
+    expect(page.locator("#suggestions")).to_contain_text("new <name>")  # the command list while typing
+    new_project(page)
     send(page, "/project step add Wireframes @sam due:today")
     expect(page.locator("#messages > .msg", has_text="Added #1")).to_contain_text("Sam Rivera")
     send(page, '/project step add "Homepage design" @sam due:today')
@@ -152,6 +159,7 @@ def test_a_project_runs_from_the_page_through_approval_to_a_reminder(page):
 
 
 def test_a_rejection_asks_for_a_reason_in_a_form_that_checks_it(page):
+    new_project(page)
     send(page, '/project deliverable "Sitemap" https://example.com/sitemap')
     expect(message(page, "Sitemap")).to_be_visible()
     be(page, APPROVER)
@@ -171,7 +179,8 @@ def test_a_rejection_asks_for_a_reason_in_a_form_that_checks_it(page):
     expect(rejected.get_by_role("button", name="Reject")).to_have_count(0)
 
 
-def test_home_shows_my_decisions_and_the_shortcut_adds_a_step(page):
+def test_the_shortcut_adds_a_step_and_home_shows_my_projects(page):
+    new_project(page)
     send(page, "Can we move the footer links into the header?")
     typed = message(page, "footer links")
     typed.hover()
@@ -181,9 +190,22 @@ def test_home_shows_my_decisions_and_the_shortcut_adds_a_step(page):
     expect(page.locator(".modal textarea, .modal input").first).to_have_value(re.compile("footer links"))
     page.locator("#modal-submit").click()
     expect(page.locator("#modal-back")).to_be_hidden()
+    expect(page.locator("#messages > .msg.ephemeral", has_text="footer links")).to_be_visible()
     page.locator("#app-link").click()
     expect(page.locator("#home")).to_contain_text("My projects")
     expect(page.locator("#home")).to_contain_text("Acme website")
+    expect(page.locator("#composer")).to_be_hidden()
+
+
+def test_a_report_shared_as_a_file_opens_from_the_page(page):
+    new_project(page)
+    send(page, "/project report")
+    page.locator("#app-link").click()
+    page.locator("#tab-messages").click()
+    report = page.locator("#messages a.file").first
+    expect(report).to_be_visible()
+    answer = page.request.get(urljoin(page.url, report.get_attribute("href")))
+    assert answer.ok and "Acme website" in answer.text()
 
 
 def test_the_playground_refuses_to_start_beside_a_slack_token(tmp_path):

@@ -25,18 +25,29 @@ async function api(path, body) {
 }
 
 let polling = false;
+let again = false;
 async function poll() {
-  if (polling) return;
+  if (polling) {
+    again = true; // the answer in flight may be for another person or place: ask once more after it
+    return;
+  }
   polling = true;
+  const asked = { me, at };
   try {
     const query = new URLSearchParams({ as: me, at, since: version === null ? "" : String(version) });
     const response = await fetch("/api/state?" + query);
     const state = await response.json();
-    if (!state.unchanged) render(state);
+    const stale = asked.me !== me || asked.at !== at;
+    if (!state.unchanged && !stale) render(state);
+    if (stale) version = null;
   } catch (error) {
     $("subtitle").textContent = "The playground is not answering.";
   } finally {
     polling = false;
+    if (again) {
+      again = false;
+      poll();
+    }
   }
 }
 
