@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
+
+from tests.support.playground import environment, running_playground
 
 CHROMIUM = "/usr/bin/chromium"
 if not os.path.exists(CHROMIUM):
@@ -22,7 +21,6 @@ if not os.path.exists(CHROMIUM):
 playwright_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright (the test extra)")
 expect = playwright_api.expect
 
-ROOT = Path(__file__).resolve().parent.parent
 LAUNCH_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -30,45 +28,12 @@ LAUNCH_ARGS = [
 OWNER, MEMBER, APPROVER, CONTACT = "U0MAYA", "U0SAM", "U0CHRIS", "U0DANA"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_") and k not in ("DATABASE_URL", "PORT", "HOST")}
-    return {**env, "DATABASE_URL": f"sqlite:///{tmp_path}/playground.db", **extra}
-
-
 @pytest.fixture
 def playground(tmp_path: Path) -> Iterator[str]:
     """`python -m bot playground --empty` on a free port, in its own process and folder."""
-    tmp = tmp_path
-    port = _free_port()
-    log = (tmp / "playground.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--empty"],
-        cwd=tmp, env=_environment(tmp, PORT=str(port), PYTHONPATH=str(ROOT)), stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/state", timeout=2) as answer:
-                if answer.status == 200:
-                    break
-        except OSError:
-            pass
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            pytest.fail("the playground did not start:\n" + (tmp / "playground.log").read_text())
-        time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
-    assert "never talks to Slack" in (tmp / "playground.log").read_text()
+    with running_playground(tmp_path, "--empty") as (url, log):
+        yield url
+    assert "never talks to Slack" in log.read_text()
 
 
 @pytest.fixture(scope="module")
@@ -211,7 +176,7 @@ def test_a_report_shared_as_a_file_opens_from_the_page(page):
 def test_the_playground_refuses_to_start_beside_a_slack_token(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "bot", "playground", "--empty"],
-        cwd=tmp_path, env=_environment(tmp_path, SLACK_BOT_TOKEN="xoxb-real", PYTHONPATH=str(ROOT)),
+        cwd=tmp_path, env=environment(tmp_path, SLACK_BOT_TOKEN="xoxb-real"),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 2

@@ -11,6 +11,7 @@ import argparse
 import logging
 import os
 import secrets
+import signal
 import sys
 import threading
 from collections.abc import Iterable
@@ -61,9 +62,10 @@ class Running:
 
 
 def start(
-    *, host: str, port: int, database_url: str, demo: bool, clock: Clock | None = None, env: dict[str, str] | None = None
+    *, host: str, port: int, database_url: str, demo: bool | None, clock: Clock | None = None, env: dict[str, str] | None = None
 ) -> Running:
-    """Serve the playground on host:port (0: a free port) in a thread; `demo` seeds it first."""
+    """Serve the playground on host:port (0: a free port) in a thread. `demo` seeds it first (None:
+    when the database holds no project); the page answers once that is done."""
     clock = clock or Clock.start()
     later = _Later()
     server = create_server(later, host=host, port=port)
@@ -90,15 +92,18 @@ def start(
         stop_server(server)
         raise
     bot = wsgi_app(app, services.db, signing_secret=secret, work=services.work)
-    routes.ready(Playground(ws, Door(bot, secret, app_team=ws.team_id), services, clock, web_client(settings, timeout=5)), bot)
-    play = routes.play
-    assert play is not None
-    running = Running(base, play, server, thread)
-    if demo:
+    play = Playground(ws, Door(bot, secret, app_team=ws.team_id), services, clock, web_client(settings, timeout=5))
+    if demo or (demo is None and is_empty(play)):
         from bot.playground.demo import seed
 
+        log.info("seeding the demo: an agency, two clients, two projects mid-flight")
         seed(play)
-    return running
+    routes.ready(play, bot)
+    return Running(base, play, server, thread)
+
+
+def _exit_on_sigterm(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def is_empty(play: Playground) -> bool:
@@ -126,11 +131,12 @@ def main(argv: list[str]) -> int:
     own_file = not os.environ.get("DATABASE_URL")
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{DEFAULT_DB}"
     if own_file and (args.demo or args.empty):
-        Path(DEFAULT_DB).unlink(missing_ok=True)  # a fresh start: the playground's own file only
+        for suffix in ("", "-wal", "-shm", "-journal"):  # a fresh start: the playground's own file only
+            Path(DEFAULT_DB + suffix).unlink(missing_ok=True)
     host = os.environ.get("HOST") or "127.0.0.1"
     try:
         port = int(os.environ.get("PORT") or 3000)
-        running = start(host=host, port=port, database_url=database_url, demo=False)
+        running = start(host=host, port=port, database_url=database_url, demo=False if args.empty else (args.demo or None))
     except (SettingsError, StartupError, ValueError) as error:
         print(f"shepherd: {error}", file=sys.stderr)
         return 2
@@ -140,17 +146,14 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.demo or (not args.empty and is_empty(running.play)):
-        from bot.playground.demo import seed
-
-        log.info("seeding the demo: an agency, two clients, two projects mid-flight")
-        seed(running.play)
     log.info("Shepherd playground: open %s/  (%s)", running.url, NEVER_SLACK)
     if host not in ("127.0.0.1", "localhost", "::1"):
         log.warning("HOST=%s: the playground is reachable from other machines", host)
+    # SIGTERM ends it like Ctrl-C: what was acknowledged is finished, the database closed.
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     try:
         running.thread.join()
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         running.stop()
