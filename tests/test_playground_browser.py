@@ -181,3 +181,30 @@ def test_the_playground_refuses_to_start_beside_a_slack_token(tmp_path):
     )  # fmt: skip
     assert done.returncode == 2
     assert "SLACK_BOT_TOKEN" in done.stderr and "--force" in done.stderr
+
+
+def test_a_form_from_a_command_sends_its_dates_and_people_and_home_takes_decisions(page):
+    send(page, "/project new")
+    form = page.locator(".modal")
+    expect(form).to_contain_text("New project")
+    form.locator('[data-block="new_name"] input').fill("Acme intranet")
+    form.locator('[data-block="new_client"] input').fill("Acme")
+    form.locator('[data-block="new_target"] input').fill("2027-03-31")
+    form.locator('[data-block="new_approvers"] select').select_option([APPROVER])
+    page.locator("#modal-submit").click()
+    expect(page.locator("#modal-back")).to_be_hidden()
+    started = message(page, "started")
+    expect(started).to_contain_text("Acme intranet")
+    expect(started).to_contain_text("Chris Park")
+    expect(started).to_contain_text("31 Mar 2027")
+    send(page, '/project deliverable "Logo" https://example.com/logo')
+    expect(message(page, "for sign-off")).to_be_visible()
+
+    be(page, APPROVER)
+    page.locator("#app-link").click()
+    home = page.locator("#home")
+    expect(home).to_contain_text("Logo")
+    home.get_by_role("button", name="Approve").first.click()
+    expect(home.get_by_role("button", name="Approve")).to_have_count(0)  # the Home tab is published again
+    page.locator("#channels a", has_text="acme-website").click()
+    expect(message(page, "for sign-off")).to_contain_text("Approved by")

@@ -161,9 +161,9 @@ def element_html(element: Block, look: Look, *, in_input: bool = False) -> str:
     if kind in ("users_select", "multi_users_select", "conversations_select", "channels_select", "multi_conversations_select"):
         return _pick(element, look, data, kind, placeholder)
     if kind == "datepicker":
-        return f'<input class="bk-input" type="date" {data} value={_a(element.get("initial_date") or "")}>'
+        return f'<input class="bk-control" type="date" {data} value={_a(element.get("initial_date") or "")}>'
     if kind == "timepicker":
-        return f'<input class="bk-input" type="time" {data} value={_a(element.get("initial_time") or "")}>'
+        return f'<input class="bk-control" type="time" {data} value={_a(element.get("initial_time") or "")}>'
     if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
         return _text_field(element, data, kind, placeholder)
     if kind == "image":
@@ -176,9 +176,9 @@ def _text_field(element: Block, data: str, kind: str, placeholder: str) -> str:
     limit = f" maxlength={_a(element['max_length'])}" if element.get("max_length") else ""
     hold = f" placeholder={_a(html.unescape(placeholder))}" if placeholder else ""
     if element.get("multiline"):
-        return f'<textarea class="bk-input bk-textarea" rows="4" {data}{limit}{hold}>{html.escape(initial)}</textarea>'
+        return f'<textarea class="bk-control bk-textarea" rows="4" {data}{limit}{hold}>{html.escape(initial)}</textarea>'
     kind_of = {"email_text_input": "email", "url_text_input": "url", "number_input": "number"}.get(kind, "text")
-    return f'<input class="bk-input" type="{kind_of}" {data}{limit}{hold} value={_a(initial)}>'
+    return f'<input class="bk-control" type="{kind_of}" {data}{limit}{hold} value={_a(initial)}>'
 
 
 def _initial_values(element: Block) -> set[str]:

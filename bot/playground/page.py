@@ -120,6 +120,8 @@ def message_html(ws: Workspace, message: Message, look: Look, *, reply: bool = F
     is_app = message.user == APP_USER
     badge = '<span class="app-badge">APP</span>' if is_app else ""
     when = datetime.fromtimestamp(message.at, UTC).astimezone(ZoneInfo(look.tz))
+    today = datetime.now(UTC).astimezone(ZoneInfo(look.tz)).date()
+    shown_at = f"{when:%H:%M}" if when.date() == today else f"{when:%a} {when.day} {when:%b}, {when:%H:%M}"
     ephemeral = '<div class="only-you">👁 Only visible to you</div>' if message.only else ""
     edited = ' <span class="edited">(edited)</span>' if message.edited else ""
     if message.blocks:
@@ -135,7 +137,7 @@ def message_html(ws: Workspace, message: Message, look: Look, *, reply: bool = F
         f'<div class="{classes}" id="m{message.ts.replace(".", "")}" data-ts="{html.escape(message.ts)}"'
         f' data-channel="{html.escape(message.channel)}">{avatar}<div class="msg-body">{ephemeral}'
         f'<div class="msg-head"><span class="author">{html.escape(author)}</span>{badge}'
-        f'<span class="time">{when:%H:%M}</span>{edited}</div>{body}{files}</div>{menu}</div>'
+        f'<span class="time">{shown_at}</span>{edited}</div>{body}{files}</div>{menu}</div>'
     )
 
 

@@ -59,6 +59,12 @@ def take(out: Path) -> list[Path]:
 
                 page.select_option("#persona", APPROVER)
                 approval = page.locator("#messages > .msg:not(.ephemeral)", has_text="for sign-off")
+                approval.get_by_role("button", name="Reject").click()
+                expect(page.locator(".modal")).to_contain_text("reason", ignore_case=True)
+                page.locator(".modal textarea").fill("The contact page is missing the map we agreed on.")
+                shot("form")
+                page.locator("#modal-close").click()
+                expect(page.locator("#modal-back")).to_be_hidden()
                 approval.get_by_role("button", name="Approve").click()
                 expect(approval).to_contain_text("Approved by")
                 approval.scroll_into_view_if_needed()
