@@ -8,6 +8,8 @@ time with (`utcnow()`, Slack's request timestamps, the scheduler pass) reads thi
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -29,6 +31,9 @@ class Clock:
 
     @classmethod
     def start(cls, at: datetime | None = None) -> Clock:
+        # A C extension that reads the datetime types when first imported must meet the real ones.
+        with contextlib.suppress(ImportError):
+            importlib.import_module("psycopg")
         freezegun.configure(extend_ignore_list=REAL_TIME)
         freezer = freezegun.freeze_time(at or datetime.now(UTC), tick=True)
         return cls(freezer.start(), freezer)
