@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.playground import cast
-from bot.playground.actions import Playground
+from bot.playground.actions import slack_text
 from bot.playground.page import page_state
 from bot.playground.workspace import APP_USER, Origin, Workspace
 
@@ -93,9 +93,8 @@ def test_files_are_shared_only_once_their_bytes_arrived():
 
 
 def test_typed_text_becomes_what_slack_sends_with_escaping_and_mentions():
-    play = Playground.__new__(Playground)
-    play.ws = workspace()
-    assert play.slack_text("@sam & <b> in #studio, @nobody") == "<@U0SAM|sam> &amp; &lt;b&gt; in <#C0STUDIO|studio>, @nobody"
+    typed = slack_text(workspace(), "@sam & <b> in #studio, @nobody")
+    assert typed == "<@U0SAM|sam> &amp; &lt;b&gt; in <#C0STUDIO|studio>, @nobody"
 
 
 def test_each_persona_sees_their_own_channels_and_dm():

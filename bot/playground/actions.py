@@ -32,6 +32,29 @@ _MENTION = re.compile(r"(?<![\w<|])@([a-z][\w.\-]*)", re.IGNORECASE)
 _CHANNEL = re.compile(r"(?<![\w<|])#([a-z0-9][\w\-]*)", re.IGNORECASE)
 
 
+def slack_text(ws: Workspace, typed: str) -> str:
+    """What Slack makes of typed text (`should_escape`): `& < >` escaped, @handles and #channels
+    turned into mentions.
+
+    >>> from bot.playground.cast import workspace
+    >>> slack_text(workspace(""), "@sam & #studio")
+    '<@U0SAM|sam> &amp; <#C0STUDIO|studio>'
+    """
+    text = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    handles = {p.handle.lower(): p for p in ws.people.values()}
+    names = {c.name.lower(): c for c in ws.channels.values() if not c.is_dm}
+
+    def person(match: re.Match[str]) -> str:
+        found = handles.get(match[1].lower())
+        return f"<@{found.id}|{found.handle}>" if found else match[0]
+
+    def channel(match: re.Match[str]) -> str:
+        found = names.get(match[1].lower())
+        return f"<#{found.id}|{found.name}>" if found else match[0]
+
+    return _CHANNEL.sub(channel, _MENTION.sub(person, text))
+
+
 class Playground:
     def __init__(self, ws: Workspace, door: Door, services: Services, clock: Clock, client: WebClient) -> None:
         self.ws, self.door, self.services, self.clock = ws, door, services, clock
@@ -56,25 +79,8 @@ class Playground:
                 self.ws.post(channel_id, APP_USER, f"`{command}` is not a valid command here: try `/project`.", only=user_id)
                 return {"ok": False}
             return self.command(user_id, channel_id, rest)
-        self.ws.post(channel_id, person.id, self.slack_text(text))
+        self.ws.post(channel_id, person.id, slack_text(self.ws, text))
         return {"ok": True}
-
-    def slack_text(self, typed: str) -> str:
-        """What Slack makes of typed text (`should_escape`): `& < >` escaped, @handles and #channels
-        turned into mentions."""
-        text = typed.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        handles = {p.handle.lower(): p for p in self.ws.people.values()}
-        names = {c.name.lower(): c for c in self.ws.channels.values() if not c.is_dm}
-
-        def person(match: re.Match[str]) -> str:
-            found = handles.get(match[1].lower())
-            return f"<@{found.id}|{found.handle}>" if found else match[0]
-
-        def channel(match: re.Match[str]) -> str:
-            found = names.get(match[1].lower())
-            return f"<#{found.id}|{found.name}>" if found else match[0]
-
-        return _CHANNEL.sub(channel, _MENTION.sub(person, text))
 
     def command(self, user_id: str, channel_id: str, text: str) -> JSON:
         person = self.ws.people[user_id]
@@ -82,7 +88,8 @@ class Playground:
         origin = Origin(user_id, channel_id)
         status, body = self.door.command(
             person, channel_id=channel_id, channel_name=channel.name if not channel.is_dm else "directmessage",
-            text=self.slack_text(text), response_url=self.ws.new_response_url(origin), trigger_id=self.ws.new_trigger(user_id),
+            text=slack_text(self.ws, text), response_url=self.ws.new_response_url(origin),
+            trigger_id=self.ws.new_trigger(user_id),
         )  # fmt: skip
         return self._acked(status, body, origin)
 
