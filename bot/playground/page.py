@@ -40,7 +40,10 @@ def page_state(ws: Workspace, *, viewer: str, at: str, now: datetime, commands: 
         "clock": {"iso": now.isoformat(), "shown": _clock(now, ws.tz), "tz": ws.tz},
         "me": _persona(ws, viewer),
         "personas": [_persona(ws, p.id) for p in ws.people.values() if p.persona],
-        "channels": [{"id": c.id, "name": c.name, "shared_with": c.shared_with} for c in channels],
+        "channels": [
+            {"id": c.id, "name": c.name, "shared_with": c.shared_with, "latest": _latest(ws, c.id, viewer)} for c in channels
+        ],
+        "dm_latest": _latest(ws, ws.dm_of(viewer).id, viewer),
         "at": at,
         "commands": commands,
         "home": None,
@@ -58,6 +61,12 @@ def page_state(ws: Workspace, *, viewer: str, at: str, now: datetime, commands: 
         state["messages"] = messages_html(ws, ws.visible(channel.id, viewer), look)
     state["who"] = person.name
     return state
+
+
+def _latest(ws: Workspace, channel_id: str, viewer: str) -> str:
+    """The newest message `viewer` can see in a channel (for the sidebar's unread marks)."""
+    seen = ws.visible(channel_id, viewer)
+    return seen[-1].ts if seen else ""
 
 
 def _persona(ws: Workspace, user_id: str) -> JSON:

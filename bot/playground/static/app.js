@@ -100,17 +100,30 @@ function renderPersonas(state) {
   $("persona-role").textContent = `${state.me.role} · ${state.me.org}${state.me.external ? " (another organization)" : ""}`;
 }
 
+// What each person has seen, per channel: a channel with newer messages shows in bold, like Slack.
+function seenOf() {
+  return JSON.parse(localStorage.getItem(`playground-seen-${me}`) || "{}");
+}
+
 function renderChannels(state) {
+  const seen = seenOf();
+  const here = at === "home" || at === "messages" ? "messages" : at;
+  if (at !== "home") {
+    seen[here] = here === "messages" ? state.dm_latest : (state.channels.find((c) => c.id === here) || {}).latest || "";
+    localStorage.setItem(`playground-seen-${me}`, JSON.stringify(seen));
+  }
+  const unread = (key, latest) => latest && latest > (seen[key] || "");
   $("channels").innerHTML = state.channels
     .map(
       (c) =>
-        `<li><a href="#" data-at="${c.id}" class="${c.id === at ? "active" : ""}">` +
+        `<li><a href="#" data-at="${c.id}" class="${c.id === at ? "active" : ""}${unread(c.id, c.latest) ? " unread" : ""}">` +
         `<span class="hash">${c.shared_with ? "⇄" : "#"}</span> ${escapeHtml(c.name)}` +
         (c.shared_with ? ` <span class="shared" title="Shared with ${escapeHtml(c.shared_with)}">shared</span>` : "") +
         "</a></li>",
     )
     .join("");
   $("app-link").classList.toggle("active", at === "home" || at === "messages");
+  $("app-link").classList.toggle("unread", unread("messages", state.dm_latest));
 }
 
 function renderModal(modal) {
