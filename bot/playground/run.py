@@ -112,10 +112,17 @@ def is_empty(play: Playground) -> bool:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="shepherd playground", description="Try Shepherd without Slack: " + NEVER_SLACK)
+    parser = argparse.ArgumentParser(
+        prog="shepherd playground",
+        description=(
+            "Try Shepherd without Slack: the real app against a Slack stand-in, with a page at http://HOST:PORT/ "
+            f"(127.0.0.1:3000 by default). {NEVER_SLACK} Data goes to {DEFAULT_DB} unless DATABASE_URL is set; "
+            "an empty database starts with the demo."
+        ),
+    )
     seeded = parser.add_mutually_exclusive_group()
-    seeded.add_argument("--demo", action="store_true", help="start from a fresh demo: an agency, two clients, two projects")
-    seeded.add_argument("--empty", action="store_true", help="start from an empty workspace")
+    seeded.add_argument("--demo", action="store_true", help="a fresh demo: two clients, two projects (wipes playground.db)")
+    seeded.add_argument("--empty", action="store_true", help="start with no project (wipes playground.db)")
     parser.add_argument("--force", action="store_true", help="start even though SLACK_BOT_TOKEN is set (it is not used)")
     args = parser.parse_args(argv)
     dotenv = dotenv_values(".env") if os.path.exists(".env") else {}
