@@ -217,9 +217,10 @@ document.addEventListener("click", (event) => {
     menuFor = message.dataset.ts;
     const menu = $("menu");
     const box = target.getBoundingClientRect();
-    menu.style.top = `${box.bottom + window.scrollY + 4}px`;
-    menu.style.left = `${Math.max(8, box.right - 220)}px`;
     menu.hidden = false;
+    const below = box.bottom + 4 + menu.offsetHeight < window.innerHeight;
+    menu.style.top = `${below ? box.bottom + 4 : box.top - 4 - menu.offsetHeight}px`;
+    menu.style.left = `${Math.max(8, box.right - 220)}px`;
     return;
   }
   if (target.closest("[data-shortcut]")) {
