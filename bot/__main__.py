@@ -1,6 +1,6 @@
 """`python -m bot` runs Shepherd; `python -m bot migrate` only brings the database schema up to date;
 `python -m bot remind` runs one reminder pass and exits; `python -m bot work` does the work that
-acknowledging-only processes leave."""
+acknowledging-only processes leave; `python -m bot playground` tries it all without Slack."""
 
 from __future__ import annotations
 
@@ -12,6 +12,13 @@ from bot.settings import Settings, SettingsError
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["playground"]:  # its own options, and no Slack settings to read
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+        from bot.playground.run import main as playground
+
+        return playground(argv[1:])
     parser = argparse.ArgumentParser(
         prog="shepherd",
         description="Shepherd: client projects in Slack. Settings come from the environment and .env.",
@@ -23,7 +30,9 @@ def main(argv: list[str] | None = None) -> int:
             "  migrate  bring the database schema up to date, then exit\n"
             "  remind   run one reminder pass, print what was sent and held back, then exit\n"
             "  work     do the work after acknowledgements for processes run with\n"
-            "           WORK_THREADS=0 (several may run), until stopped"
+            "           WORK_THREADS=0 (several may run), until stopped\n"
+            "  playground  try Shepherd without Slack: a local page at http://127.0.0.1:3000/\n"
+            "           (--demo, --empty; see `python -m bot playground --help`)"
         ),
     )
     parser.add_argument("command", nargs="?", default="run", choices=["run", "migrate", "remind", "work"], help="see below")
