@@ -19,6 +19,7 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import select
 
+from bot.core import clients as client_rules
 from bot.core import closure, projects
 from bot.core import steps as step_rules
 from bot.core.reminders.model import DueStep, PassReport
@@ -597,3 +598,32 @@ def test_the_background_scheduler_runs_passes_on_its_own(db, slack, scheduler):
     scheduler.stop()
 
     assert Counter(p["channel"] for p in posts(slack)) == Counter({"U_BOB": 1, "C_PROJ": 1})
+
+
+def test_a_client_never_looked_up_is_waited_on_in_the_first_digest_not_named_late(services, slack, db):
+    """The pass asks Slack who people are before it words anything: someone of another organization,
+    unknown until this pass, is a client the client is waited on, never staff who are late."""
+    slack.user_team["U_DANA"] = "T_ACME"  # another organization; no one has asked users.info yet
+    seed(db, steps=[("Homepage copy", "U_DANA", MON), ("Wireframes", "U_BOB", MON)])
+
+    run_pass(services, slack, at(WED, "10:00"))
+
+    [digest] = posts(slack, "C_PROJ")
+    said = text_of(digest)
+    assert "Homepage copy: waiting on <@U_DANA> (client)" in said
+    assert "Wireframes" in said and "<@U_BOB>" in said  # staff lateness stays as it was
+
+
+def test_someone_named_a_client_of_another_project_is_waited_on_here_too(services, slack, db):
+    """A client named on any project is a client on every project (fail closed), in the digest too."""
+    other = seed(db, name="Beta app", channel="C_BETA")
+    with db.transaction() as session:
+        client_rules.add_clients(
+            session, project=session.get_one(Project, other.id), actor="U_OWNER", user_ids=["U_DANA"], now=START
+        )
+    seed(db, steps=[("Homepage copy", "U_DANA", MON)])
+
+    run_pass(services, slack, at(WED, "10:00"))
+
+    [digest] = posts(slack, "C_PROJ")
+    assert "Homepage copy: waiting on <@U_DANA> (client)" in text_of(digest)

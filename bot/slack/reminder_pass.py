@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.core import home
 from bot.core.dates import working_days_between
-from bot.core.reminders.load import load, unchecked_projects
+from bot.core.reminders.load import load, unchecked_projects, with_clients_known
 from bot.core.reminders.model import ASSIGNEE, CHASE, DIGEST, ESCALATION, UNREACHABLE, Outgoing, PassReport
 from bot.core.reminders.plan import Clock, active, due_now, plan, waited, waited_since
 from bot.messages import reminders as messages
@@ -69,6 +69,8 @@ def remind(
         world = load(session, team_id=team_id, now=now, settings=settings)
     people = world.people()
     zones = user_tzs(db, client, team_id=team_id, user_ids=people, default_tz=settings.default_tz, now=now, stop=outbox.stopping)
+    with db.reader() as session:  # who is a client, now that Slack has been asked about everyone
+        world = with_clients_known(session, world, team_id=team_id)
     report.unknown_people = len(people - set(zones))
     clock = Clock(settings, now)
     report.snoozed = sum(1 for s in world.steps if not active(s, clock.today(s.project_tz)))

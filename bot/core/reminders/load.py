@@ -4,6 +4,7 @@ of queries whose size follows what is due, not how many steps exist."""
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, or_, select
@@ -13,7 +14,18 @@ from bot.core.dates import next_working_day
 from bot.core.reminders.model import DueStep, Owed, WaitingDeliverable, WaitingProposal, World
 from bot.settings import Settings
 from storage.ledger import OPEN_STATES
-from storage.models import Approver, Deliverable, DeliverableState, Project, Proposal, ProposalState, Reminder, Step
+from storage.models import (
+    Approver,
+    ClientContact,
+    Deliverable,
+    DeliverableState,
+    Project,
+    Proposal,
+    ProposalState,
+    Reminder,
+    Step,
+)  # fmt: skip
+from storage.team import TeamMember
 
 _CHUNK = 500
 
@@ -85,13 +97,39 @@ def unchecked_projects(
 def _client_assignees(
     session: Session, team_id: str, projects: dict[int | None, Project], assignees: set[str]
 ) -> set[tuple[int | None, str | None]]:
-    """(project, assignee) pairs where the assignee is a client of that project, as far as is known."""
+    """(project, assignee) pairs where the assignee is a client of that project, as far as is known:
+    Slack says so (another organization, a guest), or they were named a client of any project of the
+    workspace (as `is_named_client` rules), unless they own the project or its owner named them team."""
     org_clients = known_clients(session, team_id=team_id, user_ids=assignees)
+    named = set(
+        session.exec(
+            select(ClientContact.user_id).where(ClientContact.team_id == team_id, col(ClientContact.user_id).in_(assignees))
+        )
+    )
+    team = set(
+        session.exec(
+            select(TeamMember.project_id, TeamMember.user_id).where(
+                col(TeamMember.project_id).in_(list(projects)), col(TeamMember.user_id).in_(named)
+            )
+        )
+    ) if named else set()  # fmt: skip
     pairs: set[tuple[int | None, str | None]] = set()
     for pid, project in projects.items():
-        for user in org_clients | (set(client_contacts(session, project)) & assignees):
+        contacts = set(client_contacts(session, project)) & assignees
+        for user in org_clients | contacts | {u for u in named if u != project.owner_id and (pid, u) not in team}:
             pairs.add((pid, user))
     return pairs
+
+
+def with_clients_known(session: Session, world: World, *, team_id: str) -> World:
+    """The world again with who is a client decided from what Slack has said by now: a pass reads
+    the steps before it asks Slack about people it has never seen, and someone unknown then must
+    not be taken for staff (and named late) once Slack has said they are a client."""
+    projects = {s.project_id: session.get(Project, s.project_id) for s in world.steps}
+    known: dict[int | None, Project] = {pid: p for pid, p in projects.items() if p is not None}
+    clients = _client_assignees(session, team_id, known, {s.assignee_id for s in world.steps if s.assignee_id})
+    world.steps = [replace(s, assignee_is_client=(s.project_id, s.assignee_id) in clients) for s in world.steps]
+    return world
 
 
 def _waiting(
