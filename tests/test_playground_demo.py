@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from storage.db import Database
 from tests.support.playground import post, running_playground, state
 from tests.support.waiting import eventually
 
@@ -19,8 +20,10 @@ def seen(url: str, person: str, at: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", " ".join(m["html"] for m in messages)))
 
 
-def test_the_demo_is_seeded_mid_flight_and_the_next_working_day_brings_the_reminders(tmp_path: Path):
-    with running_playground(tmp_path) as (url, log):
+def test_the_demo_is_seeded_mid_flight_and_the_next_working_day_brings_the_reminders(tmp_path: Path, db: Database):
+    """On an empty database of either kind (`db`: a SQLite file, then PostgreSQL when configured)."""
+    database_url = db.url.render_as_string(hide_password=False)
+    with running_playground(tmp_path, DATABASE_URL=database_url) as (url, log):
         acme = seen(url, APPROVER, ACME)
         assert "Wireframes v1" in acme and "Approve" in acme  # a deliverable waiting on the client
         assert "Approved by" in seen(url, OWNER, BLUEBIRD)  # one decided

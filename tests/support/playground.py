@@ -30,14 +30,15 @@ def environment(folder: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_playground(folder: Path, *args: str, timeout: float = 90) -> Iterator[tuple[str, Path]]:
-    """Start it, wait until the page answers, yield (its URL, its log file); stop it after."""
+def running_playground(folder: Path, *args: str, timeout: float = 90, **env: str) -> Iterator[tuple[str, Path]]:
+    """Start it (with `env` on top of a clean environment, e.g. DATABASE_URL), wait until the page
+    answers, yield (its URL, its log file); stop it after."""
     port = free_port()
     log_path = folder / "playground.log"
     with log_path.open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "bot", "playground", *args],
-            cwd=folder, env=environment(folder, PORT=str(port)), stdout=log, stderr=subprocess.STDOUT,
+            cwd=folder, env=environment(folder, PORT=str(port), **env), stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + timeout
