@@ -133,8 +133,12 @@ class SlackStub:
         self._delays: dict[str, float] = {}
         self._ts_counter = 0
         self._files: dict[str, StoredFile] = {}
-        self._in_flight = 0  # requests being answered (a delayed one included)
-        self._last_seen = time.monotonic()  # when a request last arrived or was answered
+        # Requests being answered (a delayed one included) and when one last arrived or was
+        # answered, for this test only: `reset` starts a new generation, so a request an earlier
+        # test left hanging (Slack scripted to take a minute) doesn't keep the stand-in busy here.
+        self._generation = 0
+        self._in_flight = 0
+        self._last_seen = time.monotonic()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -237,6 +241,9 @@ class SlackStub:
             self._failures.clear()
             self._delays.clear()
             self._files.clear()
+            self._generation += 1
+            self._in_flight = 0
+            self._last_seen = time.monotonic()
 
     # ----------------------------------------------------------------- queries
 
@@ -284,14 +291,22 @@ class SlackStub:
         return self.responses(key)
 
     def quiet_for(self) -> float:
-        """Seconds since the stand-in last received or answered a request; 0 while one is in flight."""
+        """Seconds since the stand-in last received or answered a request of this test; 0 while one
+        is in flight."""
         with self._cond:
             return 0.0 if self._in_flight else time.monotonic() - self._last_seen
 
-    def _activity(self, delta: int) -> None:
+    def _arrived(self) -> int:
         with self._cond:
-            self._in_flight += delta
+            self._in_flight += 1
             self._last_seen = time.monotonic()
+            return self._generation
+
+    def _answered(self, generation: int) -> None:
+        with self._cond:
+            if generation == self._generation:  # one from before the last reset no longer counts
+                self._in_flight -= 1
+                self._last_seen = time.monotonic()
 
     def _wait(self, predicate: Callable[[], bool], timeout: float) -> bool:
         with self._cond:
@@ -501,11 +516,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch(self.rfile.read(length) if length else b"")
 
     def _dispatch(self, raw: bytes) -> None:
-        self.stub._activity(+1)
+        generation = self.stub._arrived()
         try:
             self._answer(raw)
         finally:
-            self.stub._activity(-1)
+            self.stub._answered(generation)
 
     def _answer(self, raw: bytes) -> None:
         url = urlsplit(self.path)
