@@ -1,0 +1,137 @@
+"""A worker killed with SIGKILL in the middle of its jobs: the one taking them over repeats at most
+the Slack calls that were in flight at that instant — never a message whose answer was recorded —
+and loses nothing. Real processes (`python -m bot` acknowledging, `python -m bot work` working)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from sqlalchemy import text, update
+from sqlmodel import select
+
+from bot.messages import ids
+from storage import jobs
+from storage.db import Database
+from storage.models import Decision, Deliverable, utcnow
+from tests.support.processes import start, stop
+from tests.support.slack_stub import SlackStub
+from tests.support.waiting import eventually
+from tests.test_jobs import job_rows, split_processes
+
+SLOW = 2.0  # seconds Slack takes over every message, as in the capacity runs
+EACH = 6  # jobs of each kind: 18 in flight together
+
+
+def approval_posts(slack: SlackStub) -> Counter[str]:
+    """How many approval messages each deliverable title got (thread replies are not approval messages)."""
+    found: Counter[str] = Counter()
+    for call in slack.calls_to("chat.postMessage"):
+        params = call.params
+        if "thread_ts" not in params and str(params.get("text", "")).startswith("Deliverable "):
+            found[str(params["text"]).split(" ")[1]] += 1
+    return found
+
+
+def thread_notices(slack: SlackStub) -> Counter[str]:
+    """How many times each approval message's thread told its submitter of the decision."""
+    return Counter(str(c.params["thread_ts"]) for c in slack.calls_to("chat.postMessage") if "thread_ts" in c.params)
+
+
+def replies(slack: SlackStub) -> dict[str, int]:
+    """How many replies each request of the test got by its response_url."""
+    keys = [f"{kind}-{n}" for kind in ("add", "new", "click") for n in range(EACH)]
+    return {key: len(slack.responses(key)) for key in keys}
+
+
+def test_a_worker_killed_mid_way_repeats_at_most_what_was_in_flight_and_nothing_answered(db: Database, slack, tmp_path):
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
+    try:
+
+        def command(words: str, key: str) -> None:
+            url = slack.response_url(key)
+            assert sender.command(words, user_id="U0ALICE", channel_id="C0PROJ", response_url=url).status == 200
+
+        command("approver add <@U0CLIENT>", "approver")
+        slack.wait_for_responses(1, key="approver", timeout=20)
+        for n in range(EACH):  # deliverables the approver will approve while the worker is killed
+            command(f"deliverable Old{n}", f"old-{n}")
+            slack.wait_for_responses(1, key=f"old-{n}", timeout=20)
+        with db.reader() as session:
+            old = {d.title: (d.id, d.message_ts) for d in session.exec(select(Deliverable))}
+
+        for method in ("chat.postMessage", "chat.update", "response"):
+            slack.delay(method, SLOW)
+
+        def click(n: int) -> None:
+            deliverable_id, ts = old[f"Old{n}"]
+            reply = sender.action(
+                action_id=ids.APPROVE_ACTION, value=str(deliverable_id), user_id="U0CLIENT", channel_id="C0PROJ",
+                message_ts=ts, block_id=ids.APPROVAL_ACTIONS_BLOCK, response_url=slack.response_url(f"click-{n}"),
+            )  # fmt: skip
+            assert reply.status == 200
+
+        with ThreadPoolExecutor(EACH * 3) as pool:
+            for n in range(EACH):
+                pool.submit(command, f"step add Task{n}", f"add-{n}")
+                pool.submit(command, f"deliverable New{n}", f"new-{n}")
+                pool.submit(click, n)
+
+        def recorded() -> bool:  # the steps answered, the new approval messages posted, the decisions shown
+            with db.reader() as session:
+                posted = [d for d in session.exec(select(Deliverable)) if d.title.startswith("New") and d.message_ts]
+                shown = [d for d in session.exec(select(Deliverable)) if d.state == "approved" and d.refresh_due_at is None]
+            answered = all(slack.responses(f"add-{n}") for n in range(EACH))
+            return len(posted) == EACH and len(shown) == EACH and answered
+
+        assert eventually(recorded, timeout=30)
+        in_flight = slack._in_flight  # Slack calls not yet answered at the instant of the kill
+        answered_before = replies(slack)
+        posted_before, notices_before = approval_posts(slack), thread_notices(slack)
+        worker.kill()
+        worker.wait()
+        left = len(job_rows(db))
+        assert 0 < left <= EACH * 3
+
+        # A minute on (the database's clock can't be steered): the killed worker's silence gives it
+        # away, and its submissions and post claims are a minute old.
+        minute = jobs.DEAD_AFTER + 10
+        with db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE worker SET beat_at = beat_at - {minute}"))
+            connection.execute(
+                update(Deliverable).values(
+                    submitted_at=utcnow() - timedelta(seconds=minute), post_claimed_at=utcnow() - timedelta(seconds=minute)
+                )
+            )
+        for method in ("chat.postMessage", "chat.update", "response"):
+            slack.delay(method, 0)
+        worker = start(tmp_path, slack, None, "work", database_url=database_url)
+        assert eventually(lambda: job_rows(db) == [], timeout=30)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+        stop(front)
+
+    # Nothing lost: every command answered, every deliverable posted, every decision made and told.
+    responses = replies(slack)
+    assert all(responses[f"add-{n}"] and responses[f"new-{n}"] for n in range(EACH))
+    with db.reader() as session:
+        decisions = Counter(d.deliverable_id for d in session.exec(select(Decision)))
+        versions = sorted((d.title, d.version) for d in session.exec(select(Deliverable)))
+    assert sorted(decisions.values()) == [1] * EACH
+    assert versions == sorted([(f"Old{n}", 1) for n in range(EACH)] + [(f"New{n}", 1) for n in range(EACH)])
+    posts, notices = approval_posts(slack), thread_notices(slack)
+    assert all(posts[f"New{n}"] >= 1 for n in range(EACH)) and len(notices) == EACH
+
+    # Never one whose answer was recorded: the replies answered before the kill are not sent again,
+    # and no approval message whose ts was recorded is posted a second time.
+    assert all(responses[key] == count for key, count in answered_before.items() if count)
+    assert all(posts[f"New{n}"] == posted_before[f"New{n}"] == 1 for n in range(EACH))
+    # At most what was in flight: each repeat is a call that had no answer yet when the worker died.
+    repeated_replies = sum(count - 1 for count in responses.values() if count > 1)
+    repeated_notices = sum(n - 1 for n in notices.values() if n > 1)
+    repeats = repeated_replies + repeated_notices
+    assert all(notices[ts] - notices_before.get(ts, 0) <= 1 for ts in notices)
+    assert repeats <= in_flight <= left, (repeats, in_flight, left)
+    print(f"jobs in flight {left}, Slack calls in flight {in_flight}, messages repeated {repeats}")
