@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.messages import ids
 from storage import jobs
 from storage.db import Database
-from storage.models import Decision, Deliverable, utcnow
+from storage.models import Decision, Deliverable, Proposal, utcnow
 from tests.support.processes import start, stop
 from tests.support.slack_stub import SlackStub
 from tests.support.waiting import eventually
@@ -135,3 +135,38 @@ def test_a_worker_killed_mid_way_repeats_at_most_what_was_in_flight_and_nothing_
     assert all(notices[ts] - notices_before.get(ts, 0) <= 1 for ts in notices)
     assert repeats <= in_flight <= left, (repeats, in_flight, left)
     print(f"jobs in flight {left}, Slack calls in flight {in_flight}, messages repeated {repeats}")
+
+
+def test_a_date_proposal_posted_before_its_worker_died_is_not_proposed_again(db: Database, slack, tmp_path):
+    """`due` saved and posted its proposal (the ts recorded), then the worker died while Slack took
+    the reply: the worker taking over answers, and posts no second proposal."""
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
+    try:
+        url = slack.response_url("approver")
+        sender.command("approver add <@U0CLIENT>", user_id="U0ALICE", channel_id="C0PROJ", response_url=url)
+        slack.wait_for_responses(1, key="approver", timeout=20)
+        slack.delay("response", 60)  # the reply hangs: the worker is killed after posting, before answering
+        url = slack.response_url("due")
+        assert sender.command("due 2027-03-01 more pages", user_id="U0ALICE", channel_id="C0PROJ", response_url=url).status == 200
+
+        def posted() -> list[Proposal]:
+            with db.reader() as session:
+                return [p for p in session.exec(select(Proposal)) if p.message_ts]
+
+        assert eventually(lambda: len(posted()) == 1, timeout=20)
+        worker.kill()
+        worker.wait()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE worker SET beat_at = beat_at - {jobs.DEAD_AFTER + 10}"))
+        slack.delay("response", 0)
+        worker = start(tmp_path, slack, None, "work", database_url=database_url)
+        assert "Proposed" in str(slack.wait_for_responses(1, key="due", timeout=20))
+        assert eventually(lambda: job_rows(db) == [], timeout=20)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+        stop(front)
+    proposals = [c for c in slack.calls_to("chat.postMessage") if "2027" in str(c.params) and "thread_ts" not in c.params]
+    assert len(proposals) == 1 and len(slack.responses("due")) == 1
+    with db.reader() as session:
+        assert len(session.exec(select(Proposal)).all()) == 1
