@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.services import Services
 from bot.slack.app import web_client
 from bot.slack.approvals import repair_messages
+from bot.slack.notices import deliver_notices
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
 from bot.slack.signoff import repair_signoffs
@@ -73,6 +74,7 @@ class ReminderScheduler:
             draft_weekly_updates(  # each project's weekly client update, to its owner
                 self.services, self.client, team_id=self._team_id, now=utcnow(), stop=self.outbox.stopping
             )
+            deliver_notices(self.services, self.outbox, team_id=self._team_id, now=utcnow())  # changes to people's steps
         except Exception:  # the next pass tries again; nothing is lost, only delayed
             log.exception("reminder pass failed")
             return
