@@ -20,11 +20,13 @@ from bot.messages.blocks import reply
 from bot.messages.errors import OOPS, STALE_BUTTON, refusal
 from bot.services import Services
 from bot.slack.proposals import propose_target, refresh_proposal, tell_owner_discuss
+from bot.work import done_before, note_done
 from handlers.answer import Answer
 from handlers.context import MAX_ROW_ID, button_id, installation_team
 from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
+DECIDED, TOLD = "decided", "owner told"  # the job's notes: the click's decision, the owner's DM about it
 
 
 def register(app: App, services: Services) -> None:
@@ -163,11 +165,13 @@ def decide(
     comment: str | None, answer: Answer,
 ) -> None:  # fmt: skip
     try:
-        with services.db.transaction() as session:
-            targets.decide_proposal(
-                session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
-                now=utcnow(),
-            )  # fmt: skip
+        if not done_before(DECIDED):  # decided by this click before its worker stopped: show it, don't refuse it
+            with services.db.transaction() as session:
+                targets.decide_proposal(
+                    session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
+                    now=utcnow(),
+                )  # fmt: skip
+                note_done(DECIDED, session=session)
     except ProposalDecided as late:
         answer(refusal(late))
         return
@@ -179,5 +183,6 @@ def decide(
         answer(reply(OOPS))
         return
     refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
-    if not accept:
+    if not accept and not done_before(TOLD):
         tell_owner_discuss(services, client, team_id=team_id, proposal_id=proposal_id)
+        note_done(TOLD)

@@ -4,6 +4,7 @@ and loses nothing. Real processes (`python -m bot` acknowledging, `python -m bot
 
 from __future__ import annotations
 
+import json
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -177,3 +178,46 @@ def test_a_date_proposal_posted_before_its_worker_died_is_not_proposed_again(db:
     assert len(proposals) == 1 and 1 <= len(slack.responses("due")) <= 2
     with db.reader() as session:
         assert len(session.exec(select(Proposal)).all()) == 1
+
+
+def test_a_discussed_date_whose_worker_died_before_telling_the_owner_is_told_not_refused(db: Database, slack, tmp_path):
+    """The approver's Discuss was saved and the worker died while Slack updated the proposal
+    message: the worker taking over tells the owner, and doesn't tell the approver it was decided."""
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
+    try:
+        url = slack.response_url("approver")
+        sender.command("approver add <@U0CLIENT>", user_id="U0ALICE", channel_id="C0PROJ", response_url=url)
+        slack.wait_for_responses(1, key="approver", timeout=20)
+        url = slack.response_url("due")
+        sender.command("due 2027-03-01 more pages", user_id="U0ALICE", channel_id="C0PROJ", response_url=url)
+        slack.wait_for_responses(1, key="due", timeout=20)
+        with db.reader() as session:
+            [proposal] = session.exec(select(Proposal)).all()
+        slack.delay("chat.update", SLOW)  # the worker is killed after deciding, while the message is updated
+        discussed = sender.view_submission(
+            callback_id=ids.DISCUSS_VIEW, user_id="U0CLIENT", private_metadata=json.dumps({"proposal_id": proposal.id}),
+            values={ids.DISCUSS_COMMENT_BLOCK: {ids.DISCUSS_COMMENT_INPUT: {"type": "plain_text_input", "value": "Too late"}}},
+        )  # fmt: skip
+        assert discussed.status == 200
+
+        def decided() -> bool:
+            with db.reader() as session:
+                return session.exec(select(Proposal)).one().state == "discuss"
+
+        assert eventually(decided, timeout=20)
+        worker.kill()
+        worker.wait()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE worker SET beat_at = beat_at - {jobs.DEAD_AFTER + 10}"))
+        slack.delay("chat.update", 0)
+        worker = start(tmp_path, slack, None, "work", database_url=database_url)
+        assert eventually(lambda: job_rows(db) == [], timeout=20)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+        stop(front)
+    settled(slack)
+    to_owner = [c for c in slack.calls_to("chat.postMessage") if c.params["channel"] == "U0ALICE"]
+    assert len(to_owner) == 1 and "wants to discuss" in str(to_owner[0].params)
+    to_approver = [c.params for c in slack.calls if c.params.get("user") == "U0CLIENT" or c.params.get("channel") == "U0CLIENT"]
+    assert to_approver == []  # no "already decided" for the approver whose own decision it was
