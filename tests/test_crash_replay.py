@@ -221,3 +221,43 @@ def test_a_discussed_date_whose_worker_died_before_telling_the_owner_is_told_not
     assert len(to_owner) == 1 and "wants to discuss" in str(to_owner[0].params)
     to_approver = [c.params for c in slack.calls if c.params.get("user") == "U0CLIENT" or c.params.get("channel") == "U0CLIENT"]
     assert to_approver == []  # no "already decided" for the approver whose own decision it was
+
+
+def test_an_approval_whose_worker_died_before_telling_the_submitter_is_shown_and_told(db: Database, slack, tmp_path):
+    """The Approve was saved and the worker died while Slack updated the approval message: the
+    worker taking over updates it and tells the submitter in its thread, and doesn't tell the
+    approver that the deliverable was already decided."""
+    database_url, sender, front, worker = split_processes(db, slack, tmp_path)
+    try:
+        for key, words in (("approver", "approver add <@U0CLIENT>"), ("file", "deliverable Homepage")):
+            sender.command(words, user_id="U0ALICE", channel_id="C0PROJ", response_url=slack.response_url(key))
+            slack.wait_for_responses(1, key=key, timeout=20)
+        with db.reader() as session:
+            [homepage] = session.exec(select(Deliverable)).all()
+        slack.delay("chat.update", SLOW)  # the worker is killed after deciding, while the message is updated
+        clicked = sender.action(
+            action_id=ids.APPROVE_ACTION, value=str(homepage.id), user_id="U0CLIENT", channel_id="C0PROJ",
+            message_ts=homepage.message_ts, block_id=ids.APPROVAL_ACTIONS_BLOCK, response_url=slack.response_url("click"),
+        )  # fmt: skip
+        assert clicked.status == 200
+        assert eventually(lambda: len(decisions(db)) == 1, timeout=20)
+        worker.kill()
+        worker.wait()
+        with db.engine.begin() as connection:
+            connection.execute(text(f"UPDATE worker SET beat_at = beat_at - {jobs.DEAD_AFTER + 10}"))
+        slack.delay("chat.update", 0)
+        worker = start(tmp_path, slack, None, "work", database_url=database_url)
+        assert eventually(lambda: job_rows(db) == [], timeout=20)
+    finally:
+        if worker.poll() is None:
+            stop(worker)
+        stop(front)
+    settled(slack)
+    assert len(decisions(db)) == 1 and slack.responses("click") == []
+    assert list(thread_notices(slack).values()) == [1]
+    assert "Approved" in str(slack.calls_to("chat.update")[-1].params)
+
+
+def decisions(db: Database) -> list[Decision]:
+    with db.reader() as session:
+        return list(session.exec(select(Decision)))
