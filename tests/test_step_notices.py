@@ -12,12 +12,15 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import select
 
+from bot.core.notices import changes
+from bot.messages.notices import step_changes_dm
 from bot.services import Services
 from bot.slack.notices import deliver_notices
 from bot.slack.outbox import Outbox
 from bot.slack.scheduler import ReminderScheduler
 from storage.db import Database
-from storage.notices import StepNotice
+from storage.models import Project, Step
+from storage.notices import ASSIGNED, DONE, REDATED, UNASSIGNED, StepNotice
 from tests.support.blocks import assert_valid_blocks, text_of
 from tests.support.harness import HOME_TEAM, HOME_TOKEN, Bot
 from tests.support.reminders import Sleeps, at, make_services
@@ -171,3 +174,37 @@ def test_the_scheduler_pass_delivers_notices(bot, slack):
         scheduler.run_pass()
         scheduler.run_pass()
     assert len(notices_to(slack, BOB)) == 1
+
+
+# --- what the DM says, from the notices and the steps as they are when it is sent ---------------
+
+
+def _notice(n: int, kind: str, recipient: str = BOB, actor: str = OWNER) -> StepNotice:
+    return StepNotice(id=n, team_id=HOME_TEAM, project_id=1, step_id=1, recipient=recipient, kind=kind, actor=actor)
+
+
+def _step(assignee: str | None, **kw: Any) -> Step:
+    return Step(id=1, team_id=HOME_TEAM, project_id=1, number=3, title="Wireframes", stage="planning", assignee_id=assignee,
+                created_by=OWNER, created_at=at(TUE, "09:00"), **kw)  # fmt: skip
+
+
+def _project(**kw: Any) -> Project:
+    return Project(id=1, team_id=HOME_TEAM, name="Acme", name_key="acme", channel_id="C0PROJ", owner_id=OWNER,
+                   start_date=TUE, **kw)  # fmt: skip
+
+
+def test_what_the_dm_says_follows_the_step_as_it_stands_when_sent():
+    projects = {1: _project()}
+    taken_back = changes(BOB, [_notice(1, ASSIGNED), _notice(2, UNASSIGNED)], {1: _step(CAROL)}, projects)
+    handed_back = changes(BOB, [_notice(1, UNASSIGNED), _notice(2, ASSIGNED)], {1: _step(BOB)}, projects)
+    moved_away = changes(BOB, [_notice(1, REDATED), _notice(2, UNASSIGNED, actor=CAROL)], {1: _step(CAROL)}, projects)
+    done_by_owner = changes(BOB, [_notice(1, DONE)], {1: _step(BOB, done_at=at(TUE, "10:00"), done_by=OWNER)}, projects)
+    reopened = changes(BOB, [_notice(1, DONE)], {1: _step(BOB)}, projects)
+    closed = changes(BOB, [_notice(1, ASSIGNED)], {1: _step(BOB)}, {1: _project(closed_at=at(TUE, "11:00"))})
+    assert taken_back == [] and reopened == [] and closed == []
+    assert [c.kind for c in handed_back] == [ASSIGNED]
+    assert [(c.kind, c.actor, c.assignee_id) for c in moved_away] == [(UNASSIGNED, CAROL, CAROL)]
+    assert [(c.kind, c.actor) for c in done_by_owner] == [(DONE, OWNER)]
+    team, client = step_changes_dm(moved_away, client=False), step_changes_dm(moved_away, client=True)
+    assert "taken over by <@U0CAROL>" in text_of(team) and "U0CAROL" not in text_of(client)
+    assert "no longer yours" in text_of(client)

@@ -39,4 +39,6 @@ def _line(change: StepChange, *, client: bool) -> str:
     assert change.kind == UNASSIGNED
     if client or not change.assignee_id:
         return f"{step}: no longer yours"
+    if change.assignee_id == change.actor:
+        return f"{step}: taken over by {mention(change.actor)}"
     return f"{step}: handed to {mention(change.assignee_id)}{by}"
