@@ -47,9 +47,15 @@ class Pending:
     replaying: bool = False  # a worker doing the work of a request acknowledged before
     notes: dict[str, Any] = field(default_factory=dict)
     job_id: int | None = None
+    db: Database | None = None  # where its job is written down (for `note_done`)
+    answers: int = 0  # replies sent so far, counted so a replay knows which it already sent
     outstanding: int = 0
     submitted: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    before: dict[str, Any] = field(init=False, repr=False)  # what was noted before this worker took the job
+
+    def __post_init__(self) -> None:
+        self.before = dict(self.notes) if self.replaying else {}
 
 
 CURRENT: contextvars.ContextVar[Pending | None] = contextvars.ContextVar("shepherd_request", default=None)
@@ -116,6 +122,47 @@ def written_project() -> int | None:
     return found if isinstance(found, int) else None
 
 
+def done_before(key: str) -> Any:
+    """When replaying a job: what `note_done(key, …)` kept before its worker stopped (None: not
+    done, or not replaying). A Slack call whose answer was noted is not made again."""
+    pending = CURRENT.get()
+    if pending is None or not pending.replaying:
+        return None
+    return pending.before.get(key)
+
+
+def note_done(key: str, value: Any = True, *, session: Session | None = None) -> None:
+    """Note with the current job that `key` is done: in `session`'s transaction (kept with its
+    writes), else at once, right after Slack answered — so a worker taking the job over after a
+    crash repeats at most what was in flight, never what was answered."""
+    pending = CURRENT.get()
+    if pending is None or pending.job_id is None:
+        return
+    with pending.lock:
+        pending.notes[key] = value
+        notes = dict(pending.notes)
+    if session is not None:
+        jobs.note(session, pending.job_id, notes)
+        return
+    if pending.db is None:
+        return
+    try:
+        with pending.db.transaction() as own:
+            jobs.note(own, pending.job_id, notes)
+    except Exception:  # done all the same; only a crash in the next instant would repeat it
+        log.warning("could not note %s of job %s", key, pending.job_id, exc_info=True)
+
+
+def next_answer() -> str | None:
+    """The note key of the current job's next reply (None outside a written-down job)."""
+    pending = CURRENT.get()
+    if pending is None:
+        return None
+    with pending.lock:
+        pending.answers += 1
+        return f"answered:{pending.answers}"
+
+
 class Backlog:
     def __init__(self, threads: int = WORK_THREADS, *, db: Database | None = None, here: bool = True) -> None:
         self.db = db
@@ -180,6 +227,7 @@ class Backlog:
                 guard = signed.signature if signed is not None and not signed.checked else None
                 try:
                     self._join()
+                    pending.db = self.db
                     pending.job_id = jobs.record(
                         self.db, team_id=pending.team_id, body=pending.body, name=name, notes=pending.notes,
                         claimed_by=self.me if self.here else None, signature=guard,

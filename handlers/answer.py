@@ -17,6 +17,7 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.messages.blocks import Message
+from bot.work import done_before, next_answer, note_done
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,9 @@ class Answer:
     response_url: str | None = None  # one kept from an earlier request (a form's command)
 
     def __call__(self, message: Message) -> None:
+        sent = next_answer()  # a worker replaying this request does not send what was answered
+        if sent is not None and done_before(sent):
+            return
         content = {k: v for k, v in message.items() if k in ("text", "blocks")}
         public = message.get("response_type") == "in_channel"
         attempts: list[Callable[[], object]] = []
@@ -46,10 +50,13 @@ class Answer:
         for attempt in attempts:
             try:
                 attempt()
-                return
             except Exception as error:  # one line: the next way usually works, and a traceback says no more
                 why = f"{type(error).__name__}: {str(error)[:120]}"
                 log.warning("could not answer %s this way (%s); trying the next", self.user_id, why)
+                continue
+            if sent is not None:
+                note_done(sent)
+            return
         log.error("could not answer %s at all", self.user_id)
 
 

@@ -257,7 +257,9 @@ def test_a_write_whose_worker_died_before_answering_is_answered_not_done_again(d
             with db.reader() as session:
                 return len(session.exec(select(Project)).all())
 
-        eventually(lambda: step_titles(db) == ["Once only"] and hours() == 2.0 and len(posts()) == 1 and names() == 2, timeout=20)
+        assert eventually(
+            lambda: step_titles(db) == ["Once only"] and hours() == 2.0 and len(posts()) == 1 and names() == 2, timeout=20
+        )
         worker.kill()
         worker.wait()
         assert len(job_rows(db)) == 4 and slack.responses("add") == slack.responses("log") == slack.responses("file") == []

@@ -23,6 +23,7 @@ from bot.core.errors import (
     StepIsDone,
     StepRemoved,
 )
+from bot.core.notices import ASSIGNED, DONE, REDATED, UNASSIGNED, noticed
 from bot.core.projects import audit_project, require_open
 from storage.models import Hold, Project, Step
 
@@ -71,6 +72,7 @@ def add_step(
     audit_project(session, project, actor=actor, action="step.added", now=now,
         step=number, title=title, assignee=assignee_id, due=due_date,
     )  # fmt: skip
+    noticed(session, project=project, step=step, kind=ASSIGNED, recipient=assignee_id, actor=actor, now=now)
     return step
 
 
@@ -108,6 +110,8 @@ def _flip(
             changed.append(step)
             action = "step.done" if done else "step.reopened"
             audit_project(session, project, actor=actor, action=action, now=now, step=step.number)
+            if done:
+                noticed(session, project=project, step=step, kind=DONE, recipient=step.assignee_id, actor=actor, now=now)
         else:
             already.append(step)
     return changed, already
@@ -130,6 +134,9 @@ def assign_step(session: Session, *, project: Project, actor: str, number: int, 
         old=old,
         new=assignee_id,
     )
+    if old != assignee_id:
+        noticed(session, project=project, step=step, kind=ASSIGNED, recipient=assignee_id, actor=actor, now=now)
+        noticed(session, project=project, step=step, kind=UNASSIGNED, recipient=old, actor=actor, now=now)
     return step
 
 
@@ -150,6 +157,8 @@ def set_step_due(session: Session, *, project: Project, actor: str, number: int,
         old=old,
         new=due_date,
     )
+    if old != due_date:
+        noticed(session, project=project, step=step, kind=REDATED, recipient=step.assignee_id, actor=actor, now=now)
     return step
 
 

@@ -17,7 +17,7 @@ from slack_sdk import WebClient
 
 from bot.core import approvals, projects
 from bot.core.approvals import ApprovalCard, Verdict
-from bot.core.errors import AlreadyDecided, NotADecider, UserError
+from bot.core.errors import AlreadyDecided, BeingPosted, NotADecider, UserError
 from bot.core.reminders.model import Tally
 from bot.messages import approvals as messages
 from bot.messages.blocks import Message, reply
@@ -25,9 +25,11 @@ from bot.messages.errors import refusal
 from bot.services import Services
 from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
-from bot.work import replaying
+from bot.work import done_before, note_done, replaying
 
 log = logging.getLogger(__name__)
+SUBMITTED = "deliverable"  # the job's note: [deliverable id, the version it replaced, repost]
+DECIDED, TOLD = "decided", "submitter told"  # the job's notes: the click's decision, the submitter's notice
 
 
 def submit_and_post(
@@ -39,18 +41,28 @@ def submit_and_post(
     The row is committed before Slack is called, so a failed post loses nothing: the submitter is
     told, and running the same command again posts the same version (see `approvals.submit`).
     """
-    with services.db.transaction() as session:
-        project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
-        claim_for = approvals.REPLAY_CLAIM_FOR if replaying() else None  # a dead worker's claim is this request's
-        submission = approvals.submit(
-            session, project=project, actor=user_id, title=title, link=link, now=now, step_number=step_number,
-            claim_for=claim_for,
-        )  # fmt: skip
-        deliverable_id = submission.deliverable.id
-        replaced_id = submission.replaced.id if submission.replaced else None
-    assert deliverable_id is not None
+    submitted = done_before(SUBMITTED)  # this request's version, saved before its worker stopped
+    if submitted is None:
+        with services.db.transaction() as session:
+            project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
+            claim_for = approvals.REPLAY_CLAIM_FOR if replaying() else None  # a dead worker's claim is this request's
+            submission = approvals.submit(
+                session, project=project, actor=user_id, title=title, link=link, now=now, step_number=step_number,
+                claim_for=claim_for,
+            )  # fmt: skip
+            assert submission.deliverable.id is not None
+            replaced = submission.replaced.id if submission.replaced else None
+            submitted = [submission.deliverable.id, replaced, submission.repost]
+            note_done(SUBMITTED, submitted, session=session)  # kept if, and only if, the version is
+    deliverable_id, replaced_id, repost = submitted
     with services.db.reader() as session:
         card = approvals.approval_card(session, team_id=team_id, deliverable_id=deliverable_id)
+    if card.deliverable.message_ts is not None:  # posted and recorded before the worker stopped: not twice
+        return reply(messages.submitted_reply(card, repost=repost))
+    if done_before(SUBMITTED) is not None:
+        with services.db.transaction() as session:  # the dead worker's claim is this request's to take over
+            if not approvals.claim_post(session, deliverable_id=deliverable_id, now=now, claim_for=approvals.REPLAY_CLAIM_FOR):
+                return refusal(BeingPosted(card.deliverable.title))
     try:
         posted = client.chat_postMessage(channel=card.project.channel_id, **messages.approval_message(card))
     except Exception as error:
@@ -69,7 +81,7 @@ def submit_and_post(
         log.exception("could not remember where the approval message of deliverable %s is", deliverable_id)
     if replaced_id is not None:
         refresh_message(services, client, team_id, replaced_id)  # v1 now says it was superseded
-    return reply(messages.submitted_reply(card, repost=submission.repost))
+    return reply(messages.submitted_reply(card, repost=repost))
 
 
 def refresh_message(services: Services, client: WebClient, team_id: str, deliverable_id: int) -> ApprovalCard | None:
@@ -171,11 +183,13 @@ def decide(
     Returns the card when this click decided, None when it was refused."""
     assert click.deliverable_id is not None
     try:
-        with services.db.transaction() as session:
-            approvals.decide(
-                session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
-                verdict=verdict, reason=reason, now=click.now,
-            )  # fmt: skip
+        if not done_before(DECIDED):  # decided by this click before its worker stopped: show it, don't refuse it
+            with services.db.transaction() as session:
+                approvals.decide(
+                    session, team_id=click.team_id, deliverable_id=click.deliverable_id, actor=click.user_id,
+                    verdict=verdict, reason=reason, now=click.now,
+                )  # fmt: skip
+                note_done(DECIDED, session=session)
     except UserError as error:
         refused(services, client, click, verdict, error, tell)
         return None
@@ -183,8 +197,9 @@ def decide(
         tell(reply(oops(error, log, "deciding deliverable %s failed", click.deliverable_id)))
         return None
     card = refresh_message(services, client, click.team_id, click.deliverable_id)
-    if card is not None:
+    if card is not None and not done_before(TOLD):
         notify_submitter(client, card)
+        note_done(TOLD)
     return card
 
 

@@ -19,6 +19,7 @@ from bot.core.reminders.model import PassReport, Tally
 from bot.services import Services
 from bot.slack.approvals import repair_messages
 from bot.slack.home_tabs import retry_failed_homes
+from bot.slack.notices import deliver_notices
 from bot.slack.outbox import Outbox
 from bot.slack.reminder_pass import remind
 from bot.slack.signoff import repair_signoffs
@@ -76,6 +77,10 @@ def _weekly_drafts(run: Pass, tally: Tally) -> None:  # each project's weekly cl
     draft_weekly_updates(run.services, run.client, team_id=run.team_id, now=run.now(), stop=run.outbox.stopping, tally=tally)
 
 
+def _step_notices(run: Pass, tally: Tally) -> None:  # changes someone else made to people's steps
+    tally.sent += deliver_notices(run.services, run.outbox, team_id=run.team_id, now=run.now())
+
+
 Part = Callable[[Pass, Tally], None]
 
 # The pass, in order. A new job is one line here: a name for the report and a function of (Pass, Tally).
@@ -86,6 +91,7 @@ PARTS: tuple[tuple[str, Part], ...] = (
     ("slip alerts", _slip_alerts),
     ("weekly drafts", _weekly_drafts),
     ("home retries", _home_retries),
+    ("step notices", _step_notices),
 )
 
 

@@ -19,12 +19,15 @@ from bot.core.status import slip
 from bot.core.targets import proposal_by_id
 from bot.messages import plan as messages
 from bot.messages.blocks import Message, reply
-from bot.messages.errors import refusal
+from bot.messages.errors import OOPS, refusal
 from bot.services import Services
 from bot.slack.outage import oops
+from bot.work import done_before, note_done
 from storage.models import Project, Proposal, utcnow
 
 log = logging.getLogger(__name__)
+DECIDED, TOLD = "decided", "owner told"  # the job's notes: the click's decision, the owner's DM about it
+PROPOSED = "proposed"  # the job's note: [proposal id, the one it replaced, the answer of a change made at once]
 
 
 def post_proposal(services: Services, client: WebClient, *, team_id: str, proposal_id: int) -> bool:
@@ -92,36 +95,45 @@ def propose_target(
     """`/project due` and the slip alert's form: change the target at once (no approvers) or post a
     proposal to the approvers. Refusals come back as the reply; nothing is half-written."""
     work_days = services.settings.work_days
-    try:
-        with services.db.transaction() as session:
-            if project_id is not None:
-                project = session.get(Project, project_id)
-                if project is None or project.team_id != team_id:
-                    raise NoProjectHere()
-            else:
-                project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
-            today = projects.local_today(project.tz, now)
-            target = new_target or parse_date(due_word or "", today, work_days)
-            status = overview.status_of(session, project, now, work_days)
-            held = overview.plan_of(session, project, now, work_days).held_days
-            change = targets.change_target(
-                session, project=project, actor=user_id, new_target=target, reason=reason, today=today, now=now,
-                held_days=held, slip_days=slip(status.forecast, project.target_date, work_days),
-            )  # fmt: skip
-            proposal_id = change.proposal.id if change.proposal else None
-            replaced_id = change.replaced.id if change.replaced else None
-    except UserError as error:
-        return refusal(error)
+    noted = done_before(PROPOSED)  # what this request changed before its worker stopped
+    if noted is None:
+        try:
+            with services.db.transaction() as session:
+                if project_id is not None:
+                    project = session.get(Project, project_id)
+                    if project is None or project.team_id != team_id:
+                        raise NoProjectHere()
+                else:
+                    project = projects.find_project(session, team_id=team_id, channel_id=channel_id, name=project_name)
+                today = projects.local_today(project.tz, now)
+                target = new_target or parse_date(due_word or "", today, work_days)
+                status = overview.status_of(session, project, now, work_days)
+                held = overview.plan_of(session, project, now, work_days).held_days
+                change = targets.change_target(
+                    session, project=project, actor=user_id, new_target=target, reason=reason, today=today, now=now,
+                    held_days=held, slip_days=slip(status.forecast, project.target_date, work_days),
+                )  # fmt: skip
+                proposal_id = change.proposal.id if change.proposal else None
+                replaced_id = change.replaced.id if change.replaced else None
+                answer = messages.target_changed(project, change, user_id) if proposal_id is None else None
+                note_done(PROPOSED, [proposal_id, replaced_id, answer], session=session)
+        except UserError as error:
+            return refusal(error)
+    else:
+        proposal_id, replaced_id, answer = noted
     if replaced_id is not None:
         refresh_proposal(services, client, team_id=team_id, proposal_id=replaced_id)
-    if proposal_id is None or change.proposal is None:
-        return messages.target_changed(project, change, user_id)
-    if not post_proposal(services, client, team_id=team_id, proposal_id=proposal_id):
+    if proposal_id is None:
+        return answer or reply(OOPS)
+    with services.db.reader() as session:
+        proposal, project = proposal_by_id(session, team_id=team_id, proposal_id=proposal_id)
+    # Posted and recorded before a worker stopped: not twice.
+    if proposal.message_ts is None and not post_proposal(services, client, team_id=team_id, proposal_id=proposal_id):
         return reply(
             f":warning: I saved the proposal, but Slack wouldn't let me post it in <#{project.channel_id}>. "
             "Invite me there with `/invite @Shepherd`, then run `/project due` again."
         )
-    return messages.proposal_posted(project, change.proposal)
+    return messages.proposal_posted(project, proposal)
 
 
 def owed_proposals(services: Services, project_id: int) -> list[int]:
@@ -144,11 +156,13 @@ def decide_proposal(
     """Accept or Discuss, from the channel message or the Home tab: one outcome however many
     clicks; the message then shows what stands. True when this click decided."""
     try:
-        with services.db.transaction() as session:
-            targets.decide_proposal(
-                session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
-                now=utcnow(),
-            )  # fmt: skip
+        if not done_before(DECIDED):  # decided by this click before its worker stopped: show it, don't refuse it
+            with services.db.transaction() as session:
+                targets.decide_proposal(
+                    session, team_id=team_id, proposal_id=proposal_id, actor=user_id, accept=accept, comment=comment,
+                    now=utcnow(),
+                )  # fmt: skip
+                note_done(DECIDED, session=session)
     except UserError as error:
         tell(refusal(error))
         return False
@@ -156,8 +170,9 @@ def decide_proposal(
         tell(reply(oops(error, log, "deciding date proposal %s failed", proposal_id)))
         return False
     refresh_proposal(services, client, team_id=team_id, proposal_id=proposal_id)
-    if not accept:
+    if not accept and not done_before(TOLD):
         tell_owner_discuss(services, client, team_id=team_id, proposal_id=proposal_id)
+        note_done(TOLD)
     return True
 
 

@@ -26,7 +26,7 @@ def replayer(services: Services, client: WebClient) -> Callable[[Claimed], None]
     app = create_app(services, client=client, replaying=True)
 
     def run(job: Claimed) -> None:
-        pending = Pending(team_id=job.team_id, body=job.body, replaying=True, notes=job.notes, job_id=job.id)
+        pending = Pending(team_id=job.team_id, body=job.body, replaying=True, notes=job.notes, job_id=job.id, db=services.db)
         token = CURRENT.set(pending)
         try:
             response = app.dispatch(BoltRequest(body=job.body, mode="socket_mode"))

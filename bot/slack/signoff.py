@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot.core import signoff
 from bot.core.errors import NotASignoffDecider, SignoffNotCurrent, UserError
@@ -25,11 +26,13 @@ from bot.messages.errors import refusal
 from bot.services import Services
 from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
+from bot.work import done_before, note_done
 from storage.models import Closing, Project, utcnow
 
 log = logging.getLogger(__name__)
 Tell = Callable[[Message], None]  # how to answer the person who acted
 REFRESH_ROUNDS = 5  # rewrites of one message in a row while confirmations keep arriving
+POSTED, INVITED = "signoff posted", "debrief invited"  # the job's notes: the sign-off's closing, the owner's DM
 
 
 @dataclass(frozen=True)
@@ -67,13 +70,17 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
     hooks, retries and processes post it once), then DM the owner the debrief form. If Slack
     refuses, the claim is released and the scheduler tries again (`repair_signoffs`). True if posted."""
     with services.db.transaction() as session:
-        if not signoff.claim_post(session, closing_id=closing_id, now=now):
-            return False
+        claimed = signoff.claim_post(session, closing_id=closing_id, now=now)
     try:
         with services.db.reader() as session:
             card = signoff.signoff_card(session, team_id=team_id, closing_id=closing_id)
             earlier = signoff.earlier_messages(session, closing=card.closing)
     except UserError:
+        return False
+    if not claimed:
+        if done_before(POSTED) == closing_id and not done_before(INVITED):  # posted by this request before its worker stopped
+            send_debrief_invite(client, card.closing, card.project)
+            note_done(INVITED)
         return False
     if not card.current:  # reopened meanwhile: nothing to ask any more
         return False
@@ -86,11 +93,12 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
             signoff.release_post(session, closing_id=closing_id)
         return False
     try:
-        services.db.persist(
-            lambda session: signoff.record_message(
-                session, closing_id=closing_id, channel_id=posted["channel"], message_ts=posted["ts"]
-            )
-        )
+
+        def record(session: Session) -> None:
+            signoff.record_message(session, closing_id=closing_id, channel_id=posted["channel"], message_ts=posted["ts"])
+            note_done(POSTED, closing_id, session=session)  # with its record: a worker taking over won't post again
+
+        services.db.persist(record)
     except Exception:  # the message and its button work; only later updates would miss it
         log.exception("could not remember where the sign-off of closing %s is", closing_id)
     else:
@@ -102,6 +110,7 @@ def post_signoff(services: Services, client: WebClient, *, team_id: str, closing
             card = refresh_signoff(services, client, team_id, closing_id) or now_card
     if card.current:  # a debrief is asked of a close that stands
         send_debrief_invite(client, card.closing, card.project)
+        note_done(INVITED)
     for earlier_id in earlier:  # the previous closing's message now says the project was reopened
         refresh_signoff(services, client, team_id, earlier_id)
     return True

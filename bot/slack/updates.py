@@ -30,9 +30,11 @@ from bot.messages.errors import refusal
 from bot.services import Services
 from bot.slack.outage import oops
 from bot.slack.ratelimit import error_code
+from bot.work import done_before, note_done
 from storage.models import Project, utcnow
 
 log = logging.getLogger(__name__)
+POSTED = "update posted"  # the job's note: this click's post is in the channel and recorded
 
 Tell = Callable[[Message], None]  # how to answer the person who acted
 
@@ -157,6 +159,9 @@ class UpdateClick:
 
 def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) -> None:
     """Post the update in the project channel: claimed first, so however many clicks, one post."""
+    if done_before(POSTED):  # posted and recorded before this click's worker stopped: not twice
+        refresh_dm(services, client, team_id=click.team_id, update_id=click.update_id)
+        return
     try:
         with services.db.transaction() as session:
             card = updates.claim_post(
@@ -184,11 +189,14 @@ def post(services: Services, client: WebClient, click: UpdateClick, tell: Tell) 
             updates.release_post(session, update_id=click.update_id)
         tell(messages.post_failed(card, code))
         return
-    services.db.persist(
-        lambda session: updates.record_post(
+
+    def record(session: Session) -> None:
+        updates.record_post(
             session, card=card, actor=click.user_id, channel_id=posted["channel"], message_ts=posted["ts"], now=click.now
         )
-    )
+        note_done(POSTED, session=session)  # with the post's record: a worker taking over won't post again
+
+    services.db.persist(record)
     refresh_dm(services, client, team_id=click.team_id, update_id=click.update_id)
 
 
