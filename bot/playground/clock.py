@@ -53,7 +53,7 @@ class Clock:
         day = self.now().astimezone(zone).date() + timedelta(days=1)
         while day.weekday() not in settings.work_days:
             day += timedelta(days=1)
-        at = (datetime.combine(day, settings.nudge_time) + timedelta(minutes=5)).replace(tzinfo=zone)
+        at = datetime.combine(day, settings.nudge_time, tzinfo=zone) + timedelta(minutes=5)
         return at.astimezone(UTC)
 
     def later_today(self, hours: int = 3) -> datetime:

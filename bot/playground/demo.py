@@ -42,7 +42,7 @@ class _Story:
 
     def on(self, offset: int, hour: int = 10) -> None:
         """Set the clock to `offset` days from today (a working day) at `hour`, local time."""
-        moment = datetime.combine(self.day(offset), time(hour)).replace(tzinfo=self.zone)
+        moment = datetime.combine(self.day(offset), time(hour), tzinfo=self.zone)
         self.play.clock.move_to(moment.astimezone(UTC))
 
     def run(self, user: str, channel: str, text: str) -> None:
