@@ -503,7 +503,7 @@ def test_status_and_list_show_pending_approvals_and_how_long_they_waited(bot, sl
     weekdays = sum(1 for n in range(1, (now.date() - since).days + 1) if (since + timedelta(days=n)).weekday() < 5)
     days = f"{max(weekdays, 1)} working day{'s' if max(weekdays, 1) != 1 else ''}"
     card = text_of(bot.run("status", user=PM, channel=CHANNEL))
-    assert "Waiting for a decision (1)" in card and f"Homepage design v1: waiting {days}" in card
+    assert "Waiting for a decision (1)" in card and f"Homepage design v1: waiting on <@{CLIENT}>, {days}" in card
     listed = text_of(bot.run("list", user=PM, channel=CHANNEL))
     assert f"1 awaiting sign-off, oldest {days}" in listed
 

@@ -70,11 +70,14 @@ def message(page, text: str):
 
 
 def new_project(page) -> None:
-    """As the owner in #acme-website: a project with a budget, and the client's approver."""
+    """As the owner in #acme-website: a project with a budget, the client's approver, and the client's
+    contact (a client sees only the projects they are named on)."""
     send(page, '/project new "Acme website" client:Acme due:+3w budget:40')
     expect(message(page, "started")).to_contain_text("Acme website")
     send(page, "/project approver add @chris")
     expect(page.locator("#messages", has_text="can now approve")).to_be_visible()
+    send(page, "/project client add @dana")
+    expect(page.locator("#messages > .msg", has_text="Dana Lee")).not_to_have_count(0)
 
 
 def test_a_project_runs_from_the_page_through_approval_to_a_reminder(page):
