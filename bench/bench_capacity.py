@@ -70,10 +70,10 @@ sys.path.insert(0, str(ROOT))
 if os.environ.get("SHEPHERD_SOURCE"):
     sys.path.insert(0, os.environ["SHEPHERD_SOURCE"])
 
-from sqlalchemy import column, create_engine, insert, table, text  # noqa: E402
+from sqlalchemy import column, create_engine, insert, table, text
 
-from tests.support.slack_requests import SlackSender, block_actions_body, command_body  # noqa: E402
-from tests.support.slack_stub import SlackStub  # noqa: E402
+from tests.support.slack_requests import SlackSender, block_actions_body, command_body
+from tests.support.slack_stub import SlackStub
 
 SECRET, TOKEN, TEAM = "capacity-signing-secret", "xoxb-test", "T_HOME"
 PEOPLE = 40  # U0000 … U0039 own the projects and have the steps; client thread i is U{i:04d}

@@ -45,9 +45,9 @@ from capacity_support import (
 
 sys.path.insert(0, str(ROOT))  # for tests.support: the Slack stand-in
 
-from sqlalchemy import column, create_engine, insert, table, text  # noqa: E402
+from sqlalchemy import column, create_engine, insert, table, text
 
-from tests.support.slack_stub import Call, SlackStub, _Reply  # noqa: E402
+from tests.support.slack_stub import Call, SlackStub, _Reply
 
 TOKEN, TEAM = "xoxb-test", "T_HOME"
 SLACK_METHODS = (

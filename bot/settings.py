@@ -16,8 +16,9 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+from bot.core.dates import WEEKDAY_ABBREVIATIONS, weekday_named
+
+WEEKDAYS = WEEKDAY_ABBREVIATIONS
 
 
 class SettingsError(Exception):
@@ -163,11 +164,10 @@ def _work_days(raw: str) -> frozenset[int]:
 
 
 def _weekday(name: str, raw: str) -> int:
-    word = raw.strip().lower()
-    found = [day for day, full in enumerate(WEEKDAY_NAMES) if len(word) >= 3 and full.startswith(word)]
-    if not found:
+    found = weekday_named(raw)
+    if found is None:
         raise SettingsError(f"{name} must be a day of the week like fri or friday, got {raw!r}.")
-    return found[0]
+    return found
 
 
 def _host(raw: str) -> str:

@@ -151,7 +151,7 @@ def bolt_url(stub: SlackStub) -> Iterator[str]:
         ack(response_action="errors", errors={"b": view["state"]["values"]["b"]["a"]["value"]})
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers["Content-Length"])).decode()
             headers = {k.lower(): [v] for k, v in self.headers.items()}
             resp = app.dispatch(BoltRequest(body=body, headers=headers))
@@ -164,7 +164,7 @@ def bolt_url(stub: SlackStub) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -20,6 +20,27 @@ from datetime import date, timedelta
 
 from bot.core.errors import BadInput
 
+# The calendar's words, once. Monday is 0, as `date.weekday()` counts.
+WEEKDAY_ABBREVIATIONS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+WEEKDAY_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday_named(word: str) -> int | None:
+    """The weekday a word names by three letters or more of it, or None.
+
+    >>> weekday_named("Thurs"), weekday_named("fri"), weekday_named("fr")
+    (3, 4, None)
+    """
+    word = word.strip().lower()
+    found = [day for day, full in enumerate(WEEKDAY_FULL_NAMES) if len(word) >= 3 and full.startswith(word)]
+    return found[0] if found else None
+
+
+def weekday_label(weekday: int) -> str:
+    """`Monday` for 0: how a weekday reads in a sentence."""
+    return WEEKDAY_FULL_NAMES[weekday].title()
+
+
 WEEKDAY_NAMES = {
     "mon": 0, "monday": 0,
     "tue": 1, "tues": 1, "tuesday": 1,

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from bot.core.dates import WEEKDAY_ABBREVIATIONS, weekday_named
 from bot.core.errors import BadInput
 from bot.core.grammar import Token
 from storage.models import Project
 
 OFF = "off"
-DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+DAY_NAMES = WEEKDAY_ABBREVIATIONS  # how a project's update day is stored
 
 
 @dataclass(frozen=True)
@@ -31,9 +31,7 @@ class Schedule:
 
 def read_day(word: str) -> int | None:
     """`fri`, `Friday`, `thurs` → the weekday; anything else → None."""
-    word = word.strip().lower()
-    found = [day for day, full in enumerate(_FULL_NAMES) if len(word) >= 3 and full.startswith(word)]
-    return found[0] if found else None
+    return weekday_named(word)
 
 
 def read_clock(word: str) -> time | None:

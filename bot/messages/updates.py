@@ -6,6 +6,7 @@ escaped every time it is shown (`Q&amp;A`), so an edit can never ping anyone or 
 
 from __future__ import annotations
 
+from bot.core.dates import weekday_label
 from bot.core.update_times import Schedule
 from bot.core.updates import Draft, UpdateCard
 from bot.messages import ids
@@ -15,7 +16,6 @@ from bot.messages.format import day, escape, mention, plural, shown, slack_time
 from bot.messages.limits import BUTTON_TEXT_MAX, FALLBACK_MAX
 from storage.models import Step, UpdateState
 
-WEEKDAY_LABELS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 NOTHING_NEW = "Nothing new was finished or decided since the last update."
 
 
@@ -219,5 +219,5 @@ def schedule_set(project_name: str, schedule: Schedule | None, tz: str) -> Messa
         return reply(
             f"No more weekly client updates for *{shown(project_name)}*. `/project update` still drafts one when you ask."
         )
-    when = f"{WEEKDAY_LABELS[schedule.weekday]}s at {schedule.at:%H:%M} ({escape(tz)})"
+    when = f"{weekday_label(schedule.weekday)}s at {schedule.at:%H:%M} ({escape(tz)})"
     return reply(f"The weekly client update for *{shown(project_name)}* will be drafted {when} and sent to its owner.")

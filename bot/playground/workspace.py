@@ -227,7 +227,7 @@ class Workspace:
             return self.dm_of(channel_id)
         return self.channels.get(channel_id)
 
-    def _chat_postMessage(self, params: JSON) -> JSON:  # noqa: N802 (Slack's method name)
+    def _chat_postMessage(self, params: JSON) -> JSON:
         channel = self._conversation(params.get("channel"))
         if channel is None:
             return {"ok": False, "error": "channel_not_found"}
@@ -235,7 +235,7 @@ class Workspace:
         message = self.post(channel.id, APP_USER, str(params.get("text") or ""), blocks=params.get("blocks"), thread_ts=thread)
         return {"ok": True, "channel": channel.id, "ts": message.ts, "message": self._shown(message)}
 
-    def _chat_postEphemeral(self, params: JSON) -> JSON:  # noqa: N802
+    def _chat_postEphemeral(self, params: JSON) -> JSON:
         channel = self._conversation(params.get("channel"))
         user = str(params.get("user") or "")
         if channel is None:
@@ -266,7 +266,7 @@ class Workspace:
         self.version += 1
         return {"ok": True}
 
-    def _chat_getPermalink(self, params: JSON) -> JSON:  # noqa: N802
+    def _chat_getPermalink(self, params: JSON) -> JSON:
         channel, ts = str(params.get("channel") or ""), str(params.get("message_ts") or "")
         return {"ok": True, "channel": channel, "permalink": f"{self.base_url}/?at={channel}#m{ts.replace('.', '')}"}
 
@@ -355,7 +355,7 @@ class Workspace:
     def _view_json(self, view: View) -> JSON:
         return {**view.view, "id": view.id, "hash": f"{view.rev}.{view.id}", "state": {"values": {}}}
 
-    def _files_getUploadURLExternal(self, params: JSON) -> JSON:  # noqa: N802
+    def _files_getUploadURLExternal(self, params: JSON) -> JSON:
         filename, length = params.get("filename"), str(params.get("length") or "")
         if not filename or not length.isdigit():
             return {"ok": False, "error": "invalid_arguments"}
@@ -363,7 +363,7 @@ class Workspace:
         self.files[file_id] = File(file_id, str(filename), int(length))
         return {"ok": True, "upload_url": f"{self.base_url}/slack/upload/{file_id}", "file_id": file_id}
 
-    def _files_completeUploadExternal(self, params: JSON) -> JSON:  # noqa: N802
+    def _files_completeUploadExternal(self, params: JSON) -> JSON:
         items = params.get("files")
         channel = self._conversation(params.get("channel_id"))
         if not isinstance(items, list) or not items:
