@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from storage.db import Database
 from tests.support.playground import environment, running_playground
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,9 +30,11 @@ OWNER, MEMBER, APPROVER, CONTACT = "U0MAYA", "U0SAM", "U0CHRIS", "U0DANA"
 
 
 @pytest.fixture
-def playground(tmp_path: Path) -> Iterator[str]:
-    """`python -m bot playground --empty` on a free port, in its own process and folder."""
-    with running_playground(tmp_path, "--empty") as (url, log):
+def playground(tmp_path: Path, db: Database) -> Iterator[str]:
+    """`python -m bot playground --empty` on a free port, in its own process and folder, on an
+    empty database of either kind (`db`: a SQLite file, then PostgreSQL when configured)."""
+    database_url = db.url.render_as_string(hide_password=False)
+    with running_playground(tmp_path, "--empty", DATABASE_URL=database_url) as (url, log):
         yield url
     assert "never talks to Slack" in log.read_text()
 
