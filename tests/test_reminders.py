@@ -557,7 +557,17 @@ def test_python_m_bot_remind_runs_one_pass_and_exits(db, slack, tmp_path):
 
     assert done.returncode == 0, done.stderr
     assert again.returncode == 0, again.stderr
-    assert Counter(p["channel"] for p in posts(slack)) == Counter({"U_BOB": 1, "C_PROJ": 1})
+    assert Counter(p["channel"] for p in reminder_posts(slack)) == Counter({"U_BOB": 1, "C_PROJ": 1})
+    assert [p["channel"] for p in notice_posts(slack)] == ["U_BOB"]  # the owner gave him the step: told once
+
+
+def reminder_posts(slack) -> list[dict[str, Any]]:
+    """What the pass posted but the DMs telling people that someone else changed their steps."""
+    return [p for p in posts(slack) if "to your steps" not in p["text"]]
+
+
+def notice_posts(slack) -> list[dict[str, Any]]:
+    return [p for p in posts(slack) if "to your steps" in p["text"]]
 
 
 def test_two_remind_processes_started_together_send_each_reminder_once(db, slack, tmp_path):
@@ -571,7 +581,8 @@ def test_two_remind_processes_started_together_send_each_reminder_once(db, slack
     results = [(process.returncode, stderr) for process, stderr in zip(running, stderrs, strict=True)]
 
     assert [code for code, _ in results] == [0, 0], results
-    assert Counter(p["channel"] for p in posts(slack)) == Counter({**{p: 1 for p in people}, "C_PROJ": 1})
+    assert Counter(p["channel"] for p in reminder_posts(slack)) == Counter({**{p: 1 for p in people}, "C_PROJ": 1})
+    assert Counter(p["channel"] for p in notice_posts(slack)) == Counter(people)  # each told of the step once
 
 
 def test_python_m_bot_remind_with_a_bad_token_stops_with_one_clear_line(db, slack, tmp_path):
