@@ -29,6 +29,9 @@ def test_the_demo_is_seeded_mid_flight_and_the_next_working_day_brings_the_remin
         assert "Approved by" in seen(url, OWNER, BLUEBIRD)  # one decided
         assert "New target date proposed" in seen(url, OWNER, BLUEBIRD)  # a date proposal
         assert [c["name"] for c in state(url, CONTACT, ACME)["channels"]] == ["acme-website"]
+        post(url, "/api/send", {"as": CONTACT, "at": ACME, "text": "/project status"})  # she is named the client's contact
+        assert eventually(lambda: "Target date" in seen(url, CONTACT, ACME)), seen(url, CONTACT, ACME)
+        assert "can't find" not in seen(url, CONTACT, ACME) and "Budget" not in seen(url, CONTACT, ACME)
 
         before = state(url, OWNER, ACME)["clock"]["iso"]
         moved = post(url, "/api/clock", {"to": "next-day"})

@@ -72,6 +72,7 @@ def seed(play: Playground) -> None:
     story.on(-12)
     story.run(OWNER, ACME_CHANNEL, f'new "Acme website" client:Acme due:{d(16)} budget:120 internal:#studio')
     story.run(OWNER, ACME_CHANNEL, "approver add @chris")
+    story.run(OWNER, ACME_CHANNEL, "client add @dana")  # the client's contact: she sees the client view
     story.run(OWNER, ACME_CHANNEL, f'step add "Kick-off workshop" @maya due:{d(-11)}')
     story.run(OWNER, BLUEBIRD_CHANNEL, f'new "Bluebird app" client:Bluebird due:{d(11)} budget:80')
     story.run(OWNER, BLUEBIRD_CHANNEL, "approver add @ben")
