@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.core import grammar, steps
+from bot.core import steps
 from bot.core.dates import parse_date
+from bot.core.grammar import steps as step_grammar
 from bot.messages import steps as step_messages
 from bot.messages.blocks import Message
 from handlers.commands.declare import ClientAccess, Request, verb
@@ -23,8 +24,8 @@ def _date(req: Request, word: str | None, today: date) -> date | None:
     return parse_date(word, today, req.services.settings.work_days) if word else None
 
 
-@verb("step add", grammar.step_add, usage="step add <title> [@person] [due:<date>]", does="add a step to the current stage")
-def add_step(req: Request, args: grammar.StepAdd) -> Message:
+@verb("step add", step_grammar.step_add, usage="step add <title> [@person] [due:<date>]", does="add a step to the current stage")
+def add_step(req: Request, args: step_grammar.StepAdd) -> Message:
     assert req.session is not None
     project = req.project()
     today = req.today(project)
@@ -36,18 +37,18 @@ def add_step(req: Request, args: grammar.StepAdd) -> Message:
 
 
 @verb(
-    "step done", grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done",
+    "step done", step_grammar.step_numbers("/project step done #3"), usage="step done #3", does="mark steps done",
     clients=ClientAccess.OWN_STEPS, client_help=("step done #3", "mark a step assigned to you done"),
 )  # fmt: skip
-def complete(req: Request, args: grammar.StepNumbers) -> Message:
+def complete(req: Request, args: step_grammar.StepNumbers) -> Message:
     assert req.session is not None
     only_own(req, args.numbers)
     done, already = steps.complete_steps(req.session, project=req.project(), actor=req.user_id, numbers=args.numbers, now=req.now)
     return step_messages.steps_done(done, already)
 
 
-@verb("step reopen", grammar.step_numbers("/project step reopen #3"), usage="step reopen #3", does="open a done step again")
-def reopen(req: Request, args: grammar.StepNumbers) -> Message:
+@verb("step reopen", step_grammar.step_numbers("/project step reopen #3"), usage="step reopen #3", does="open a done step again")
+def reopen(req: Request, args: step_grammar.StepNumbers) -> Message:
     assert req.session is not None
     reopened, already = steps.reopen_steps(
         req.session, project=req.project(), actor=req.user_id, numbers=args.numbers, now=req.now
@@ -55,8 +56,8 @@ def reopen(req: Request, args: grammar.StepNumbers) -> Message:
     return step_messages.steps_reopened(reopened, already)
 
 
-@verb("step assign", grammar.step_assign, usage="step assign #3 @person", does="give a step to someone")
-def assign(req: Request, args: grammar.StepAssign) -> Message:
+@verb("step assign", step_grammar.step_assign, usage="step assign #3 @person", does="give a step to someone")
+def assign(req: Request, args: step_grammar.StepAssign) -> Message:
     assert req.session is not None
     step = steps.assign_step(
         req.session, project=req.project(), actor=req.user_id, number=args.number, assignee_id=args.assignee_id, now=req.now
@@ -65,10 +66,10 @@ def assign(req: Request, args: grammar.StepAssign) -> Message:
 
 
 @verb(
-    "step due", grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date",
+    "step due", step_grammar.step_due, usage="step due #3 <date|none>", does="date a step, or clear its date",
     clients=ClientAccess.OWN_STEPS, client_help=("step due #3 <date>", "date a step assigned to you"),
 )  # fmt: skip
-def set_due(req: Request, args: grammar.StepDue) -> Message:
+def set_due(req: Request, args: step_grammar.StepDue) -> Message:
     assert req.session is not None
     only_own(req, (args.number,))
     project = req.project()
