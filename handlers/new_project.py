@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from bot.core import projects
 from bot.core.audience import Audience, audience
 from bot.core.errors import InternalIsProjectChannel, TeamOnly, UserError
-from bot.core.hours_grammar import BUDGET_MAX, checked_hours, hours_of
+from bot.core.grammar.hours import BUDGET_MAX, checked_hours, hours_of
 from bot.core.text import USER_ID, clean, cut, unescape
 from bot.messages import ids
 from bot.messages.blocks import reply

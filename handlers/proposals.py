@@ -16,7 +16,7 @@ from bot.core.errors import NoProjectHere, UserError
 from bot.core.projects import require_open, require_owner
 from bot.core.text import clean
 from bot.messages import ids
-from bot.messages import plan as messages
+from bot.messages import targets as messages
 from bot.messages.blocks import reply
 from bot.messages.errors import STALE_BUTTON, refusal
 from bot.messages.format import mention

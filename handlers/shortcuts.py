@@ -12,11 +12,13 @@ from datetime import date
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.core import grammar, steps
+from bot.core import steps
 from bot.core.audience import Audience, audience, is_named_client
 from bot.core.clients import refuse_client
 from bot.core.dates import parse_date
 from bot.core.errors import NoProjectForMessage, TeamOnly, UserError
+from bot.core.grammar import steps as step_grammar
+from bot.core.grammar import tokenize
 from bot.core.projects import local_today, project_in_channel, require_open
 from bot.core.text import USER_ID, clean, cut
 from bot.messages import ids
@@ -119,7 +121,7 @@ def prefilled(text: str, *, today: date, work_days: frozenset[int]) -> Prefill:
     """Read the message as `step add` would (`Send the logo @ann due:fri`); else its first line is the title."""
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     try:
-        parsed = grammar.step_add(grammar.tokenize(clean(first)))
+        parsed = step_grammar.step_add(tokenize(clean(first)))
         due = parse_date(parsed.due_word, today, work_days) if parsed.due_word else None
         return Prefill(step_title_from(parsed.title), parsed.assignee_id, due)
     except UserError:

@@ -6,11 +6,14 @@ from datetime import date
 
 import pytest
 
-from bot.core import grammar as g
 from bot.core.dates import next_working_day, parse_date, previous_working_day, working_days_between
 from bot.core.errors import UserError
-from bot.core.grammar import tokenize
-from bot.core.hours_grammar import BudgetChange, LogTime
+from bot.core.grammar import People, tokenize
+from bot.core.grammar.clients import Channel
+from bot.core.grammar.deliverables import Submit
+from bot.core.grammar.hours import BudgetChange, LogTime
+from bot.core.grammar.projects import ListScope, New, Nothing, Person, StageMove, StatusArgs
+from bot.core.grammar.steps import StepAdd, StepAssign, StepDue, StepNumbers
 from bot.core.text import cut, link_url, mention_id, plain
 from bot.messages.errors import OOPS, error_text
 from bot.messages.format import escape
@@ -100,39 +103,39 @@ def read(text: str) -> tuple[str, object]:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("", ("help", g.Nothing())),
-        ("new Acme website client:Acme Corp due:fri", ("new", g.New("Acme website", "Acme Corp", "fri"))),
-        ('new "Acme" budget:120h', ("new", g.New("Acme", budget=120.0))),
-        ("new", ("new", g.New(None))),
-        ("status", ("status", g.StatusArgs())),
-        ('status "Acme web"', ("status", g.StatusArgs("Acme web"))),
-        ('status "Acme web" share', ("status", g.StatusArgs("Acme web", share=True))),
-        ("new Acme internal:<#C9|acme-team>", ("new", g.New("Acme", internal_channel="C9"))),
-        ("internal <#G12>", ("internal", g.Channel("G12"))),
-        ("client add <@U7|acme>", ("client add", g.People(("U7",)))),
-        ("list overdue", ("list", g.ListScope("overdue"))),
-        ("stage next", ("stage", g.StageMove())),
-        ("stage Acme next --force", ("stage", g.StageMove("Acme", force=True))),
-        ("stage Acme —force next", ("stage", g.StageMove("Acme", force=True))),
-        ("stage execution &amp; monitoring", ("stage", g.StageMove(stage=Stage.EXECUTION))),
-        ("stage Big Project planning", ("stage", g.StageMove("Big Project", Stage.PLANNING))),
-        ("step add Brief <@U1|ann> due:fri", ("step add", g.StepAdd("Brief", "U1", "fri"))),
-        ("step add Brief due: fri", ("step add", g.StepAdd("Brief", due_word="fri"))),
-        ("step done #3 4", ("step done", g.StepNumbers((3, 4)))),
-        ("steps done #3", ("step done", g.StepNumbers((3,)))),
-        ("step assign #2 <@U2>", ("step assign", g.StepAssign(2, "U2"))),
-        ("step due 2 +1w", ("step due", g.StepDue(2, "+1w"))),
-        ("step due 2 none", ("step due", g.StepDue(2, None))),
-        ("step reopen #1", ("step reopen", g.StepNumbers((1,)))),
-        ("approver add <@U1|a> <@U2|b>", ("approver add", g.People(("U1", "U2")))),
-        ("approver remove <@U1>", ("approver remove", g.People(("U1",)))),
-        ("approvers rm <@U1>", ("approver remove", g.People(("U1",)))),
-        ("owner <@U9>", ("owner", g.Person("U9"))),
+        ("", ("help", Nothing())),
+        ("new Acme website client:Acme Corp due:fri", ("new", New("Acme website", "Acme Corp", "fri"))),
+        ('new "Acme" budget:120h', ("new", New("Acme", budget=120.0))),
+        ("new", ("new", New(None))),
+        ("status", ("status", StatusArgs())),
+        ('status "Acme web"', ("status", StatusArgs("Acme web"))),
+        ('status "Acme web" share', ("status", StatusArgs("Acme web", share=True))),
+        ("new Acme internal:<#C9|acme-team>", ("new", New("Acme", internal_channel="C9"))),
+        ("internal <#G12>", ("internal", Channel("G12"))),
+        ("client add <@U7|acme>", ("client add", People(("U7",)))),
+        ("list overdue", ("list", ListScope("overdue"))),
+        ("stage next", ("stage", StageMove())),
+        ("stage Acme next --force", ("stage", StageMove("Acme", force=True))),
+        ("stage Acme —force next", ("stage", StageMove("Acme", force=True))),
+        ("stage execution &amp; monitoring", ("stage", StageMove(stage=Stage.EXECUTION))),
+        ("stage Big Project planning", ("stage", StageMove("Big Project", Stage.PLANNING))),
+        ("step add Brief <@U1|ann> due:fri", ("step add", StepAdd("Brief", "U1", "fri"))),
+        ("step add Brief due: fri", ("step add", StepAdd("Brief", due_word="fri"))),
+        ("step done #3 4", ("step done", StepNumbers((3, 4)))),
+        ("steps done #3", ("step done", StepNumbers((3,)))),
+        ("step assign #2 <@U2>", ("step assign", StepAssign(2, "U2"))),
+        ("step due 2 +1w", ("step due", StepDue(2, "+1w"))),
+        ("step due 2 none", ("step due", StepDue(2, None))),
+        ("step reopen #1", ("step reopen", StepNumbers((1,)))),
+        ("approver add <@U1|a> <@U2|b>", ("approver add", People(("U1", "U2")))),
+        ("approver remove <@U1>", ("approver remove", People(("U1",)))),
+        ("approvers rm <@U1>", ("approver remove", People(("U1",)))),
+        ("owner <@U9>", ("owner", Person("U9"))),
         (
             "deliverable Homepage design <https://figma.com/x|figma>",
-            ("deliverable", g.Submit("Homepage design", "https://figma.com/x")),
+            ("deliverable", Submit("Homepage design", "https://figma.com/x")),
         ),
-        ("deliverable Brief", ("deliverable", g.Submit("Brief"))),
+        ("deliverable Brief", ("deliverable", Submit("Brief"))),
         ("log 2.5h", ("log", LogTime(2.5))),
         ("log 22h site audit, interviews", ("log", LogTime(22.0, "site audit, interviews"))),
         ("log 1h30m", ("log", LogTime(1.5))),
@@ -204,20 +207,20 @@ def test_bad_grammar_is_a_friendly_refusal(text):
     [
         (
             "step add Write brief due:fri <@U012ABC|bob>",
-            ("step add", g.StepAdd("Write brief", "U012ABC", "fri")),
+            ("step add", StepAdd("Write brief", "U012ABC", "fri")),
         ),
-        ("step add Write due:fri the brief", ("step add", g.StepAdd("Write the brief", due_word="fri"))),
-        ("step add Review with <@U1|ann>.", ("step add", g.StepAdd("Review with", "U1"))),
-        ("new Acme due:2026-12-01 relaunch", ("new", g.New("Acme relaunch", due_word="2026-12-01"))),
+        ("step add Write due:fri the brief", ("step add", StepAdd("Write the brief", due_word="fri"))),
+        ("step add Review with <@U1|ann>.", ("step add", StepAdd("Review with", "U1"))),
+        ("new Acme due:2026-12-01 relaunch", ("new", New("Acme relaunch", due_word="2026-12-01"))),
         (
             "new Acme client:Acme Corp budget: 80h due:fri",
-            ("new", g.New("Acme", "Acme Corp", "fri", 80.0)),
+            ("new", New("Acme", "Acme Corp", "fri", 80.0)),
         ),
-        ("step done 1,2", ("step done", g.StepNumbers((1, 2)))),
-        ("step done #1, #3", ("step done", g.StepNumbers((1, 3)))),
+        ("step done 1,2", ("step done", StepNumbers((1, 2)))),
+        ("step done #1, #3", ("step done", StepNumbers((1, 3)))),
         (
             "deliverable Homepage <https://a.example/x|label with spaces>",
-            ("deliverable", g.Submit("Homepage", "https://a.example/x")),
+            ("deliverable", Submit("Homepage", "https://a.example/x")),
         ),
     ],
 )

@@ -22,8 +22,6 @@ from bot.core.audience import client_contacts, known_clients
 from bot.core.dates import is_working_day
 from bot.core.errors import NotProposalDecider, ProposalDecided, ProposalGone, ProposedJustNow, SameTarget, TargetInPast
 from bot.core.projects import audit_project, require_open, require_owner
-
-__all__ = ["require_open", "require_owner"]  # re-exported for the `due` handler
 from storage.models import Baseline, Decision, Deliverable, Hold, Project, Proposal, ProposalState, Step
 
 

@@ -1,5 +1,6 @@
 """When a project's weekly client update falls due: the schedule (`update weekly fri 15:00`, or
-`off`), the week it belongs to, and the sane hours it may reach the owner in.
+`off`, as `bot/core/grammar/updates.py` reads it), the week it belongs to, and the sane hours it
+may reach the owner in.
 
     due_now(local, Schedule(4, time(15)), hours=(time(9), time(18)), work_days=frozenset(range(5)))
 """
@@ -10,8 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from bot.core.dates import WEEKDAY_ABBREVIATIONS, weekday_named
-from bot.core.errors import BadInput
-from bot.core.grammar import Token
 from storage.models import Project
 
 OFF = "off"
@@ -42,37 +41,6 @@ def read_clock(word: str) -> time | None:
     if int(hours) > 23 or int(minutes) > 59:
         return None
     return time(int(hours), int(minutes))
-
-
-@dataclass(frozen=True)
-class Weekly:
-    """`update weekly <day> <time>` or `update weekly off` (schedule None)."""
-
-    schedule: Schedule | None
-
-
-WEEKLY_FORMS = "`/project update weekly fri 15:00` (a day and a 24-hour time) or `/project update weekly off`"
-
-
-def weekly(tokens: list[Token]) -> Weekly:
-    """
-    >>> from bot.core.grammar import tokenize
-    >>> weekly(tokenize("Friday 9:30")), weekly(tokenize("off"))
-    (Weekly(schedule=Schedule(weekday=4, at=datetime.time(9, 30))), Weekly(schedule=None))
-    """
-    words = [t.raw for t in tokens]
-    if [w.lower() for w in words] == [OFF]:
-        return Weekly(None)
-    if len(words) == 2:
-        day, clock = read_day(words[0]), read_clock(words[1])
-        if day is not None and clock is not None:
-            return Weekly(Schedule(day, clock))
-    if not words:
-        raise BadInput("When should the weekly client update be drafted? Use {forms}.", values={"forms": WEEKLY_FORMS})
-    raise BadInput(
-        "{word} isn't a time for the weekly update, so nothing was changed. Use " + WEEKLY_FORMS + ".",
-        " ".join(words),
-    )
 
 
 def schedule_of(project: Project, default: Schedule) -> Schedule | None:

@@ -17,7 +17,7 @@ from bot.core.dates import parse_date
 from bot.core.errors import NoProjectHere, UserError
 from bot.core.status import slip
 from bot.core.targets import proposal_by_id
-from bot.messages import plan as messages
+from bot.messages import targets as messages
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import OOPS, refusal
 from bot.services import Services

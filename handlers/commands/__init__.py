@@ -34,7 +34,7 @@ from storage.outage import outage
 log = logging.getLogger(__name__)
 
 # Importing these modules declares the verbs, in the order help lists them.
-for _module in ("projects", "hours", "steps", "plan", "deliverables", "clients", "updates", "report"):
+for _module in ("projects", "hours", "steps", "targets", "deliverables", "clients", "updates", "report"):
     importlib.import_module(f"handlers.commands.{_module}")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.core import clients, grammar
 from bot.core.audience import Audience, audience
 from bot.core.errors import NotAPerson, StaysClient
+from bot.core.grammar import clients as client_grammar
 from bot.messages import clients as client_messages
 from bot.messages.blocks import Message
 from bot.slack.people import person_facts
@@ -70,10 +71,11 @@ def remove_team(req: Request, args: grammar.People) -> Message:
 
 
 @verb(
-    "internal", grammar.internal, usage="internal #channel", does="where team-only posts go, e.g. the overdue digest (owner)",
+    "internal", client_grammar.internal, usage="internal #channel",
+    does="where team-only posts go, e.g. the overdue digest (owner)",
     who=Who.OWNER, owner_action="choose the internal channel",
 )  # fmt: skip
-def set_internal(req: Request, args: grammar.Channel) -> Message:
+def set_internal(req: Request, args: client_grammar.Channel) -> Message:
     assert req.session is not None
     project = req.project()
     clients.set_internal_channel(req.session, project=project, actor=req.user_id, channel_id=args.channel_id, now=req.now)

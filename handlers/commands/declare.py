@@ -1,8 +1,8 @@
 """A `/project` verb declared once: its words, grammar, help line, who may run it, how it
 answers, and its handler. Help and dispatch are generated from these declarations.
 
-    @verb("log", hours_grammar.log_time, usage="log <hours> [note]", does="log time you spent")
-    def log_time(req: Request, args: hours_grammar.LogTime) -> Message: ...
+    @verb("log", hour_grammar.log_time, usage="log <hours> [note]", does="log time you spent")
+    def log_time(req: Request, args: hour_grammar.LogTime) -> Message: ...
 """
 
 from __future__ import annotations

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from bot.core import grammar
+from bot.core.grammar import deliverables as deliverable_grammar
 from bot.messages.blocks import Message
 from bot.slack.approvals import submit_and_post
 from handlers.commands.declare import Kind, Request, verb
 
 
 @verb(
-    "deliverable", grammar.deliverable, usage="deliverable <title> [link] [for:#n]",
+    "deliverable", deliverable_grammar.deliverable, usage="deliverable <title> [link] [for:#n]",
     does="ask the approvers to approve it; approving it completes step #n",
     kind=Kind.SLACK,
 )  # fmt: skip
-def submit(req: Request, args: grammar.Submit) -> Message:
+def submit(req: Request, args: deliverable_grammar.Submit) -> Message:
     return submit_and_post(
         req.services, req.client, team_id=req.team_id, channel_id=req.channel_id, user_id=req.user_id, now=req.now,
         project_name=None, title=args.title, link=args.link, step_number=args.step_number,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from bot.core import hours, hours_grammar
+from bot.core import hours
 from bot.core.audience import team_only_place
 from bot.core.closure import claim_budget_alert
+from bot.core.grammar import hours as hour_grammar
 from bot.messages import hours as hour_messages
 from bot.messages import projects as project_messages
 from bot.messages.blocks import Message
@@ -17,11 +18,11 @@ log = logging.getLogger(__name__)
 
 
 @verb(
-    "budget", hours_grammar.budget, usage="budget <hours>h [reason]",
+    "budget", hour_grammar.budget, usage="budget <hours>h [reason]",
     does="the project's budget in hours; every change is kept with its reason (owner)",
     who=Who.OWNER, owner_action="set the budget",
 )  # fmt: skip
-def set_budget(req: Request, args: hours_grammar.BudgetChange) -> Message:
+def set_budget(req: Request, args: hour_grammar.BudgetChange) -> Message:
     assert req.session is not None
     project = req.project()
     old = hours.change_budget(req.session, project=project, actor=req.user_id, hours=args.hours, reason=args.reason, now=req.now)
@@ -44,10 +45,10 @@ def alert_budget(req: Request, project: Project) -> None:
 
 
 @verb(
-    "log", hours_grammar.log_time, usage="log <hours> [note]",
+    "log", hour_grammar.log_time, usage="log <hours> [note]",
     does="log time you spent, e.g. `log 1h30m site audit` (hours as `3.5h`, `90m`, `2 hrs`)", after=alert_budget,
 )  # fmt: skip
-def log_time(req: Request, args: hours_grammar.LogTime) -> Message:
+def log_time(req: Request, args: hour_grammar.LogTime) -> Message:
     assert req.session is not None
     project = req.project()
     entry = hours.log_time(req.session, project=project, person=req.user_id, hours=args.hours, note=args.note, now=req.now)

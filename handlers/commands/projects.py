@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.core import clients, closure, grammar, overview, plan_grammar, projects
+from bot.core import clients, closure, grammar, overview, projects
 from bot.core.approvals import pending_by_project
 from bot.core.dates import parse_date
 from bot.core.errors import TeamOnly
 from bot.core.grammar import closest
+from bot.core.grammar import projects as project_grammar
 from bot.core.signoff import latest_closing
 from bot.core.steps import steps_of
 from bot.messages import client_view
@@ -36,10 +37,10 @@ SHARE_FAILED = "Slack wouldn't let me post the client view in the project channe
 
 
 @verb(
-    "help", grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",),
+    "help", project_grammar.nothing, usage="help", does="this list", who=Who.ANYONE, kind=Kind.READ, aliases=("?",),
     clients=ClientAccess.VIEW,
 )  # fmt: skip
-def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
+def show_help(req: Request, args: project_grammar.Nothing | Unknown) -> Message:
     """`help`, no words, or words that name no verb (`args` then says which): a client, by
     organization, as a guest or named on any project, gets the client help and nothing else."""
     assert req.session is not None
@@ -59,10 +60,10 @@ def show_help(req: Request, args: grammar.Nothing | Unknown) -> Message:
 
 
 @verb(
-    "new", grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>] [internal:#channel]",
+    "new", project_grammar.new, usage="new <name> [client:<name>] [due:<date>] [budget:<hours>] [internal:#channel]",
     does="start a project in this channel (no name: a form)", kind=Kind.SLACK, aliases=("create",),
 )  # fmt: skip
-def new_project(req: Request, args: grammar.New) -> Message | None:
+def new_project(req: Request, args: project_grammar.New) -> Message | None:
     if args.name is None:
         open_new_project_form(req)
         return None
@@ -76,7 +77,7 @@ def new_project(req: Request, args: grammar.New) -> Message | None:
     return public
 
 
-def create_from_command(req: Request, args: grammar.New) -> int:
+def create_from_command(req: Request, args: project_grammar.New) -> int:
     assert args.name is not None
     with req.services.db.reader() as session:  # refuse early, before asking Slack anything
         projects.check_new_project(session, team_id=req.team_id, channel_id=req.channel_id, name=args.name)
@@ -108,11 +109,11 @@ def open_new_project_form(req: Request) -> None:
 
 
 @verb(
-    "status", grammar.status, usage="status [project] [share]",
+    "status", project_grammar.status, usage="status [project] [share]",
     does="the status card; `share` posts the client view in the project channel (team)", who=Who.ANYONE, kind=Kind.READ,
     clients=ClientAccess.VIEW, client_help=("status [project]", "where your project stands: dates, what waits on you, progress"),
 )  # fmt: skip
-def show_status(req: Request, args: grammar.StatusArgs) -> Message:
+def show_status(req: Request, args: project_grammar.StatusArgs) -> Message:
     session = req.session
     assert session is not None
     project = req.project(args.project)  # a client's own projects only; whether another exists is not revealed
@@ -150,11 +151,11 @@ def share_in_channel(req: Request, channel_id: str, message: Message) -> None:
 
 
 @verb(
-    "list", grammar.list_scope, usage="list [mine|all|overdue]", does="projects with stage and health",
+    "list", project_grammar.list_scope, usage="list [mine|all|overdue]", does="projects with stage and health",
     who=Who.ANYONE, kind=Kind.READ, aliases=("ls",), clients=ClientAccess.VIEW,
     client_help=("list [all]", "your projects with us"),
 )  # fmt: skip
-def show_list(req: Request, args: grammar.ListScope) -> Message:
+def show_list(req: Request, args: project_grammar.ListScope) -> Message:
     assert req.session is not None
     if req.org_client or clients.named_anywhere(req.session, team_id=req.team_id, user_id=req.user_id):
         theirs, count = clients.client_projects(
@@ -169,11 +170,11 @@ def show_list(req: Request, args: grammar.ListScope) -> Message:
 
 
 @verb(
-    "stage", grammar.stage_move, usage="stage next · stage <stage>",
+    "stage", project_grammar.stage_move, usage="stage next · stage <stage>",
     does="move the project on (owner; `--force` past waiting sign-offs and open steps, which it carries)",
     who=Who.OWNER, owner_action="change the stage",
 )  # fmt: skip
-def move_stage(req: Request, args: grammar.StageMove) -> Message:
+def move_stage(req: Request, args: project_grammar.StageMove) -> Message:
     assert req.session is not None
     project = req.project(args.project)
     moved = projects.move_stage(req.session, project=project, actor=req.user_id, target=args.stage, force=args.force, now=req.now)
@@ -194,10 +195,10 @@ def refresh_approval_messages(req: Request, project: Project) -> None:
 
 
 @verb(
-    "owner", grammar.owner, usage="owner @person", does="hand the project over (owner)",
+    "owner", project_grammar.owner, usage="owner @person", does="hand the project over (owner)",
     who=Who.OWNER, owner_action="hand the project over", after=refresh_approval_messages,
 )  # fmt: skip
-def hand_over(req: Request, args: grammar.Person) -> Message:
+def hand_over(req: Request, args: project_grammar.Person) -> Message:
     assert req.session is not None
     project = req.project()
     projects.hand_over(req.session, project=project, actor=req.user_id, new_owner=args.user_id, now=req.now)
@@ -246,11 +247,11 @@ def after_reopen(req: Request, project: Project) -> None:
 
 
 @verb(
-    "close", plan_grammar.close, usage="close [project] [--force]",
+    "close", project_grammar.close, usage="close [project] [--force]",
     does="close the project once nothing stands open; `--force` closes anyway (owner)",
     who=Who.OWNER, owner_action="close the project", after=after_close,
 )  # fmt: skip
-def close(req: Request, args: grammar.StageMove) -> Message:
+def close(req: Request, args: project_grammar.StageMove) -> Message:
     assert req.session is not None
     project = req.project(args.project)
     closure.close_project(req.session, project=project, actor=req.user_id, force=args.force, now=req.now)

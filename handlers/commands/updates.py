@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from bot.core import grammar, update_times, updates
+from bot.core import grammar, updates
+from bot.core.grammar import updates as update_grammar
 from bot.messages import updates as messages
 from bot.messages.blocks import Message
 from bot.slack.updates import draft_now
@@ -22,11 +23,11 @@ def draft_update(req: Request, args: grammar.ProjectOnly) -> Message:
 
 
 @verb(
-    "update weekly", update_times.weekly, usage="update weekly <day> <time> · update weekly off",
+    "update weekly", update_grammar.weekly, usage="update weekly <day> <time> · update weekly off",
     does="when the weekly client update is drafted, project-local (owner)", who=Who.OWNER,
     owner_action="choose when the weekly client update is drafted",
 )  # fmt: skip
-def schedule_updates(req: Request, args: update_times.Weekly) -> Message:
+def schedule_updates(req: Request, args: update_grammar.Weekly) -> Message:
     assert req.session is not None
     project = req.project()
     updates.set_schedule(req.session, project=project, actor=req.user_id, schedule=args.schedule, now=req.now)
