@@ -25,6 +25,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests
 from slack_bolt import Ack, App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
+import handlers  # noqa: E402
 from bot.core import approvals, projects  # noqa: E402
 from bot.messages import ids  # noqa: E402
 from bot.services import Services  # noqa: E402
@@ -109,7 +110,7 @@ def main() -> None:
                 "DATABASE_URL": db.url.render_as_string(hide_password=False),
             }
         )
-        shepherd, shepherd_server = serve(create_app(Services(settings, db)), db)
+        shepherd, shepherd_server = serve(create_app(Services(settings, db), handlers.register), db)
         noop, noop_server = serve(noop_app(stub), db)
         ack_noop: list[float] = []
         ack_approve: list[float] = []

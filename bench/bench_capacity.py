@@ -557,6 +557,7 @@ def profile_paths(database_url: str, projects: int, requests: int) -> None:
     from slack_sdk import WebClient
     from sqlalchemy import event
 
+    import handlers
     from bot.services import Services
     from bot.settings import Settings
     from bot.slack.app import create_app
@@ -599,7 +600,7 @@ def profile_paths(database_url: str, projects: int, requests: int) -> None:
         )
         db = Database(settings.database_url)
         services = Services(settings, db)
-        app = create_app(services)
+        app = create_app(services, handlers.register)
         app._listener_runner.listener_executor = Inline()  # type: ignore[assignment]
         shepherd = wsgi_app(app, db, signing_secret=SECRET)
         noop_app = App(client=WebClient(token=TOKEN, base_url=slack.api_url), signing_secret=SECRET)

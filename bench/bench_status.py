@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))  # run as a script: the repository root, so `tests
 from slack_bolt import App  # noqa: E402
 from sqlalchemy import insert, text  # noqa: E402
 
+import handlers  # noqa: E402
 from bot.services import Services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.slack.app import create_app, web_client  # noqa: E402
@@ -141,7 +142,9 @@ def main() -> None:
         settings = Settings.from_mapping(
             {"SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": slack.api_url, "DATABASE_URL": url}
         )
-        shepherd_url, shepherd_server = serve(wsgi_app(create_app(Services(settings, db)), db, signing_secret=SECRET))
+        shepherd_url, shepherd_server = serve(
+            wsgi_app(create_app(Services(settings, db), handlers.register), db, signing_secret=SECRET)
+        )
         noop = App(client=web_client(settings), signing_secret=SECRET)
 
         @noop.command("/project")

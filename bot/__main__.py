@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"shepherd: {error}", file=sys.stderr)
         return 2
 
+    import handlers  # the listeners: the start-up code hands them to the app factory
     from bot.slack.runner import migrate_only, remind_once, run, work
 
     try:
@@ -56,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "remind":
             return remind_once(settings)
         if args.command == "work":
-            return work(settings)
-        return run(settings)
+            return work(settings, handlers.register)
+        return run(settings, handlers.register)
     except KeyboardInterrupt:
         return 0
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.settings import Settings
-from bot.slack.people import FactsMemo
 from bot.work import Backlog
 from storage.db import Database
 
@@ -16,7 +15,6 @@ class Services:
     settings: Settings
     db: Database
     work: Backlog = field(default=None)  # type: ignore[assignment]  # built from the settings below
-    facts: FactsMemo = field(default_factory=FactsMemo)  # who people are, as the ack path reads it
 
     def __post_init__(self) -> None:
         if self.work is None:

@@ -4,163 +4,42 @@ approval message's one decision path). Every listener acks first; reading, decid
 `views.publish` happen on the work threads.
 
 Changes are noticed where they are saved: every change of a step or deliverable writes an audit
-row, and a commit that wrote some schedules one debounced refresh for the people it concerns who
-have opened their Home here — so no command, click or reminder pass has to remember to do it.
+row, which notes the change on its transaction (`bot/core/projects.py: audit`); when that
+transaction commits, `Database.transaction()` hands the changes to `Homes.changed`
+(`bot/slack/home_tabs.py`), which schedules one debounced refresh for the people they concern who
+have opened their Home here.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import weakref
-from datetime import datetime, timedelta
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import event as sa_event
-from sqlalchemy.orm import Session
 
 from bot.core import home as home_rules
 from bot.core.approvals import Verdict
 from bot.core.errors import UserError
 from bot.core.steps import step_for_button
 from bot.messages import ids
-from bot.messages.blocks import Message
 from bot.messages.errors import STALE_BUTTON, error_text
 from bot.services import Services
-from bot.slack.approvals import Click, Tell, decide, open_reject_modal
-from bot.slack.home_tabs import is_client, publish_home
+from bot.slack.approvals import Click, decide, open_reject_modal
+from bot.slack.home_tabs import Homes
 from bot.slack.outage import oops
 from bot.slack.people import user_tz
 from bot.slack.proposals import decide_proposal, open_discuss_form
 from handlers.context import button_id, installation_team
-from storage.models import AuditEvent, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger(__name__)
-
-DEBOUNCE = 1.0  # seconds: a burst of changes (a command touching five steps) is one refresh each
-VIEWER_FOR = timedelta(days=1)  # a Home opened within this is kept up to date
-VIEWERS_MAX = 10_000
-
-
-class Homes:
-    """Publishes Home tabs, and keeps those opened here up to date (debounced, after the ack)."""
-
-    def __init__(self, services: Services, client: WebClient, *, debounce: float = DEBOUNCE) -> None:
-        self.services = services
-        self.client = client
-        self.debounce = debounce
-        self._lock = threading.Lock()
-        self._viewers: dict[tuple[str, str], datetime] = {}
-        self._pending: list[tuple[str, int | None, str]] = []
-        self._timer: threading.Timer | None = None
-
-    # --- publishing ---------------------------------------------------------------------------
-
-    def publish(
-        self, team_id: str, user_id: str, *, payload_team: str | None = None, notice: str | None = None, opened: bool = False
-    ) -> None:
-        """Read the person's Home and publish it (on a work thread: users.info, the database, Slack);
-        a failure is recorded for the scheduler's next pass to publish again."""
-        self.seen(team_id, user_id)
-        publish_home(
-            self.services, self.client, team_id=team_id, user_id=user_id, payload_team=payload_team, notice=notice, opened=opened
-        )
-
-    def is_client(self, team_id: str, user_id: str, *, payload_team: str | None, now: datetime) -> bool:
-        """The audience rule (another organization, a guest, unknown, or named a client of a project)."""
-        return is_client(self.services, self.client, team_id=team_id, user_id=user_id, payload_team=payload_team, now=now)
-
-    def tell(self, team_id: str, user_id: str, payload_team: str | None) -> Tell:
-        """Answer a Home click on the Home itself: one line at its top, until the next publish."""
-
-        def answer(message: Message) -> None:
-            self.publish(team_id, user_id, payload_team=payload_team, notice=str(message.get("text") or ""))
-
-        return answer
-
-    # --- keeping opened Homes up to date ------------------------------------------------------
-
-    def seen(self, team_id: str, user_id: str) -> None:
-        with self._lock:
-            if len(self._viewers) >= VIEWERS_MAX:
-                oldest = sorted(self._viewers, key=self._viewers.__getitem__)[: VIEWERS_MAX // 10]
-                for key in oldest:
-                    del self._viewers[key]
-            self._viewers[(team_id, user_id)] = utcnow()
-
-    def changed(self, changes: list[tuple[str, int | None, str]]) -> None:
-        """Called as a commit that changed projects ends: remember, and refresh once the burst is over.
-        No database or Slack call here: this runs in whatever thread committed."""
-        with self._lock:
-            if not self._viewers:
-                return
-            self._pending.extend(changes)
-            if self._timer is None:
-                self._timer = threading.Timer(self.debounce, self._flush)
-                self._timer.daemon = True
-                self._timer.start()
-
-    def _flush(self) -> None:
-        with self._lock:
-            changes, self._pending, self._timer = self._pending, [], None
-        try:
-            self.services.work.submit(lambda: self.refresh(changes), "Home refresh")
-        except RuntimeError:  # the process is shutting down: the next open publishes afresh
-            log.debug("Home refresh dropped at shutdown")
-
-    def refresh(self, changes: list[tuple[str, int | None, str]]) -> None:
-        now = utcnow()
-        for team_id in {team for team, _, _ in changes}:
-            with self._lock:
-                viewers = {user for (team, user), at in self._viewers.items() if team == team_id and now - at < VIEWER_FOR}
-            if not viewers:
-                continue
-            with self.services.db.reader() as session:
-                people = home_rules.concerned(
-                    session, team_id=team_id, changes=[(p, detail) for team, p, detail in changes if team == team_id]
-                )
-            for user_id in sorted(people & viewers):
-                self.publish(team_id, user_id)
-
-
-_HOMES: weakref.WeakSet[Homes] = weakref.WeakSet()
-_CHANGES = "shepherd_home_changes"
-
-
-def _collect(session: Session, _context: object) -> None:
-    for row in session.new:
-        if isinstance(row, AuditEvent):
-            session.info.setdefault(_CHANGES, []).append((row.team_id, row.project_id, row.detail))
-
-
-def _deliver(session: Session) -> None:
-    changes = session.info.pop(_CHANGES, None)
-    if not changes:
-        return
-    for homes in list(_HOMES):
-        if homes.services.db.engine is session.bind:
-            homes.changed(changes)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(_CHANGES, None)
-
-
-def _listen() -> None:
-    if not sa_event.contains(Session, "after_flush", _collect):
-        sa_event.listen(Session, "after_flush", _collect)
-        sa_event.listen(Session, "after_commit", _deliver)
-        sa_event.listen(Session, "after_rollback", _forget)
-
 
 # --- listeners ----------------------------------------------------------------------------------
 
 
 def register(app: App, services: Services) -> None:
     homes = Homes(services, app.client)
-    _HOMES.add(homes)  # weakly: the listeners below keep it as long as the app lives
-    _listen()
+    services.db.after_commit(homes.changed)  # weakly: the listeners below keep `homes` as long as the app lives
 
     @app.event("app_home_opened")
     def home_opened(event: dict, context: BoltContext) -> None:

@@ -4,6 +4,10 @@ db = Database("sqlite:///shepherd.db")
 db.migrate()                       # Alembic upgrade to head, safe to run from every process
 with db.transaction() as session:  # commits on success, rolls back on any exception
     ...
+
+A write that others must hear about says so (`note_change(session, change)`); once its transaction
+commits, `transaction()` hands the changes it noted to the hooks given to `after_commit` — in the
+committing thread, after the commit, and never after a rollback.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import contextlib
 import os
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,8 +36,17 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _MIGRATION_LOCK = 0x5348455048455244
 
 
+CHANGES = "shepherd_changes"  # the session.info key under which a transaction's noted changes wait
+
+
+def note_change(session: Session, change: Any) -> None:
+    """Say that this transaction changed something the `after_commit` hooks are told of once it commits."""
+    session.info.setdefault(CHANGES, []).append(change)
+
+
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
+        self._hooks: list[weakref.WeakMethod[Callable[[list[Any]], None]]] = []
         # postgresql:// means psycopg 3 here, whatever SQLAlchemy's default driver is.
         url = re.sub(r"^postgres(ql)?://", "postgresql+psycopg://", url)
         self.url = make_url(url)
@@ -62,6 +76,21 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+            changes = session.info.pop(CHANGES, None)
+        if changes:
+            for hook in list(self._hooks):
+                call = hook()
+                if call is not None:
+                    call(changes)
+
+    def after_commit(self, hook: Callable[[list[Any]], None]) -> None:
+        """Hand `hook` the changes each committed transaction noted (`note_change`). `hook` is a bound
+        method, held weakly: it is called for as long as its object lives. It must not wait or
+        raise: it runs in whatever thread committed.
+
+            db.after_commit(homes.changed)
+        """
+        self._hooks = [h for h in self._hooks if h() is not None] + [weakref.WeakMethod(hook)]
 
     def persist(self, work: Callable[[Session], T], *, attempts: int = 3, pause: float = 0.2) -> T:
         """Run `work` in a transaction, again if the database failed (a dropped connection, a

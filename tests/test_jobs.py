@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlmodel import select
 
+import handlers
 from bot.messages import ids
 from bot.slack.app import listener_client
 from bot.slack.people import person_facts
@@ -42,7 +43,7 @@ def front(db: Database, slack: SlackStub) -> Iterator[Bot]:
 
 def workers(bot: Bot, threads: int = 4) -> Workers:
     found = Workers(
-        bot.db, team_id=HOME_TEAM, run=replayer(bot.services, listener_client(bot.services.settings)),
+        bot.db, team_id=HOME_TEAM, run=replayer(bot.services, listener_client(bot.services.settings), handlers.register),
         threads=threads, me=jobs.worker_id(), poll=0.05,
     )  # fmt: skip
     found.start()

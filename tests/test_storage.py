@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import SQLModel, select
 
+from bot.core.projects import audit
 from storage.db import Database
 from storage.models import Project, utcnow
 
@@ -100,3 +102,26 @@ def test_a_job_and_its_replay_guard_are_written_together_or_not_at_all(db: Datab
         assert sorted(session.exec(select(SeenRequest.signature))) == ["v0=once", "v0=other"]
         kept = session.get(Job, first)
     assert kept is not None and kept.received_at is not None and kept.attempts == 0
+
+
+class _Follower:
+    def __init__(self) -> None:
+        self.heard: list[list[object]] = []
+
+    def changed(self, changes: list[object]) -> None:
+        self.heard.append(changes)
+
+
+def test_a_committed_audit_row_is_handed_to_the_after_commit_hooks_once_and_a_rolled_back_one_never(db: Database):
+    """What keeps opened Home tabs up to date: the audit notes its change, the commit hands it on."""
+    follower = _Follower()
+    db.after_commit(follower.changed)
+    with db.transaction() as session:
+        audit(session, team_id="T1", project_id=None, actor="U1", action="step.added", now=utcnow(), number=1)
+    with pytest.raises(RuntimeError), db.transaction() as session:
+        audit(session, team_id="T1", project_id=None, actor="U1", action="step.added", now=utcnow(), number=2)
+        raise RuntimeError("refused")
+    with db.transaction() as session:  # a write that notes nothing hands nothing on
+        session.execute(text("SELECT 1"))
+
+    assert follower.heard == [[("T1", None, '{"number": 1}')]]

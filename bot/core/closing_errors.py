@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.core.errors import UserError
+from bot.core.refusal import UserError
 
 # --- closure: the completion sign-off and the debrief ------------------------------------------
 

@@ -12,12 +12,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-
-class UserError(Exception):
-    """Something the user can fix or should know; nothing was changed. Subclasses carry the facts."""
-
-    def __str__(self) -> str:  # logs and test failures; people see `bot.messages.errors.error_text`
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items())})"
+# The refusals of closure, the weekly update and the report live beside this module; every refusal
+# is still imported from here.
+from bot.core.closing_errors import (
+    AlreadyConfirmed,
+    BadRating,
+    DebriefEmpty,
+    NotASignoffDecider,
+    ReportNotUploaded,
+    SignoffGone,
+    SignoffNotCurrent,
+    UpdateBeingPosted,
+    UpdateDecided,
+    UpdateGone,
+    UpdateNotOwner,
+)
+from bot.core.refusal import UserError
 
 
 @dataclass(eq=False)
@@ -347,23 +357,8 @@ class NoProjectForMessage(UserError):
     in_dm: bool
 
 
-# The refusals of closure, the weekly update and the report live beside this module; every refusal
-# is still imported from here.
-from bot.core.closing_errors import (  # noqa: E402
-    AlreadyConfirmed,
-    BadRating,
-    DebriefEmpty,
-    NotASignoffDecider,
-    ReportNotUploaded,
-    SignoffGone,
-    SignoffNotCurrent,
-    UpdateBeingPosted,
-    UpdateDecided,
-    UpdateGone,
-    UpdateNotOwner,
-)
-
 __all__ = [
+    "UserError",
     "SignoffGone",
     "SignoffNotCurrent",
     "NotASignoffDecider",

@@ -34,6 +34,7 @@ from bot.core.errors import (
     ProjectNotFound,
     StageGate,
 )
+from storage.db import note_change
 from storage.hours import BudgetChange
 from storage.models import (
     Approver,
@@ -54,16 +55,18 @@ def local_today(tz: str, now: datetime) -> date:
 def audit(
     session: Session, *, team_id: str, project_id: int | None, actor: str, action: str, now: datetime, **detail: object
 ) -> None:
-    session.add(
-        AuditEvent(
-            team_id=team_id,
-            project_id=project_id,
-            actor_id=actor,
-            action=action,
-            detail=json.dumps(detail, default=str, sort_keys=True),
-            at=now,
-        )
+    """Keep the change in the audit trail, and note it for whoever follows changes (the Home tabs
+    of people it concerns are refreshed once it commits)."""
+    event = AuditEvent(
+        team_id=team_id,
+        project_id=project_id,
+        actor_id=actor,
+        action=action,
+        detail=json.dumps(detail, default=str, sort_keys=True),
+        at=now,
     )
+    session.add(event)
+    note_change(session, (event.team_id, event.project_id, event.detail))
 
 
 def audit_project(session: Session, project: Project, *, actor: str, action: str, now: datetime, **detail: object) -> None:

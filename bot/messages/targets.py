@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from bot.core.targets import Slip, TargetChange
+from bot.core.slips import Slip
+from bot.core.targets import TargetChange
 from bot.messages import ids
 from bot.messages.blocks import Block, Message, context, modal, reply, section, text_input
 from bot.messages.format import day, escape, mention, mentions, plural, shown, slack_time

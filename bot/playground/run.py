@@ -22,6 +22,7 @@ from typing import Any
 from dotenv import dotenv_values
 from sqlmodel import select
 
+import handlers
 from bot.playground import cast
 from bot.playground.actions import Playground
 from bot.playground.clock import Clock
@@ -87,7 +88,7 @@ def start(
     thread.start()
     try:
         services = Services(settings, open_database(settings))
-        app = create_app(services)  # asks the stand-in who it is (auth.test)
+        app = create_app(services, handlers.register)  # asks the stand-in who it is (auth.test)
     except BaseException:
         stop_server(server)
         raise

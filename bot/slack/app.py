@@ -1,7 +1,8 @@
-"""The app factory: a Bolt app wired to Shepherd's handlers, with every token passed explicitly.
+"""The app factory: a Bolt app with every token passed explicitly, wired to the listeners the
+start-up code hands it (Shepherd's are `handlers.register`; this layer does not import handlers).
 
 services = Services(settings, Database(settings.database_url))
-app = create_app(services)
+app = create_app(services, handlers.register)
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
 
-import handlers
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.outage import database_down
@@ -46,7 +46,10 @@ class _TokenGivenTwice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(services: Services, *, client: WebClient | None = None, replaying: bool = False) -> App:
+Listeners = Callable[[App, Services], None]  # registers the listeners on the app: `handlers.register`
+
+
+def create_app(services: Services, listeners: Listeners, *, client: WebClient | None = None, replaying: bool = False) -> App:
     """Listeners run in the request's own thread and Slack gets its answer when they return
     (`process_before_response`): none of them calls Slack or waits, they hand that work to
     `services.work`, so this costs the ack nothing, and it spares every request Bolt's hand-over
@@ -69,7 +72,7 @@ def create_app(services: Services, *, client: WebClient | None = None, replaying
     if not replaying:
         app.middleware(remember_request)
     app.error(unhandled)
-    handlers.register(app, services)
+    listeners(app, services)
     return app
 
 

@@ -3,7 +3,7 @@ listeners run to the end, with `ack()` going nowhere (Slack had its answer long 
 `services.work.submit` done on the spot. What the ack decided is read from the job's notes
 (`bot.work.ack_note`), so the work takes the way the ack promised.
 
-    workers = Workers(db, team_id=team, run=replayer(services, client), threads=8, me=worker_id())
+    workers = Workers(db, team_id=team, run=replayer(services, client, handlers.register), threads=8, me=worker_id())
 """
 
 from __future__ import annotations
@@ -15,15 +15,15 @@ from slack_bolt import BoltRequest
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.slack.app import create_app
+from bot.slack.app import Listeners, create_app
 from bot.work import CURRENT, Pending
 from storage.jobs import Claimed
 
 log = logging.getLogger(__name__)
 
 
-def replayer(services: Services, client: WebClient) -> Callable[[Claimed], None]:
-    app = create_app(services, client=client, replaying=True)
+def replayer(services: Services, client: WebClient, listeners: Listeners) -> Callable[[Claimed], None]:
+    app = create_app(services, listeners, client=client, replaying=True)
 
     def run(job: Claimed) -> None:
         pending = Pending(team_id=job.team_id, body=job.body, replaying=True, notes=job.notes, job_id=job.id, db=services.db)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import Services
 from bot.settings import Settings
-from bot.slack.app import create_app, listener_client, web_client
+from bot.slack.app import Listeners, create_app, listener_client, web_client
 from bot.slack.passes import run_pass
 from bot.slack.replay import replayer
 from bot.slack.scheduler import ReminderScheduler
@@ -57,11 +57,11 @@ def migrate_only(settings: Settings) -> int:
     return 0
 
 
-def run(settings: Settings) -> int:
+def run(settings: Settings, listeners: Listeners) -> int:
     try:
         services = Services(settings, open_database(settings))
         try:
-            app = create_app(services)
+            app = create_app(services, listeners)
             team_id = app.client.auth_test()["team_id"]  # whose written-down work this process may take
         except (BoltError, SlackApiError) as error:
             raise StartupError(f"SLACK_BOT_TOKEN: Slack did not accept the token ({_first_line(error)})") from None
@@ -80,7 +80,7 @@ def run(settings: Settings) -> int:
     recovery = None
     if services.work.here:
         recovery = Workers(
-            services.db, team_id=team_id, run=replayer(services, listener_client(settings)),
+            services.db, team_id=team_id, run=replayer(services, listener_client(settings), listeners),
             threads=RECOVERY_THREADS, me=services.work.me, poll=RECOVERY_POLL,
         )  # fmt: skip
         recovery.start()
@@ -116,14 +116,14 @@ def run(settings: Settings) -> int:
     return 0
 
 
-def work(settings: Settings) -> int:
+def work(settings: Settings, listeners: Listeners) -> int:
     """`python -m bot work`: do the work that acknowledging processes (WORK_THREADS=0 there) wrote
     down, WORK_THREADS jobs at a time, until SIGTERM; the jobs started are finished first."""
     try:
         services = Services(settings, open_database(settings))
         client = listener_client(settings)
         team_id = team_of(settings, client)
-        run_job = replayer(services, client)
+        run_job = replayer(services, client, listeners)
     except StartupError as error:
         return _fail(error)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot.core.reminders.model import Tally
 from bot.core.reminders.plan import Clock
-from bot.core.targets import claim_slip_alert, release_slip_alert, slips_to_alert
+from bot.core.slips import claim_slip_alert, release_slip_alert, slips_to_alert
 from bot.messages import targets as messages
 from bot.services import Services
 from bot.slack.people import user_tz

@@ -23,7 +23,7 @@ from bot.messages import ids
 from bot.messages.blocks import Message, reply
 from bot.messages.errors import DB_DOWN, OOPS, refusal
 from bot.services import Services
-from bot.slack.people import person_facts
+from bot.slack.people import FactsMemo, person_facts
 from bot.work import ack_note, mark_written, written_before
 from handlers.answer import Answer
 from handlers.commands.declare import VERBS, ClientAccess, Kind, Request, Unknown, Verb, Who, resolve
@@ -39,6 +39,8 @@ for _module in ("projects", "hours", "steps", "targets", "deliverables", "client
 
 
 def register(app: App, services: Services) -> None:
+    facts = FactsMemo()  # who people are, as the ack path reads it
+
     @app.command(ids.COMMAND)
     def project_command(ack: Ack, command: dict, respond: Respond, client: WebClient, context: BoltContext) -> None:
         req = Request(
@@ -63,7 +65,7 @@ def register(app: App, services: Services) -> None:
             # A team command's words that can't be read: the team hears what was wrong, a client
             # the client help (not the team's commands and options).
             verb, args = VERBS["help"], Unknown(tokens[0].raw, None, refused=error)
-        req.facts = services.facts.get(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
+        req.facts = facts.get(services.db, team_id=req.team_id, user_id=req.user_id, now=req.now)
         known = req.facts is not None or (req.payload_team is not None and req.payload_team != req.team_id)
         known = ack_note("known", known)  # a worker replaying this request takes the same way
         if verb.kind is Kind.READ and known:

@@ -9,6 +9,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+import handlers
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack.app import create_app
@@ -83,7 +84,7 @@ def start_bot(
         }
     )
     services = Services(settings, db)
-    app = create_app(services)
+    app = create_app(services, handlers.register)
     server = create_server(wsgi_app(app, db, signing_secret=SECRET))
     thread = threading.Thread(target=server.run, name="waitress", daemon=True)
     thread.start()

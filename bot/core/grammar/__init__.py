@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from bot.core.dates import incomplete
 from bot.core.errors import BadInput
 from bot.core.text import bare_at, channel_id, cut, mention_id, plain
+from bot.core.tokens import Token as Token  # re-exported: every grammar reads tokens from here
+from bot.core.tokens import tokenize as tokenize
 from storage.models import Stage
 
 NAME_MAX = 80
@@ -36,48 +38,6 @@ STAGE_WORDS: dict[str, Stage] = {
 _OPTION = re.compile(r"^(client|due|budget|internal|for):(.*)$", re.IGNORECASE | re.DOTALL)
 _NUMBER = re.compile(r"^#?(\d{1,6})$")
 FORCE = {"--force", "—force", "–force", "-force"}  # phones turn "--" into a dash
-
-
-@dataclass(frozen=True)
-class Token:
-    raw: str  # as Slack sent it (quotes removed)
-    quoted: bool = False
-
-    @property
-    def lower(self) -> str:
-        return self.raw.lower()
-
-
-def tokenize(text: str) -> list[Token]:
-    """Split on spaces; "double quotes" (straight or curly) group words, and Slack's own
-    `<…>` markup (a mention, or a link whose label has spaces) stays one token."""
-    tokens: list[Token] = []
-    i, n = 0, len(text)
-    while i < n:
-        if text[i].isspace():
-            i += 1
-            continue
-        buf: list[str] = []
-        quoted = False
-        while i < n and not text[i].isspace():
-            if text[i] in '"“”':
-                close = text.find("”" if text[i] == "“" else '"', i + 1)
-                if close == -1:
-                    close = text.find('"' if text[i] == "“" else "”", i + 1)
-                if close == -1:
-                    raise BadInput('A quote is missing its closing `"`. Check the quotes and try again.')
-                buf.append(text[i + 1 : close])
-                quoted = True
-                i = close + 1
-            elif text[i] == "<" and text.find(">", i) != -1:
-                close = text.find(">", i)
-                buf.append(text[i : close + 1])
-                i = close + 1
-            else:
-                buf.append(text[i])
-                i += 1
-        tokens.append(Token("".join(buf), quoted))
-    return tokens
 
 
 def closest(word: str, choices: Iterable[str]) -> str | None:

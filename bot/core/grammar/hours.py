@@ -19,7 +19,7 @@ from bot.core.errors import BadInput
 from bot.core.text import cut, plain
 
 if TYPE_CHECKING:
-    from bot.core.grammar import Token
+    from bot.core.tokens import Token
 
 LOG_MAX = 24.0  # one entry is one person's day
 BUDGET_MAX = 99999.0
