@@ -3,8 +3,10 @@ who the client is, and where team-only posts go (owner only)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.core import clients, grammar
-from bot.core.audience import Audience, audience
+from bot.core.audience import Audience, Facts, audience
 from bot.core.errors import NotAPerson, StaysClient
 from bot.core.grammar import clients as client_grammar
 from bot.messages import clients as client_messages
@@ -18,10 +20,7 @@ from handlers.commands.declare import Kind, Request, Who, verb
     who=Who.OWNER, owner_action="name the project's clients", kind=Kind.SLACK,
 )  # fmt: skip
 def add_clients(req: Request, args: grammar.People) -> Message:
-    for user_id in args.user_ids:  # ask Slack before the transaction: apps can't be clients
-        facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=user_id, now=req.now)
-        if facts is not None and facts.bot:
-            raise NotAPerson(user_id)
+    people_of(req, args.user_ids)  # apps can't be clients
     with req.services.db.transaction() as session:
         req.session = session
         project = req.project()
@@ -46,10 +45,9 @@ def remove_clients(req: Request, args: grammar.People) -> Message:
     who=Who.OWNER, owner_action="name the project's team", kind=Kind.SLACK,
 )  # fmt: skip
 def add_team(req: Request, args: grammar.People) -> Message:
-    for user_id in args.user_ids:  # what Slack says wins: another organization or a guest stays a client
-        facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=user_id, now=req.now)
-        if facts is not None and facts.bot:
-            raise NotAPerson(user_id)
+    for user_id, facts in people_of(
+        req, args.user_ids
+    ).items():  # what Slack says wins: another organization or a guest stays a client
         if audience(home_team=req.team_id, payload_team=None, facts=facts, named_client=False) is Audience.CLIENT:
             raise StaysClient(user_id, named_here=False)
     with req.services.db.transaction() as session:
@@ -80,3 +78,14 @@ def set_internal(req: Request, args: client_grammar.Channel) -> Message:
     project = req.project()
     clients.set_internal_channel(req.session, project=project, actor=req.user_id, channel_id=args.channel_id, now=req.now)
     return client_messages.internal_set(project)
+
+
+def people_of(req: Request, user_ids: Sequence[str]) -> dict[str, Facts | None]:
+    """What Slack says of each person named (asked before the transaction), refusing an app."""
+    found: dict[str, Facts | None] = {}
+    for user_id in user_ids:
+        facts = person_facts(req.services.db, req.client, team_id=req.team_id, user_id=user_id, now=req.now)
+        if facts is not None and facts.bot:
+            raise NotAPerson(user_id)
+        found[user_id] = facts
+    return found
